@@ -1,0 +1,40 @@
+# The two commands (make run, make test) and friends; the real build is Meson + ninja.
+BUILD ?= build
+MESON_OPTS ?=
+DB ?= var/demo.db
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: all build run test test-asan bench fuzz format clean
+
+all: build
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+run:
+	scripts/install-deps build
+	$(MAKE) build
+	scripts/run-demo $(BUILD)/autologa $(DB) $(LISTEN)
+
+test:
+	scripts/install-deps test
+	$(MAKE) build
+	scripts/run-tests $(BUILD)
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-asan:
+	$(MAKE) test BUILD=build-asan MESON_OPTS="-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug"
+
+bench:
+	scripts/install-deps bench
+	$(MAKE) build BUILD=build-release MESON_OPTS="-Dbuildtype=release"
+	bench/run build-release/autologa
+
+format:
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c')
+
+clean:
+	rm -rf build build-asan build-release

@@ -1,0 +1,46 @@
+/* Calendar dates and UTC timestamps as Autologa stores them (ISO 8601). */
+#ifndef AUTOLOGA_CORE_DATE_H
+#define AUTOLOGA_CORE_DATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "status.h"
+
+struct date {
+    int year;  /* 1..9999 */
+    int month; /* 1..12 */
+    int day;   /* 1..days in month */
+};
+
+/* Parses exactly "YYYY-MM-DD" (10 bytes, NUL-terminated) and checks the day exists in that
+ * month (2026-02-30 fails, 2024-02-29 passes). ST_OK or ST_INVALID. */
+int date_parse(const char *s, struct date *out) WARN_UNUSED;
+
+/* Writes "YYYY-MM-DD" into out (11 bytes). */
+void date_format(const struct date *d, char out[11]);
+
+/* -1, 0, 1 like strcmp. */
+int date_compare(const struct date *a, const struct date *b);
+
+bool date_is_leap(int year);
+int date_days_in_month(int year, int month);
+
+/* Days since 1970-01-01 (negative before), and back. */
+int64_t date_to_days(const struct date *d);
+void date_from_days(int64_t days, struct date *out);
+
+/* Today's date in UTC. */
+void date_today_utc(struct date *out);
+
+/* Current time: milliseconds since the epoch (CLOCK_REALTIME). */
+int64_t time_now_ms(void);
+/* Monotonic clock in microseconds, for durations. */
+int64_t time_mono_us(void);
+
+/* Formats epoch milliseconds as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out (25 bytes). */
+void time_format_ms(int64_t ms, char out[25]);
+
+/* Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" or a bare "YYYY-MM-DD" (midnight UTC) into epoch ms. */
+int time_parse_iso(const char *s, int64_t *out_ms) WARN_UNUSED;
+
+#endif
