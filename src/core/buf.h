@@ -27,8 +27,10 @@ char *buf_detach(struct buf *b);
 int buf_append(struct buf *b, const void *p, size_t n) WARN_UNUSED;
 int buf_append_str(struct buf *b, const char *s) WARN_UNUSED;
 int buf_append_char(struct buf *b, char c) WARN_UNUSED;
-int buf_printf(struct buf *b, const char *fmt, ...) WARN_UNUSED __attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap) WARN_UNUSED;
+int buf_printf(struct buf *b, const char *fmt, ...) WARN_UNUSED
+    __attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) WARN_UNUSED
+    __attribute__((format(printf, 2, 0)));
 
 /* The contents as a C string: "" for a buffer never appended to. Borrowed. */
 const char *buf_str(const struct buf *b);

@@ -30,7 +30,8 @@ struct fail {
     char message[256];
 };
 
-/* Fills `f` (when not NULL) and returns `status`, so callers can write
+/* Fills `f` (when not NULL; texts too long are cut at a UTF-8 boundary) and returns `status`,
+ * so callers can write
  * `return fail_set(f, ST_INVALID, "phone", "invalid_phone", "phone '%s' is not E.164", p);` */
 int fail_set(struct fail *f, int status, const char *field, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
