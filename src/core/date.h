@@ -37,10 +37,12 @@ int64_t time_now_ms(void);
 /* Monotonic clock in microseconds, for durations. */
 int64_t time_mono_us(void);
 
-/* Formats epoch milliseconds as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out (25 bytes). */
+/* Formats epoch milliseconds as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out (25 bytes); times outside
+ * years 1..9999 are clamped to them. */
 void time_format_ms(int64_t ms, char out[25]);
 
-/* Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" or a bare "YYYY-MM-DD" (midnight UTC) into epoch ms. */
+/* Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" (1 to 3 fraction digits) or a bare "YYYY-MM-DD"
+ * (midnight UTC) into epoch ms. ST_OK or ST_INVALID (*out_ms then 0). */
 int time_parse_iso(const char *s, int64_t *out_ms) WARN_UNUSED;
 
 #endif
