@@ -25,7 +25,8 @@ int crypto_password_hash(const char *password, int fast, char out[CRYPTO_PWHASH_
 /* ST_OK when `password` matches `hash`, ST_UNAUTHORIZED when not. */
 int crypto_password_verify(const char *hash, const char *password) WARN_UNUSED;
 
-/* Constant-time comparison of two NUL-terminated strings of the same length. */
+/* Constant-time comparison of two NUL-terminated strings of the same length: 1 when equal,
+ * 0 when not (also for different lengths or NULL). */
 int crypto_equal(const char *a, const char *b);
 
 #endif
