@@ -20,13 +20,14 @@ int jsonin_only_fields(json_t *obj, const char *const *allowed, struct fail *f) 
 /* Reads an optional string field. A missing field or JSON null leaves *out NULL and succeeds
  * unless `required`. Strings are trimmed of surrounding ASCII space; an empty result counts
  * as missing. The result is a copy the caller frees. Codes: "required", "invalid_type",
- * "too_long" (more than max_chars code points). */
+ * "too_long" (more than max_chars code points), "invalid_utf8" (an escaped control character
+ * other than tab, LF or CR). */
 int jsonin_string(json_t *obj, const char *key, size_t max_chars, bool required, char **out,
                   struct fail *f) WARN_UNUSED;
 
 /* Reads an integer field (JSON integer only). Codes: "required", "invalid_type", "out_of_range". */
-int jsonin_int(json_t *obj, const char *key, int64_t min, int64_t max, bool required,
-               bool *present, int64_t *out, struct fail *f) WARN_UNUSED;
+int jsonin_int(json_t *obj, const char *key, int64_t min, int64_t max, bool required, bool *present,
+               int64_t *out, struct fail *f) WARN_UNUSED;
 
 /* Reads a boolean field. Codes: "required", "invalid_type". */
 int jsonin_bool(json_t *obj, const char *key, bool required, bool *present, bool *out,
