@@ -1,9 +1,735 @@
-/* Command-line entry of the autologa binary. */
+/* Command-line entry of the autologa binary: serve, init, demo, user, migrate, backup, audit,
+ * permissions, version. Exit codes are documented in docs/cli.md. */
+#include <errno.h>
+#include <ini.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "clinic/audit.h"
+#include "clinic/demo.h"
+#include "clinic/role.h"
+#include "clinic/user.h"
+#include "core/buf.h"
+#include "core/crypto.h"
+#include "core/log.h"
+#include "http/server.h"
+#include "store/db.h"
+
+#define VERSION "0.1.0"
+
+enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_DB = 3, EXIT_AUDIT = 4 };
+
+/* ---- a small option parser: --name value, --name=value, flags ---- */
+
+struct opts {
+    int argc;
+    char **argv;
+    const char *value[16];
+    const char *name[16];
+    int n;
+    bool help;
+    const char *bad; /* an unknown option or a missing value */
+};
+
+/* `spec` lists accepted options; a trailing '!' marks a flag without value ("force!"). */
+static bool
+opts_parse(struct opts *o, int argc, char **argv, const char *const *spec)
+{
+    memset(o, 0, sizeof(*o));
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            o->help = true;
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            o->bad = a;
+            return false;
+        }
+        const char *eq = strchr(a, '=');
+        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        const char *match = NULL;
+        bool flag = false;
+        for (int s = 0; spec[s]; s++) {
+            size_t sl = strlen(spec[s]);
+            bool f = spec[s][sl - 1] == '!';
+            if (f)
+                sl--;
+            if (sl == len && strncmp(spec[s], a + 2, len) == 0) {
+                match = spec[s];
+                flag = f;
+            }
+        }
+        if (!match || o->n == 16) {
+            o->bad = a;
+            return false;
+        }
+        const char *v = "1";
+        if (!flag) {
+            if (eq)
+                v = eq + 1;
+            else if (i + 1 < argc)
+                v = argv[++i];
+            else {
+                o->bad = a;
+                return false;
+            }
+        }
+        o->name[o->n] = match;
+        o->value[o->n++] = v;
+    }
+    return true;
+}
+
+static const char *
+opt(const struct opts *o, const char *name)
+{
+    size_t nl = strlen(name);
+    for (int i = o->n - 1; i >= 0; i--)
+        if (strncmp(o->name[i], name, nl) == 0 && (o->name[i][nl] == '\0' || o->name[i][nl] == '!'))
+            return o->value[i];
+    return NULL;
+}
+
+static int
+usage_error(const char *cmd, const struct opts *o, const char *what)
+{
+    if (o && o->bad)
+        fprintf(stderr, "autologa %s: unknown option or missing value '%s' (see --help)\n", cmd,
+                o->bad);
+    else
+        fprintf(stderr, "autologa %s: %s (see --help)\n", cmd, what);
+    return EXIT_USAGE;
+}
+
+static int
+report(const char *cmd, const struct fail *f)
+{
+    fprintf(stderr, "autologa %s: %s\n", cmd, f->message[0] ? f->message : status_name(f->status));
+    return f->status == ST_DB || f->status == ST_BUSY || f->status == ST_NOT_FOUND ? EXIT_DB
+                                                                                   : EXIT_FAIL;
+}
+
+/* Reads a password from an environment variable, else a terminal prompt without echo, else
+ * one line of standard input. The caller frees the result. */
+static char *
+read_password(const char *env, const char *prompt)
+{
+    const char *e = getenv(env);
+    if (e && *e)
+        return strdup(e);
+    bool tty = isatty(STDIN_FILENO);
+    struct termios old, quiet;
+    if (tty) {
+        fprintf(stderr, "%s", prompt);
+        tcgetattr(STDIN_FILENO, &old);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    char line[256];
+    char *got = fgets(line, sizeof(line), stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
+        fputc('\n', stderr);
+    }
+    if (!got)
+        return NULL;
+    line[strcspn(line, "\r\n")] = '\0';
+    char *p = strdup(line);
+    memset(line, 0, sizeof(line));
+    return p;
+}
+
+static int
+open_db(const char *cmd, const char *path, bool create, struct db **db)
+{
+    struct fail f;
+    fail_clear(&f);
+    if (db_open(path, create, db, &f) != ST_OK)
+        return report(cmd, &f);
+    return EXIT_OK;
+}
+
+/* Opens an existing database whose schema is current. */
+static int
+open_current_db(const char *cmd, const char *path, struct db **db)
+{
+    int rc = open_db(cmd, path, false, db);
+    if (rc != EXIT_OK)
+        return rc;
+    int v = 0;
+    if (db_schema_version(*db, &v) != ST_OK || v != db_schema_latest()) {
+        fprintf(stderr,
+                "autologa %s: database '%s' has schema %d, this binary needs %d: run "
+                "'autologa migrate --db %s'\n",
+                cmd, path, v, db_schema_latest(), path);
+        db_close(*db);
+        *db = NULL;
+        return EXIT_DB;
+    }
+    return EXIT_OK;
+}
+
+/* ---- init ---- */
+
+static int
+cmd_init(int argc, char **argv)
+{
+    static const char *const spec[] = {"db", "admin-user", "admin-name", NULL};
+    struct opts o;
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("init", &o, "");
+    if (o.help) {
+        puts("usage: autologa init --db PATH --admin-user NAME [--admin-name \"Display Name\"]\n"
+             "Creates a new, empty database with its first administrator. The password comes\n"
+             "from AUTOLOGA_ADMIN_PASSWORD or is asked for on the terminal (10 characters or "
+             "more).");
+        return EXIT_OK;
+    }
+    const char *path = opt(&o, "db"), *user = opt(&o, "admin-user");
+    if (!path || !user)
+        return usage_error("init", NULL, "--db and --admin-user are required");
+    struct stat sb;
+    if (stat(path, &sb) == 0 && sb.st_size > 0) {
+        fprintf(stderr, "autologa init: '%s' already exists; choose another path\n", path);
+        return EXIT_FAIL;
+    }
+    char *password = read_password("AUTOLOGA_ADMIN_PASSWORD", "Password for the administrator: ");
+    if (!password) {
+        fprintf(stderr, "autologa init: no password given\n");
+        return EXIT_USAGE;
+    }
+    struct db *db = NULL;
+    struct fail f;
+    fail_clear(&f);
+    int rc = open_db("init", path, true, &db);
+    if (rc == EXIT_OK && db_migrate(db, NULL, NULL, &f) != ST_OK)
+        rc = report("init", &f);
+    struct actor a;
+    actor_cli(&a);
+    if (rc == EXIT_OK && user_add(db, &a, user, opt(&o, "admin-name"), password, ROLE_ADMIN, false,
+                                  NULL, &f) != ST_OK)
+        rc = report("init", &f);
+    db_close(db);
+    if (rc != EXIT_OK)
+        unlink(path);
+    else
+        printf("autologa: created %s with administrator '%s'\n", path, user);
+    memset(password, 0, strlen(password));
+    free(password);
+    return rc;
+}
+
+/* ---- demo ---- */
+
+static void
+demo_progress(int64_t done, int64_t total)
+{
+    if (total >= 100000)
+        fprintf(stderr, "\rautologa demo: %lld of %lld patients", (long long)done,
+                (long long)total);
+    if (total >= 100000 && done == total)
+        fputc('\n', stderr);
+}
+
+static int
+cmd_demo(int argc, char **argv)
+{
+    static const char *const spec[] = {"db", "patients", "force!", NULL};
+    struct opts o;
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("demo", &o, "");
+    if (o.help) {
+        printf("usage: autologa demo --db PATH [--patients N] [--force]\n"
+               "Creates an invented demo clinic: one user of each role (password '%s'),\n"
+               "rooms, and N patients (default %d) with English and Arabic names.\n"
+               "--force replaces an existing file.\n",
+               DEMO_PASSWORD, DEMO_DEFAULT_PATIENTS);
+        return EXIT_OK;
+    }
+    const char *path = opt(&o, "db"), *np = opt(&o, "patients");
+    if (!path)
+        return usage_error("demo", NULL, "--db is required");
+    int64_t n = DEMO_DEFAULT_PATIENTS;
+    if (np) {
+        char *end;
+        errno = 0;
+        n = strtoll(np, &end, 10);
+        if (errno || *end || n < 0 || n > 50000000)
+            return usage_error("demo", NULL, "--patients must be a number from 0 to 50000000");
+    }
+    struct stat sb;
+    if (stat(path, &sb) == 0) {
+        if (!opt(&o, "force")) {
+            fprintf(stderr, "autologa demo: '%s' already exists (use --force to replace it)\n",
+                    path);
+            return EXIT_FAIL;
+        }
+        char side[1024];
+        unlink(path);
+        snprintf(side, sizeof(side), "%s-wal", path);
+        unlink(side);
+        snprintf(side, sizeof(side), "%s-shm", path);
+        unlink(side);
+    }
+    struct db *db = NULL;
+    struct fail f;
+    fail_clear(&f);
+    int rc = open_db("demo", path, true, &db);
+    if (rc == EXIT_OK && db_migrate(db, NULL, NULL, &f) != ST_OK)
+        rc = report("demo", &f);
+    if (rc == EXIT_OK && demo_create(db, n, demo_progress, &f) != ST_OK)
+        rc = report("demo", &f);
+    db_close(db);
+    if (rc != EXIT_OK) {
+        unlink(path);
+        return rc;
+    }
+    printf("autologa: demo clinic in %s with %lld patients\n", path, (long long)n);
+    printf("  logins (password '%s'):", DEMO_PASSWORD);
+    for (int i = 0; demo_usernames[i]; i++)
+        printf(" %s", demo_usernames[i]);
+    printf("\n");
+    return EXIT_OK;
+}
+
+/* ---- serve ---- */
+
+struct ini_target {
+    struct server_config *cfg;
+    char *strings[3]; /* owned copies of db, listen, web_root */
+    const char *file;
+    int bad_line;
+    char bad[160];
+};
+
+static int
+ini_number(const char *v, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || end == v || n < min || n > max)
+        return 0;
+    *out = n;
+    return 1;
+}
+
+static int
+on_ini(void *user, const char *section, const char *name, const char *value)
+{
+    struct ini_target *t = user;
+    long n = 0;
+    int ok = 1;
+    if (strcmp(section, "server") == 0) {
+        int slot = strcmp(name, "db") == 0         ? 0
+                   : strcmp(name, "listen") == 0   ? 1
+                   : strcmp(name, "web_root") == 0 ? 2
+                                                   : -1;
+        if (slot >= 0) {
+            free(t->strings[slot]);
+            t->strings[slot] = strdup(value);
+        } else if (strcmp(name, "threads") == 0 && (ok = ini_number(value, 0, 256, &n))) {
+            t->cfg->threads = (int)n;
+        } else if (strcmp(name, "threads") != 0) {
+            ok = 0;
+        }
+    } else if (strcmp(section, "session") == 0) {
+        struct session_policy *p = &t->cfg->session;
+        if (strcmp(name, "idle_minutes") == 0 && (ok = ini_number(value, 1, 1440, &n)))
+            p->idle_ms = n * 60000;
+        else if (strcmp(name, "absolute_hours") == 0 && (ok = ini_number(value, 1, 168, &n)))
+            p->absolute_ms = n * 3600000;
+        else if (strcmp(name, "max_user_failures") == 0 && (ok = ini_number(value, 1, 1000, &n)))
+            p->max_user_failures = (int)n;
+        else if (strcmp(name, "max_address_failures") == 0 &&
+                 (ok = ini_number(value, 1, 100000, &n)))
+            p->max_remote_failures = (int)n;
+        else if (strcmp(name, "window_minutes") == 0 && (ok = ini_number(value, 1, 1440, &n)))
+            p->window_ms = n * 60000;
+        else if (ok)
+            ok = 0;
+    } else {
+        ok = 0;
+    }
+    if (!ok && !t->bad[0])
+        snprintf(t->bad, sizeof(t->bad), "[%s] %s = %s is unknown or out of range", section, name,
+                 value);
+    return 1;
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+    static const char *const spec[] = {"db", "listen", "web-root", "config", "threads", NULL};
+    struct opts o;
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("serve", &o, "");
+    if (o.help) {
+        puts("usage: autologa serve --db PATH [--listen 127.0.0.1:8080] [--web-root web]\n"
+             "                      [--threads N] [--config FILE]\n"
+             "Serves the API and the web UI until SIGINT or SIGTERM. Options on the command line\n"
+             "override the configuration file (see docs/configuration.md). --listen with port 0\n"
+             "picks a free port; the chosen one is printed.");
+        return EXIT_OK;
+    }
+    struct server_config cfg = {.listen = "127.0.0.1:8080", .web_root = "web"};
+    session_policy_default(&cfg.session);
+    struct ini_target t = {.cfg = &cfg};
+    int rc = EXIT_OK;
+    const char *cfile = opt(&o, "config");
+    if (cfile) {
+        int line = ini_parse(cfile, on_ini, &t);
+        if (line != 0 || t.bad[0]) {
+            if (line < 0)
+                fprintf(stderr, "autologa serve: cannot read configuration '%s'\n", cfile);
+            else if (line > 0)
+                fprintf(stderr, "autologa serve: configuration '%s' line %d does not parse\n",
+                        cfile, line);
+            else
+                fprintf(stderr, "autologa serve: configuration '%s': %s\n", cfile, t.bad);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (t.strings[0])
+            cfg.db_path = t.strings[0];
+        if (t.strings[1])
+            cfg.listen = t.strings[1];
+        if (t.strings[2])
+            cfg.web_root = t.strings[2];
+    }
+    if (opt(&o, "db"))
+        cfg.db_path = opt(&o, "db");
+    if (opt(&o, "listen"))
+        cfg.listen = opt(&o, "listen");
+    if (opt(&o, "web-root"))
+        cfg.web_root = opt(&o, "web-root");
+    if (opt(&o, "threads")) {
+        long n;
+        if (!ini_number(opt(&o, "threads"), 0, 256, &n)) {
+            rc = usage_error("serve", NULL, "--threads must be a number from 0 to 256");
+            goto out;
+        }
+        cfg.threads = (int)n;
+    }
+    if (!cfg.db_path) {
+        rc = usage_error("serve", NULL, "--db (or [server] db in the configuration) is required");
+        goto out;
+    }
+    struct fail f;
+    fail_clear(&f);
+    if (server_run(&cfg, &f) != ST_OK)
+        rc = report("serve", &f);
+out:
+    for (int i = 0; i < 3; i++)
+        free(t.strings[i]);
+    return rc;
+}
+
+/* ---- user ---- */
+
+static unsigned
+parse_role_list(const char *list)
+{
+    unsigned roles = 0;
+    char copy[128];
+    snprintf(copy, sizeof(copy), "%s", list);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        unsigned r = role_from_name(tok);
+        if (!r)
+            return 0;
+        roles |= r;
+    }
+    return roles;
+}
+
+static int
+print_user(void *ctx, const struct db_user *u)
+{
+    (void)ctx;
+    struct buf r;
+    buf_init(&r, 128);
+    int st = role_format(u->roles, &r);
+    printf("%-20s %-30s %-28s %s\n", u->username, u->display_name ? u->display_name : "",
+           st == ST_OK ? buf_str(&r) : "?", u->disabled ? "disabled" : "active");
+    buf_release(&r);
+    return 0;
+}
+
+static int
+cmd_user(int argc, char **argv)
+{
+    static const char *const spec[] = {"db", "username", "display-name", "roles", NULL};
+    const char *sub = argc > 0 ? argv[0] : "";
+    struct opts o;
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || !*sub) {
+        puts("usage: autologa user add --db PATH --username U --roles r1,r2 [--display-name D]\n"
+             "       autologa user list --db PATH\n"
+             "       autologa user disable --db PATH --username U\n"
+             "       autologa user enable --db PATH --username U\n"
+             "       autologa user passwd --db PATH --username U\n"
+             "Roles: admin, doctor, nurse, reception. Passwords come from AUTOLOGA_PASSWORD or\n"
+             "a prompt (10 characters or more).");
+        return *sub ? EXIT_OK : EXIT_USAGE;
+    }
+    if (!opts_parse(&o, argc - 1, argv + 1, spec))
+        return usage_error("user", &o, "");
+    if (o.help)
+        return cmd_user(1, (char *[]){"--help"});
+    const char *path = opt(&o, "db"), *name = opt(&o, "username");
+    if (!path)
+        return usage_error("user", NULL, "--db is required");
+    bool known = !strcmp(sub, "add") || !strcmp(sub, "list") || !strcmp(sub, "disable") ||
+                 !strcmp(sub, "enable") || !strcmp(sub, "passwd");
+    if (!known)
+        return usage_error("user", NULL, "unknown subcommand (add, list, disable, enable, passwd)");
+    if (strcmp(sub, "list") != 0 && !name)
+        return usage_error("user", NULL, "--username is required");
+    unsigned roles = 0;
+    if (!strcmp(sub, "add")) {
+        roles = opt(&o, "roles") ? parse_role_list(opt(&o, "roles")) : 0;
+        if (!roles)
+            return usage_error("user", NULL, "--roles must list admin, doctor, nurse or reception");
+    }
+    struct db *db = NULL;
+    int rc = open_current_db("user", path, &db);
+    if (rc != EXIT_OK)
+        return rc;
+    struct actor a;
+    actor_cli(&a);
+    struct fail f;
+    fail_clear(&f);
+    char *password = NULL;
+    if (!strcmp(sub, "list")) {
+        if (db_user_list(db, print_user, NULL) != ST_OK)
+            rc = report("user", &(struct fail){.status = ST_DB, .message = "cannot list users"});
+        goto out;
+    }
+    if (!strcmp(sub, "add") || !strcmp(sub, "passwd")) {
+        password = read_password("AUTOLOGA_PASSWORD", "Password: ");
+        if (!password) {
+            rc = usage_error("user", NULL, "no password given");
+            goto out;
+        }
+    }
+    if (!strcmp(sub, "add")) {
+        if (user_add(db, &a, name, opt(&o, "display-name"), password, roles, false, NULL, &f) !=
+            ST_OK)
+            rc = report("user", &f);
+        else
+            printf("autologa: added user '%s'\n", name);
+        goto out;
+    }
+    struct db_user u;
+    if (db_user_by_name(db, name, &u) != ST_OK) {
+        fprintf(stderr, "autologa user: no user '%s'\n", name);
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    int64_t id = u.id;
+    db_user_release(&u);
+    int st = !strcmp(sub, "passwd") ? user_set_password(db, &a, id, password, &f)
+                                    : user_set_disabled(db, &a, id, !strcmp(sub, "disable"), &f);
+    if (st != ST_OK)
+        rc = report("user", &f);
+    else
+        printf("autologa: %s '%s' done\n", sub, name);
+out:
+    if (password) {
+        memset(password, 0, strlen(password));
+        free(password);
+    }
+    db_close(db);
+    return rc;
+}
+
+/* ---- migrate, backup, audit, permissions ---- */
+
+static int
+cmd_migrate(int argc, char **argv)
+{
+    static const char *const spec[] = {"db", NULL};
+    struct opts o;
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("migrate", &o, "");
+    if (o.help) {
+        puts("usage: autologa migrate --db PATH\n"
+             "Brings the database schema up to this binary's version (each step in its own\n"
+             "transaction). Take a backup first.");
+        return EXIT_OK;
+    }
+    if (!opt(&o, "db"))
+        return usage_error("migrate", NULL, "--db is required");
+    struct db *db = NULL;
+    int rc = open_db("migrate", opt(&o, "db"), false, &db);
+    if (rc != EXIT_OK)
+        return rc;
+    struct fail f;
+    fail_clear(&f);
+    int applied = 0, version = 0;
+    if (db_migrate(db, &applied, &version, &f) != ST_OK)
+        rc = report("migrate", &f);
+    else
+        printf("autologa: schema version %d (%d migration%s applied)\n", version, applied,
+               applied == 1 ? "" : "s");
+    db_close(db);
+    return rc;
+}
+
+static int
+cmd_backup(int argc, char **argv)
+{
+    static const char *const spec[] = {"db", "to", NULL};
+    struct opts o;
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("backup", &o, "");
+    if (o.help) {
+        puts("usage: autologa backup --db PATH --to FILE\n"
+             "Copies the database with SQLite's online backup: consistent while the server\n"
+             "runs and writes. FILE must not exist yet.");
+        return EXIT_OK;
+    }
+    const char *path = opt(&o, "db"), *to = opt(&o, "to");
+    if (!path || !to)
+        return usage_error("backup", NULL, "--db and --to are required");
+    struct stat sb;
+    if (stat(to, &sb) == 0) {
+        fprintf(stderr, "autologa backup: '%s' already exists\n", to);
+        return EXIT_FAIL;
+    }
+    struct db *db = NULL;
+    int rc = open_db("backup", path, false, &db);
+    if (rc != EXIT_OK)
+        return rc;
+    struct fail f;
+    fail_clear(&f);
+    if (db_backup(db, to, &f) != ST_OK)
+        rc = report("backup", &f);
+    else
+        printf("autologa: backed up %s to %s\n", path, to);
+    db_close(db);
+    return rc;
+}
+
+static int
+cmd_audit(int argc, char **argv)
+{
+    static const char *const spec[] = {"db", NULL};
+    const char *sub = argc > 0 ? argv[0] : "";
+    if (strcmp(sub, "verify") != 0) {
+        puts("usage: autologa audit verify --db PATH\n"
+             "Re-computes the hash chain of the audit trail. Exit 0 when intact, 4 when an\n"
+             "event was changed or removed. Prints the newest event's hash: keep it to detect\n"
+             "a cut-off tail later.");
+        return strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    struct opts o;
+    if (!opts_parse(&o, argc - 1, argv + 1, spec))
+        return usage_error("audit", &o, "");
+    if (o.help)
+        return cmd_audit(1, (char *[]){"--help"});
+    if (!opt(&o, "db"))
+        return usage_error("audit", NULL, "--db is required");
+    struct db *db = NULL;
+    int rc = open_current_db("audit", opt(&o, "db"), &db);
+    if (rc != EXIT_OK)
+        return rc;
+    struct audit_check c;
+    if (audit_verify(db, &c) != ST_OK) {
+        fprintf(stderr, "autologa audit: cannot read the audit trail: %s\n", db_errmsg(db));
+        rc = EXIT_DB;
+    } else if (c.first_bad_id) {
+        printf("audit chain BROKEN at event %lld (%lld events)\n", (long long)c.first_bad_id,
+               (long long)c.events);
+        rc = EXIT_AUDIT;
+    } else {
+        printf("audit chain intact: %lld events, head %s\n", (long long)c.events, c.head_hash);
+    }
+    db_close(db);
+    return rc;
+}
+
+static int
+cmd_permissions(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 0) {
+        puts("usage: autologa permissions\nPrints the permission table as Markdown.");
+        return EXIT_OK;
+    }
+    struct buf b;
+    buf_init(&b, 0);
+    int st = permission_markdown(&b);
+    if (st == ST_OK)
+        fputs(buf_str(&b), stdout);
+    buf_release(&b);
+    return st == ST_OK ? EXIT_OK : EXIT_FAIL;
+}
+
+static void
+usage(FILE *out)
+{
+    fputs("usage: autologa COMMAND [OPTIONS]   (autologa COMMAND --help for details)\n"
+          "  serve        serve the API and the web UI\n"
+          "  init         create a new empty database with its first administrator\n"
+          "  demo         create an invented demo clinic\n"
+          "  user         add, list, disable, enable users or set a password\n"
+          "  migrate      bring a database up to this version's schema\n"
+          "  backup       copy a database while it is in use\n"
+          "  audit        verify the audit trail's hash chain\n"
+          "  permissions  print which role may do what\n"
+          "  version      print the version\n"
+          "Exit codes: 0 success, 1 failure, 2 usage error, 3 database error, 4 audit chain "
+          "broken.\n",
+          out);
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-    puts("autologa 0.1.0");
-    return 0;
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (crypto_setup() != ST_OK) {
+        fprintf(stderr, "autologa: cannot initialise libsodium\n");
+        return EXIT_FAIL;
+    }
+    const char *cmd = argv[1];
+    int n = argc - 2;
+    char **rest = argv + 2;
+    if (!strcmp(cmd, "serve"))
+        return cmd_serve(n, rest);
+    if (!strcmp(cmd, "init"))
+        return cmd_init(n, rest);
+    if (!strcmp(cmd, "demo"))
+        return cmd_demo(n, rest);
+    if (!strcmp(cmd, "user"))
+        return cmd_user(n, rest);
+    if (!strcmp(cmd, "migrate"))
+        return cmd_migrate(n, rest);
+    if (!strcmp(cmd, "backup"))
+        return cmd_backup(n, rest);
+    if (!strcmp(cmd, "audit"))
+        return cmd_audit(n, rest);
+    if (!strcmp(cmd, "permissions"))
+        return cmd_permissions(n, rest);
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("autologa %s (schema %d)\n", VERSION, db_schema_latest());
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    fprintf(stderr, "autologa: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return EXIT_USAGE;
 }

@@ -1,0 +1,161 @@
+/* The demo clinic generator: deterministic, so that every demo database looks the same. */
+#include "clinic/demo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clinic/audit.h"
+#include "clinic/patient.h"
+#include "clinic/role.h"
+#include "clinic/user.h"
+#include "core/date.h"
+
+#define BATCH 20000
+
+const char *const demo_usernames[] = {"admin", "doctor", "nurse", "reception", NULL};
+const char *const demo_user_roles[] = {"admin", "doctor", "nurse", "reception", NULL};
+static const char *const demo_display[] = {"Clinic Manager (demo)", "Demo Doctor", "Demo Nurse",
+                                           "Demo Receptionist"};
+
+/* Common given names as (Latin, Arabic) pairs; a few Arabic spellings carry diacritics or
+ * letter variants so that search folding has something to do in the demo. */
+static const char *const female[][2] = {
+    {"Layla", "ليلى"},  {"Fatima", "فاطمة"},  {"Mariam", "مريم"},  {"Noor", "نور"},
+    {"Huda", "هدى"},    {"Salma", "سلمى"},    {"Aisha", "عائشة"},  {"Rania", "رانيا"},
+    {"Dina", "دينا"},   {"Yasmin", "ياسمين"}, {"Hala", "هالة"},    {"Amal", "أمل"},
+    {"Reem", "ريم"},    {"Sara", "سارة"},     {"Lina", "لينا"},    {"Nadia", "نادية"},
+    {"Zainab", "زينب"}, {"Maha", "مها"},      {"Samira", "سميرة"}, {"Jana", "جنى"},
+};
+static const char *const male[][2] = {
+    {"Mohammad", "مُحَمَّد"}, {"Ahmad", "أحمد"},   {"Omar", "عمر"},      {"Ali", "علي"},
+    {"Khaled", "خالد"},   {"Youssef", "يوسف"}, {"Hassan", "حسن"},    {"Ibrahim", "إبراهيم"},
+    {"Tariq", "طارق"},    {"Samir", "سمير"},   {"Faisal", "فيصل"},   {"Kareem", "كريم"},
+    {"Rami", "رامي"},     {"Nabil", "نبيل"},   {"Mustafa", "مصطفى"}, {"Ziad", "زياد"},
+    {"Walid", "وليد"},    {"Hamza", "حمزة"},   {"Adel", "عادل"},     {"Majed", "ماجد"},
+};
+static const char *const families[][2] = {
+    {"Haddad", "حداد"},    {"Khoury", "خوري"},     {"Mansour", "منصور"}, {"Nasser", "ناصر"},
+    {"Saleh", "صالح"},     {"Hamdan", "حمدان"},    {"Karam", "كرم"},     {"Aziz", "عزيز"},
+    {"Rahman", "رحمن"},    {"Qasim", "قاسم"},      {"Darwish", "درويش"}, {"Farouk", "فاروق"},
+    {"Hakim", "حكيم"},     {"Jaber", "جابر"},      {"Nouri", "نوري"},    {"Sabbagh", "صباغ"},
+    {"Shami", "شامي"},     {"Tamimi", "تميمي"},    {"Yassin", "ياسين"},  {"Zaher", "زاهر"},
+    {"Al-Amin", "الأمين"}, {"Al-Hassan", "الحسن"}, {"Badawi", "بدوي"},   {"Obeid", "عبيد"},
+    {"Masri", "مصري"},     {"Halabi", "حلبي"},     {"Bakri", "بكري"},    {"Sultan", "سلطان"},
+    {"Rashid", "راشد"},    {"Fakhoury", "فاخوري"},
+};
+#define N(a) (sizeof(a) / sizeof(a[0]))
+
+static uint64_t
+next_rand(uint64_t *s)
+{
+    /* xorshift64*: deterministic and fast; nothing here needs to be unpredictable. */
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ULL;
+}
+
+static char *
+dup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* Fills one invented patient; the caller releases it. */
+static void
+demo_patient(uint64_t *rng, int64_t i, struct db_patient *p)
+{
+    memset(p, 0, sizeof(*p));
+    bool is_female = next_rand(rng) % 100 < 55; /* hair and skin clinics see more women */
+    const char *const *given =
+        is_female ? female[next_rand(rng) % N(female)] : male[next_rand(rng) % N(male)];
+    const char *const *family = families[next_rand(rng) % N(families)];
+    unsigned shape = next_rand(rng) % 10;
+    /* Most have both scripts; some only one, as happens at a real front desk. */
+    if (shape != 9) {
+        p->given_name = dup(given[0]);
+        p->family_name = dup(family[0]);
+    }
+    if (shape != 8) {
+        p->given_name_ar = dup(given[1]);
+        p->family_name_ar = dup(family[1]);
+    }
+    struct date today, dob;
+    date_today_utc(&today);
+    int64_t days = date_to_days(&today) - (18 * 365 + (int64_t)(next_rand(rng) % (52 * 365)));
+    date_from_days(days, &dob);
+    date_format(&dob, p->date_of_birth);
+    snprintf(p->sex, sizeof(p->sex), "%s", is_female ? "female" : "male");
+    char buf[64];
+    snprintf(buf, sizeof(buf), "+9715%08llu", (unsigned long long)(next_rand(rng) % 100000000));
+    p->phone = dup(buf);
+    if (p->given_name && shape < 6) {
+        snprintf(buf, sizeof(buf), "patient%lld@example.invalid", (long long)i);
+        p->email = dup(buf);
+    }
+    snprintf(p->preferred_language, sizeof(p->preferred_language), "%s",
+             next_rand(rng) % 3 == 0 ? "en" : "ar");
+    if (shape < 4) {
+        snprintf(buf, sizeof(buf), "Villa %u, Example Street %u", (unsigned)(i % 97) + 1,
+                 (unsigned)(next_rand(rng) % 40) + 1);
+        p->address = dup(buf);
+    }
+}
+
+int
+demo_create(struct db *db, int64_t patients, void (*progress)(int64_t done, int64_t total),
+            struct fail *f)
+{
+    struct actor a;
+    actor_cli(&a);
+    snprintf(a.username, sizeof(a.username), "demo");
+    int st = ST_OK;
+    for (int i = 0; demo_usernames[i] && st == ST_OK; i++)
+        st = user_add(db, &a, demo_usernames[i], demo_display[i], DEMO_PASSWORD,
+                      role_from_name(demo_user_roles[i]), true, NULL, f);
+    if (st != ST_OK)
+        return st;
+
+    static const char *const rooms[][2] = {{"Treatment room 1", "treatment"},
+                                           {"Treatment room 2", "treatment"},
+                                           {"Treatment room 3", "treatment"},
+                                           {"Preparation lab", "preparation"},
+                                           {"Consultation room", "consultation"}};
+    st = db_begin_write(db);
+    for (size_t i = 0; i < N(rooms) && st == ST_OK; i++) {
+        int64_t id;
+        st = db_room_insert(db, rooms[i][0], rooms[i][1], &id);
+    }
+    if (st == ST_OK)
+        st = db_commit(db);
+    if (st != ST_OK) {
+        db_rollback(db);
+        return fail_set(f, st, "", "internal", "cannot create the demo rooms: %s", db_errmsg(db));
+    }
+
+    uint64_t rng = 0x9e3779b97f4a7c15ULL;
+    int64_t now = time_now_ms();
+    for (int64_t done = 0; done < patients && st == ST_OK;) {
+        int64_t end = done + BATCH < patients ? done + BATCH : patients;
+        st = db_begin_write(db);
+        for (; done < end && st == ST_OK; done++) {
+            struct db_patient p;
+            demo_patient(&rng, done + 1, &p);
+            /* Spread registrations over the past two years. */
+            int64_t at = now - (patients - done) * (2LL * 365 * 86400 * 1000 / (patients + 1));
+            st = patient_insert_tx(db, &a, &p, at);
+            db_patient_release(&p);
+        }
+        if (st == ST_OK)
+            st = db_commit(db);
+        if (st != ST_OK) {
+            db_rollback(db);
+            return fail_set(f, st, "", "internal", "cannot create demo patients: %s",
+                            db_errmsg(db));
+        }
+        if (progress)
+            progress(done, patients);
+    }
+    return st;
+}

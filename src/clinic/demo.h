@@ -1,0 +1,21 @@
+/* The invented demo clinic: staff of every role, rooms and generated patients with names in
+ * English and Arabic. All of it is clearly fake (example.invalid e-mail addresses). */
+#ifndef AUTOLOGA_CLINIC_DEMO_H
+#define AUTOLOGA_CLINIC_DEMO_H
+
+#include <stdint.h>
+#include "store/db.h"
+
+#define DEMO_PASSWORD "autologa-demo"
+#define DEMO_DEFAULT_PATIENTS 240
+
+/* The demo users, for printing the logins: NULL-terminated arrays of username and role. */
+extern const char *const demo_usernames[];
+extern const char *const demo_user_roles[];
+
+/* Fills a freshly migrated, empty database. Patients are inserted in large transactions so
+ * that a million take well under two minutes; `progress` (may be NULL) is called after each. */
+int demo_create(struct db *db, int64_t patients, void (*progress)(int64_t done, int64_t total),
+                struct fail *f) WARN_UNUSED;
+
+#endif

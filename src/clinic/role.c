@@ -1,0 +1,112 @@
+/* Roles and the permission table. */
+#include "clinic/role.h"
+
+#include <string.h>
+
+static const struct {
+    unsigned bit;
+    const char *name;
+} roles[ROLE_COUNT] = {
+    {ROLE_ADMIN, "admin"},
+    {ROLE_DOCTOR, "doctor"},
+    {ROLE_NURSE, "nurse"},
+    {ROLE_RECEPTION, "reception"},
+};
+
+static const struct {
+    const char *name;
+    unsigned roles;
+    const char *what;
+} permissions[PERM_COUNT] = {
+    [PERM_PATIENT_READ] = {"patient.read", ROLE_ALL,
+                           "list, search and open patient records and their history"},
+    [PERM_PATIENT_CREATE] = {"patient.create", ROLE_ADMIN | ROLE_DOCTOR | ROLE_RECEPTION,
+                             "register a patient"},
+    [PERM_PATIENT_UPDATE] = {"patient.update", ROLE_ADMIN | ROLE_DOCTOR | ROLE_RECEPTION,
+                             "correct a patient's registration details (a new version)"},
+    [PERM_PATIENT_DELETE] = {"patient.delete", ROLE_ADMIN,
+                             "soft-delete a patient record, with a reason"},
+    [PERM_USER_MANAGE] = {"user.manage", ROLE_ADMIN,
+                          "add users, change their roles, disable them, reset passwords"},
+    [PERM_AUDIT_READ] = {"audit.read", ROLE_ADMIN, "read and verify the audit trail"},
+};
+
+const char *
+role_name(unsigned role)
+{
+    for (int i = 0; i < ROLE_COUNT; i++)
+        if (roles[i].bit == role)
+            return roles[i].name;
+    return NULL;
+}
+
+unsigned
+role_from_name(const char *name)
+{
+    for (int i = 0; i < ROLE_COUNT; i++)
+        if (strcmp(roles[i].name, name) == 0)
+            return roles[i].bit;
+    return 0;
+}
+
+unsigned
+role_at(int i)
+{
+    return i >= 0 && i < ROLE_COUNT ? roles[i].bit : 0;
+}
+
+int
+role_format(unsigned set, struct buf *out)
+{
+    int st = ST_OK, n = 0;
+    for (int i = 0; i < ROLE_COUNT && st == ST_OK; i++)
+        if (set & roles[i].bit)
+            st = buf_printf(out, "%s%s", n++ ? "," : "", roles[i].name);
+    if (st == ST_OK && n == 0)
+        st = buf_append_str(out, "");
+    return st;
+}
+
+const char *
+permission_name(enum permission p)
+{
+    return (unsigned)p < PERM_COUNT ? permissions[p].name : NULL;
+}
+
+const char *
+permission_description(enum permission p)
+{
+    return (unsigned)p < PERM_COUNT ? permissions[p].what : NULL;
+}
+
+unsigned
+permission_roles(enum permission p)
+{
+    return (unsigned)p < PERM_COUNT ? permissions[p].roles : 0;
+}
+
+bool
+permission_allows(unsigned set, enum permission p)
+{
+    return (set & permission_roles(p)) != 0;
+}
+
+int
+permission_markdown(struct buf *out)
+{
+    int st = buf_append_str(out, "| permission | what it allows |");
+    for (int i = 0; i < ROLE_COUNT && st == ST_OK; i++)
+        st = buf_printf(out, " %s |", roles[i].name);
+    if (st == ST_OK)
+        st = buf_append_str(out, "\n| --- | --- |");
+    for (int i = 0; i < ROLE_COUNT && st == ST_OK; i++)
+        st = buf_append_str(out, " :---: |");
+    for (int p = 0; p < PERM_COUNT && st == ST_OK; p++) {
+        st = buf_printf(out, "\n| `%s` | %s |", permissions[p].name, permissions[p].what);
+        for (int i = 0; i < ROLE_COUNT && st == ST_OK; i++)
+            st = buf_append_str(out, permissions[p].roles & roles[i].bit ? " yes |" : " — |");
+    }
+    if (st == ST_OK)
+        st = buf_append_char(out, '\n');
+    return st;
+}

@@ -1,0 +1,69 @@
+/* What a handler sees of an HTTP request and fills of its response. The server owns both; a
+ * handler reads the request, calls src/clinic/, and sets the response with the respond_*
+ * helpers, which take ownership of what they are given. */
+#ifndef AUTOLOGA_HTTP_HTTP_H
+#define AUTOLOGA_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clinic/audit.h"
+#include "clinic/session.h"
+#include "core/buf.h"
+#include "store/db.h"
+
+#define HTTP_BODY_MAX (64 * 1024)
+#define HTTP_MAX_PARAMS 2
+
+struct request {
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *path; /* percent-decoded, without the query */
+    char id[40];      /* request id, also sent as X-Request-Id */
+    char remote[64];
+    struct buf body;
+    bool body_too_big;
+    int64_t start_us;
+    struct db *db; /* this worker thread's connection */
+    bool has_session;
+    struct session_user session;
+    struct actor actor;               /* who acts: the session's user, or anonymous */
+    char params[HTTP_MAX_PARAMS][40]; /* {id} parts of the route, in order */
+};
+
+struct response {
+    int status;
+    const char *content_type; /* static string */
+    char *body;               /* owned, freed with free() */
+    size_t len;
+    char set_cookie[256];
+    int retry_after_s;
+};
+
+/* The value of a query parameter (decoded), or NULL. Borrowed for the request's life. */
+const char *request_query(const struct request *r, const char *key);
+/* A request header, or NULL. */
+const char *request_header(const struct request *r, const char *key);
+/* Parses params[i] as a positive id; false when it is not one. */
+bool request_param_id(const struct request *r, int i, int64_t *id);
+
+/* A JSON response (takes the reference to `body`). */
+void respond_json(struct response *res, int status, json_t *body);
+/* An empty response with a status (204, ...). */
+void respond_empty(struct response *res, int status);
+/* The error response of a failure: the status code of f->status and
+ * {"error":{"code","message","field"}}. */
+void respond_fail(struct response *res, const struct fail *f);
+/* An error response built on the spot. */
+void respond_error(struct response *res, int http_status, const char *code, const char *field,
+                   const char *message);
+/* The HTTP status of a failure status. */
+int respond_status_of(int st);
+
+/* Parses the request body as a JSON object, answering 400/413 itself on failure (returns
+ * NULL then). The caller json_decref()s the result. */
+json_t *request_json(struct request *r, struct response *res);
+
+#endif

@@ -1,0 +1,130 @@
+/* Building responses and reading request parts: JSON bodies, errors, query values. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/jsonin.h"
+#include "http/http.h"
+
+const char *
+request_query(const struct request *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *
+request_header(const struct request *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
+}
+
+bool
+request_param_id(const struct request *r, int i, int64_t *id)
+{
+    *id = 0;
+    if (i < 0 || i >= HTTP_MAX_PARAMS || !r->params[i][0])
+        return false;
+    const char *s = r->params[i];
+    for (const char *p = s; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v <= 0)
+        return false;
+    *id = v;
+    return true;
+}
+
+int
+respond_status_of(int st)
+{
+    switch (st) {
+    case ST_OK:
+        return MHD_HTTP_OK;
+    case ST_INVALID:
+        return MHD_HTTP_BAD_REQUEST;
+    case ST_NOT_FOUND:
+        return MHD_HTTP_NOT_FOUND;
+    case ST_CONFLICT:
+        return MHD_HTTP_CONFLICT;
+    case ST_FORBIDDEN:
+        return MHD_HTTP_FORBIDDEN;
+    case ST_UNAUTHORIZED:
+        return MHD_HTTP_UNAUTHORIZED;
+    case ST_TOO_BIG:
+        return MHD_HTTP_CONTENT_TOO_LARGE;
+    case ST_THROTTLED:
+        return MHD_HTTP_TOO_MANY_REQUESTS;
+    case ST_BUSY:
+        return MHD_HTTP_SERVICE_UNAVAILABLE;
+    default:
+        return MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+void
+respond_json(struct response *res, int status, json_t *body)
+{
+    free(res->body);
+    res->status = status;
+    res->content_type = "application/json; charset=utf-8";
+    res->body = json_dumps(body, JSON_COMPACT);
+    res->len = res->body ? strlen(res->body) : 0;
+    json_decref(body);
+    if (!res->body) {
+        res->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        res->content_type = "text/plain";
+    }
+}
+
+void
+respond_empty(struct response *res, int status)
+{
+    free(res->body);
+    res->body = NULL;
+    res->len = 0;
+    res->status = status;
+    res->content_type = NULL;
+}
+
+void
+respond_error(struct response *res, int http_status, const char *code, const char *field,
+              const char *message)
+{
+    json_t *err = json_object();
+    json_object_set_new(err, "code", json_string(code));
+    json_object_set_new(err, "message", json_string(message));
+    if (field && *field)
+        json_object_set_new(err, "field", json_string(field));
+    respond_json(res, http_status, json_pack("{s:o}", "error", err));
+}
+
+void
+respond_fail(struct response *res, const struct fail *f)
+{
+    int status = f->status ? f->status : ST_DB;
+    const char *code = f->code[0] ? f->code : status_name(status);
+    const char *message = f->message[0] ? f->message : "the request failed";
+    respond_error(res, respond_status_of(status), code, f->field, message);
+}
+
+json_t *
+request_json(struct request *r, struct response *res)
+{
+    if (r->body_too_big) {
+        respond_error(res, MHD_HTTP_CONTENT_TOO_LARGE, "too_big", "",
+                      "the request body is larger than 64 KiB");
+        return NULL;
+    }
+    struct fail f;
+    fail_clear(&f);
+    json_t *obj = NULL;
+    if (jsonin_parse_object(r->body.data ? r->body.data : "", r->body.len, &obj, &f) != ST_OK) {
+        respond_fail(res, &f);
+        return NULL;
+    }
+    return obj;
+}

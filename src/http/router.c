@@ -1,0 +1,154 @@
+/* The route table and the checks every API request passes: session, CSRF, permission. */
+#include "http/router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "clinic/role.h"
+#include "core/crypto.h"
+
+#define SESSION_COOKIE "autologa_session"
+
+enum access {
+    ACCESS_PUBLIC = -1,  /* anyone */
+    ACCESS_SESSION = -2, /* any logged-in user */
+    /* >= 0: an enum permission */
+};
+
+struct route {
+    const char *method;
+    const char *pattern; /* "{id}" matches one path segment */
+    int access;
+    void (*handler)(struct request *, struct response *);
+};
+
+static const struct route routes[] = {
+    {"GET", "/healthz", ACCESS_PUBLIC, api_health},
+    {"GET", "/api/v1/openapi.json", ACCESS_PUBLIC, api_openapi},
+    {"POST", "/api/v1/session", ACCESS_PUBLIC, api_session_login},
+    {"GET", "/api/v1/session", ACCESS_SESSION, api_session_get},
+    {"DELETE", "/api/v1/session", ACCESS_SESSION, api_session_logout},
+    {"POST", "/api/v1/session/password", ACCESS_SESSION, api_session_password},
+    {"GET", "/api/v1/permissions", ACCESS_SESSION, api_permissions},
+    {"GET", "/api/v1/patients", PERM_PATIENT_READ, api_patients_list},
+    {"POST", "/api/v1/patients", PERM_PATIENT_CREATE, api_patients_create},
+    {"GET", "/api/v1/patients/{id}", PERM_PATIENT_READ, api_patient_get},
+    {"PUT", "/api/v1/patients/{id}", PERM_PATIENT_UPDATE, api_patient_update},
+    {"DELETE", "/api/v1/patients/{id}", PERM_PATIENT_DELETE, api_patient_delete},
+    {"GET", "/api/v1/patients/{id}/history", PERM_PATIENT_READ, api_patient_history},
+    {"GET", "/api/v1/users", PERM_USER_MANAGE, api_users_list},
+    {"POST", "/api/v1/users", PERM_USER_MANAGE, api_users_create},
+    {"PUT", "/api/v1/users/{id}", PERM_USER_MANAGE, api_user_update},
+    {"PUT", "/api/v1/users/{id}/password", PERM_USER_MANAGE, api_user_password},
+    {"GET", "/api/v1/audit", PERM_AUDIT_READ, api_audit_list},
+    {"GET", "/api/v1/audit/verify", PERM_AUDIT_READ, api_audit_verify},
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+bool
+router_owns(const char *path)
+{
+    return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/healthz") == 0;
+}
+
+/* Matches `path` against `pattern`, copying {id} segments into r->params. */
+static bool
+match(const char *pattern, const char *path, struct request *r)
+{
+    int np = 0;
+    while (*pattern && *path) {
+        if (strncmp(pattern, "{id}", 4) == 0) {
+            const char *end = strchr(path, '/');
+            size_t n = end ? (size_t)(end - path) : strlen(path);
+            if (n == 0 || n >= sizeof(r->params[0]) || np >= HTTP_MAX_PARAMS)
+                return false;
+            memcpy(r->params[np], path, n);
+            r->params[np++][n] = '\0';
+            pattern += 4;
+            path += n;
+            continue;
+        }
+        if (*pattern++ != *path++)
+            return false;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+static bool
+state_changing(const char *method)
+{
+    return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+/* Resolves the session cookie into r->session. */
+static int
+authenticate(struct request *r)
+{
+    const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SESSION_COOKIE);
+    if (!token)
+        return ST_UNAUTHORIZED;
+    int st = session_lookup(r->db, token, &r->session);
+    if (st != ST_OK)
+        return st;
+    r->has_session = true;
+    r->actor.user_id = r->session.user_id;
+    snprintf(r->actor.username, sizeof(r->actor.username), "%s", r->session.username);
+    r->actor.roles = r->session.roles;
+    return ST_OK;
+}
+
+void
+router_dispatch(struct request *r, struct response *res)
+{
+    const struct route *rt = NULL;
+    bool path_known = false;
+    for (size_t i = 0; i < NROUTES; i++) {
+        memset(r->params, 0, sizeof(r->params));
+        if (!match(routes[i].pattern, r->path, r))
+            continue;
+        path_known = true;
+        if (strcmp(routes[i].method, r->method) == 0 ||
+            (strcmp(r->method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
+            rt = &routes[i];
+            break;
+        }
+    }
+    if (!rt) {
+        if (path_known)
+            respond_error(res, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "",
+                          "this method is not allowed here");
+        else
+            respond_error(res, MHD_HTTP_NOT_FOUND, "not_found", "", "no such API endpoint");
+        return;
+    }
+    if (rt->access != ACCESS_PUBLIC) {
+        int st = authenticate(r);
+        if (st == ST_UNAUTHORIZED) {
+            respond_error(res, MHD_HTTP_UNAUTHORIZED, "unauthenticated", "",
+                          "log in first: there is no valid session");
+            return;
+        }
+        if (st != ST_OK) {
+            respond_error(res, respond_status_of(st), st == ST_BUSY ? "busy" : "internal", "",
+                          "the session could not be checked; try again");
+            return;
+        }
+        if (state_changing(r->method)) {
+            const char *csrf = request_header(r, "X-CSRF-Token");
+            if (!csrf || strlen(csrf) != strlen(r->session.csrf_token) ||
+                !crypto_equal(csrf, r->session.csrf_token)) {
+                respond_error(res, MHD_HTTP_FORBIDDEN, "csrf", "",
+                              "the request lacks this session's X-CSRF-Token header");
+                return;
+            }
+        }
+        if (rt->access >= 0 && !permission_allows(r->session.roles, (enum permission)rt->access)) {
+            char msg[160];
+            snprintf(msg, sizeof(msg), "your roles do not allow '%s'",
+                     permission_name((enum permission)rt->access));
+            respond_error(res, MHD_HTTP_FORBIDDEN, "forbidden", "", msg);
+            return;
+        }
+    }
+    rt->handler(r, res);
+}

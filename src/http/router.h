@@ -1,0 +1,36 @@
+/* The routes of the API: method, path pattern, who may call it, and the handler. The router
+ * authenticates the session, checks CSRF on state-changing requests and the permission of
+ * the route before a handler runs. */
+#ifndef AUTOLOGA_HTTP_ROUTER_H
+#define AUTOLOGA_HTTP_ROUTER_H
+
+#include <stdbool.h>
+#include "http/http.h"
+
+/* True when the path belongs to the router (/api/..., /healthz), false for static files. */
+bool router_owns(const char *path);
+/* Answers a request for a path the router owns. */
+void router_dispatch(struct request *r, struct response *res);
+
+/* The handlers, one family per file (api_*.c). */
+void api_health(struct request *r, struct response *res);
+void api_openapi(struct request *r, struct response *res);
+void api_permissions(struct request *r, struct response *res);
+void api_session_login(struct request *r, struct response *res);
+void api_session_get(struct request *r, struct response *res);
+void api_session_logout(struct request *r, struct response *res);
+void api_session_password(struct request *r, struct response *res);
+void api_patients_list(struct request *r, struct response *res);
+void api_patients_create(struct request *r, struct response *res);
+void api_patient_get(struct request *r, struct response *res);
+void api_patient_update(struct request *r, struct response *res);
+void api_patient_delete(struct request *r, struct response *res);
+void api_patient_history(struct request *r, struct response *res);
+void api_users_list(struct request *r, struct response *res);
+void api_users_create(struct request *r, struct response *res);
+void api_user_update(struct request *r, struct response *res);
+void api_user_password(struct request *r, struct response *res);
+void api_audit_list(struct request *r, struct response *res);
+void api_audit_verify(struct request *r, struct response *res);
+
+#endif

@@ -1,0 +1,21 @@
+/* The HTTP server: libmicrohttpd with its epoll thread pool, one database connection per
+ * worker thread, the router for /api and /healthz, static files for everything else. */
+#ifndef AUTOLOGA_HTTP_SERVER_H
+#define AUTOLOGA_HTTP_SERVER_H
+
+#include "clinic/session.h"
+#include "core/status.h"
+
+struct server_config {
+    const char *db_path;
+    const char *listen;   /* "127.0.0.1:8080"; port 0 picks a free one */
+    const char *web_root; /* the static UI */
+    int threads;          /* 0: one per core */
+    struct session_policy session;
+};
+
+/* Serves until SIGINT or SIGTERM. Prints "autologa: listening on http://HOST:PORT" on
+ * standard output once ready. */
+int server_run(const struct server_config *cfg, struct fail *f) WARN_UNUSED;
+
+#endif

@@ -1,0 +1,9 @@
+/* The list of migrations; their SQL is embedded from the files in migrations/ at build time. */
+#include "store/migrations.h"
+
+extern const unsigned char migration_001_foundation[];
+
+const struct store_migration store_migrations[] = {
+    {"foundation", migration_001_foundation},
+};
+const unsigned long store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);
