@@ -1,0 +1,180 @@
+// Every operation of docs/openapi.json against every role: roles holding the operation's
+// permission succeed, the others get 403 forbidden, and a request without a session gets 401.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  Client, PERMISSION_TABLE, ROLES, createPatient, createUser, editable, login, loginAdmin, patientInput,
+  show, startServer, strongPassword, unique, userClient,
+} from '../lib/server.mjs';
+import { operations, repoOpenApi } from '../lib/openapi.mjs';
+
+// For each operation: its permission (checked against x-permission), the status an allowed
+// caller gets, and how to build a valid request. build(ctx, caller) returns {path, json}; it may
+// log in a fresh user of the caller's role (ctx.fresh) when the request spends the session.
+const TABLE = {
+  'GET /healthz': { permission: 'public', ok: 200, build: () => ({ path: '/healthz' }) },
+  'GET /api/v1/openapi.json': { permission: 'public', ok: 200, build: () => ({ path: '/api/v1/openapi.json' }) },
+  'POST /api/v1/session': {
+    permission: 'public', ok: 200, fresh: true,
+    build: (ctx, role, caller) => {
+      const u = caller ?? ctx.server.admin;
+      return { path: '/api/v1/session', json: { username: u.username, password: u.password } };
+    },
+  },
+  'GET /api/v1/session': { permission: 'session', ok: 200, build: () => ({ path: '/api/v1/session' }) },
+  'DELETE /api/v1/session': { permission: 'session', ok: 204, fresh: true, build: () => ({ path: '/api/v1/session' }) },
+  'POST /api/v1/session/password': {
+    permission: 'session', ok: 204, fresh: true,
+    build: (ctx, role, caller) => ({
+      path: '/api/v1/session/password',
+      json: { current_password: caller?.password ?? 'not-the-password-1', new_password: strongPassword() },
+    }),
+  },
+  'GET /api/v1/permissions': { permission: 'session', ok: 200, build: () => ({ path: '/api/v1/permissions' }) },
+  'GET /api/v1/patients': { permission: 'patient.read', ok: 200, build: () => ({ path: '/api/v1/patients?limit=5' }) },
+  'POST /api/v1/patients': {
+    permission: 'patient.create', ok: 201,
+    build: () => ({ path: '/api/v1/patients', json: patientInput({ family_name: 'Permcreate' }) }),
+  },
+  'GET /api/v1/patients/{id}': { permission: 'patient.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}` }) },
+  'PUT /api/v1/patients/{id}': {
+    permission: 'patient.update', ok: 200,
+    build: async (ctx) => {
+      const cur = await ctx.admin.get(`/api/v1/patients/${ctx.patient.id}`);
+      return { path: `/api/v1/patients/${ctx.patient.id}`, json: { ...editable(cur.body), notes: unique('note ') } };
+    },
+    check: async (ctx, r, allowed) => {
+      const cur = await ctx.admin.get(`/api/v1/patients/${ctx.patient.id}`);
+      if (!allowed) assert.equal(cur.body.version, ctx.lastVersion, 'a refused update changed the patient');
+      ctx.lastVersion = cur.body.version;
+    },
+  },
+  'DELETE /api/v1/patients/{id}': {
+    permission: 'patient.delete', ok: 204,
+    build: async (ctx) => {
+      ctx.victim = await createPatient(ctx.admin, { family_name: 'Permdelete' });
+      return { path: `/api/v1/patients/${ctx.victim.id}`, json: { reason: 'Duplicate registration' } };
+    },
+    check: async (ctx, r, allowed) => {
+      const cur = await ctx.admin.get(`/api/v1/patients/${ctx.victim.id}`);
+      assert.equal(cur.body.deleted, allowed, 'deleted flag after the request');
+    },
+  },
+  'GET /api/v1/patients/{id}/history': {
+    permission: 'patient.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/history` }),
+  },
+  'GET /api/v1/users': { permission: 'user.manage', ok: 200, build: () => ({ path: '/api/v1/users' }) },
+  'POST /api/v1/users': {
+    permission: 'user.manage', ok: 201,
+    build: (ctx) => {
+      ctx.newUsername = unique('perm');
+      return {
+        path: '/api/v1/users',
+        json: { username: ctx.newUsername, display_name: 'Perm User', password: strongPassword(), roles: ['admin'] },
+      };
+    },
+    check: async (ctx, r, allowed) => {
+      const list = await ctx.admin.get('/api/v1/users');
+      assert.equal(list.body.items.some((u) => u.username === ctx.newUsername), allowed, 'user exists after the request');
+    },
+  },
+  'PUT /api/v1/users/{id}': {
+    permission: 'user.manage', ok: 200,
+    build: async (ctx) => {
+      ctx.target = (await createUser(ctx.admin, ['nurse'])).user;
+      return { path: `/api/v1/users/${ctx.target.id}`, json: { display_name: 'Promoted', roles: ['admin'], disabled: false } };
+    },
+    check: async (ctx, r, allowed) => {
+      const list = await ctx.admin.get('/api/v1/users');
+      const u = list.body.items.find((x) => x.id === ctx.target.id);
+      assert.deepEqual(u.roles, allowed ? ['admin'] : ['nurse'], 'roles after the request');
+    },
+  },
+  'PUT /api/v1/users/{id}/password': {
+    permission: 'user.manage', ok: 204,
+    build: async (ctx) => {
+      ctx.target = await createUser(ctx.admin, ['nurse']);
+      return { path: `/api/v1/users/${ctx.target.user.id}/password`, json: { password: strongPassword() } };
+    },
+    check: async (ctx, r, allowed) => {
+      const old = await new Client(ctx.server.url).login(ctx.target.username, ctx.target.password);
+      assert.equal(old.status, allowed ? 401 : 200, 'login with the old password after the request');
+    },
+  },
+  'GET /api/v1/audit': { permission: 'audit.read', ok: 200, build: () => ({ path: '/api/v1/audit?limit=5' }) },
+  'GET /api/v1/audit/verify': { permission: 'audit.read', ok: 200, build: () => ({ path: '/api/v1/audit/verify' }) },
+};
+
+const ops = operations(repoOpenApi());
+
+function allowedFor(permission, role) {
+  if (permission === 'public') return true;
+  if (role === 'anonymous') return false;
+  if (permission === 'session') return true;
+  return PERMISSION_TABLE[permission].includes(role);
+}
+
+describe('permission table', () => {
+  let server;
+  const ctx = {};
+  before(async () => {
+    server = await startServer();
+    ctx.server = server;
+    ctx.admin = await loginAdmin(server);
+    ctx.accounts = {};
+    ctx.clients = {};
+    for (const role of ROLES) {
+      const c = await userClient(server, ctx.admin, [role]);
+      ctx.clients[role] = c;
+      ctx.accounts[role] = c.account;
+    }
+    ctx.patient = await createPatient(ctx.admin, { family_name: 'Permtarget' });
+    ctx.lastVersion = ctx.patient.version;
+  });
+  after(async () => {
+    await server?.cleanup();
+  });
+
+  it('covers every operation of docs/openapi.json, and nothing else', () => {
+    const inDoc = ops.map((o) => o.key).sort();
+    assert.deepEqual(inDoc.filter((k) => !TABLE[k]), [], 'operations without a row in the table');
+    assert.deepEqual(Object.keys(TABLE).filter((k) => !inDoc.includes(k)), [], 'rows for operations not in openapi.json');
+  });
+
+  it('x-permission of every operation is the permission the contract gives it', () => {
+    for (const op of ops) assert.equal(op.permission, TABLE[op.key]?.permission, op.key);
+  });
+
+  for (const op of ops) {
+    for (const role of [...ROLES, 'anonymous']) {
+      const row = TABLE[op.key];
+      const allowed = row ? allowedFor(row.permission, role) : false;
+      const expect = allowed ? `${row?.ok}` : role === 'anonymous' ? '401 unauthenticated' : '403 forbidden';
+      it(`${role}: ${op.key} → ${expect}`, async () => {
+        assert.ok(row, `no row for ${op.key}`);
+        let caller = null;
+        if (role !== 'anonymous') {
+          if (row.fresh) {
+            const u = await createUser(ctx.admin, [role]);
+            caller = await login(server.url, u.username, u.password);
+          } else {
+            caller = ctx.clients[role];
+          }
+        }
+        const spec = await row.build(ctx, role, caller);
+        const client = caller ?? new Client(server.url);
+        const r = await client.req(op.method, spec.path, spec.json === undefined ? {} : { json: spec.json });
+        if (allowed) {
+          assert.equal(r.status, row.ok, show(r));
+        } else if (role === 'anonymous') {
+          assert.equal(r.status, 401, show(r));
+          assert.equal(r.body?.error?.code, 'unauthenticated', show(r));
+        } else {
+          assert.equal(r.status, 403, show(r));
+          assert.equal(r.body?.error?.code, 'forbidden', show(r));
+        }
+        if (row.check) await row.check(ctx, r, allowed);
+      });
+    }
+  }
+});
