@@ -34,11 +34,11 @@ static const struct field text_fields[] = {
     F(family_name, K_LATIN_NAME, NAME_MAX_CHARS),
     F(given_name_ar, K_ARABIC_NAME, NAME_MAX_CHARS),
     F(family_name_ar, K_ARABIC_NAME, NAME_MAX_CHARS),
-    F(phone, K_PHONE, 16),
+    F(phone, K_PHONE, 64),
     F(email, K_EMAIL, 254),
     F(address, K_TEXT, 500),
     F(emergency_contact_name, K_TEXT, 200),
-    F(emergency_contact_phone, K_PHONE, 16),
+    F(emergency_contact_phone, K_PHONE, 64),
     F(notes, K_TEXT, 4000),
 };
 #undef F
@@ -149,17 +149,13 @@ patient_parse(json_t *body, bool for_update, struct db_patient *out, int64_t *ve
     if (st != ST_OK)
         goto out;
     if (!(out->given_name && out->family_name) && !(out->given_name_ar && out->family_name_ar)) {
-        const char *field = out->given_name_ar && !out->family_name_ar   ? "family_name_ar"
-                            : out->given_name && !out->family_name       ? "family_name"
-                            : out->family_name_ar && !out->given_name_ar ? "given_name_ar"
-                                                                         : "given_name";
-        st = fail_set(f, ST_INVALID, field, "name_required",
+        st = fail_set(f, ST_INVALID, "given_name", "name_required",
                       "a full name (given and family) is required in Latin or Arabic letters");
         goto out;
     }
 
     char *dob = NULL;
-    st = jsonin_string(body, "date_of_birth", 10, true, &dob, f);
+    st = jsonin_string(body, "date_of_birth", 64, true, &dob, f);
     if (st != ST_OK)
         goto out;
     struct date d, today, earliest = {1900, 1, 1};
@@ -608,9 +604,9 @@ parse_query(const char *q, struct buf *digits, struct buf *words, struct fail *f
 {
     size_t n = strlen(q);
     if (n > QUERY_MAX_BYTES)
-        return fail_set(f, ST_INVALID, "q", "too_long", "search text is too long");
+        return fail_set(f, ST_INVALID, "q", "invalid_query", "search text is too long");
     if (!text_valid_utf8(q, n))
-        return fail_set(f, ST_INVALID, "q", "invalid_utf8", "search text is not valid UTF-8");
+        return fail_set(f, ST_INVALID, "q", "invalid_query", "search text is not valid UTF-8");
     const char *s = text_trim(q, &n);
     bool numeric = n > 0;
     for (size_t i = 0; i < n; i++) {
@@ -641,26 +637,26 @@ patient_list(struct db *db, const struct actor *a, const struct patient_list_par
     int sort_i = 0;
     bool desc = false;
     if (prm->limit < 1 || prm->limit > PATIENT_PAGE_MAX) {
-        st = fail_set(f, ST_INVALID, "limit", "out_of_range", "limit must be between 1 and %d",
+        st = fail_set(f, ST_INVALID, "limit", "invalid_query", "limit must be between 1 and %d",
                       PATIENT_PAGE_MAX);
         goto out;
     }
     if (prm->offset < 0 || prm->offset > 100000000) {
-        st = fail_set(f, ST_INVALID, "offset", "out_of_range", "offset is out of range");
+        st = fail_set(f, ST_INVALID, "offset", "invalid_query", "offset is out of range");
         goto out;
     }
     if (prm->sort) {
         for (sort_i = 0; sorts[sort_i] && strcmp(sorts[sort_i], prm->sort); sort_i++)
             ;
         if (!sorts[sort_i]) {
-            st = fail_set(f, ST_INVALID, "sort", "invalid_value", "cannot sort by '%.40s'",
+            st = fail_set(f, ST_INVALID, "sort", "invalid_query", "cannot sort by '%.40s'",
                           prm->sort);
             goto out;
         }
     }
     if (prm->order) {
         if (strcmp(prm->order, orders[0]) && strcmp(prm->order, orders[1])) {
-            st = fail_set(f, ST_INVALID, "order", "invalid_value", "order must be asc or desc");
+            st = fail_set(f, ST_INVALID, "order", "invalid_query", "order must be asc or desc");
             goto out;
         }
         desc = !strcmp(prm->order, "desc");

@@ -94,19 +94,37 @@ permission_allows(unsigned set, enum permission p)
 int
 permission_markdown(struct buf *out)
 {
-    int st = buf_append_str(out, "| permission | what it allows |");
+    int st = buf_append_str(
+        out,
+        "# Who may do what\n\n"
+        "Autologa has four roles: admin (clinic manager), doctor, nurse and reception. A user\n"
+        "may hold several; a permission is granted when any of the user's roles has it. This\n"
+        "page is printed by `autologa permissions` from the one table in src/clinic/role.c,\n"
+        "and the API tests check every endpoint against it: allowed roles succeed, other\n"
+        "roles get 403 `forbidden`, anonymous requests get 401 `unauthenticated`.\n\n"
+        "| permission |");
     for (int i = 0; i < ROLE_COUNT && st == ST_OK; i++)
         st = buf_printf(out, " %s |", roles[i].name);
     if (st == ST_OK)
-        st = buf_append_str(out, "\n| --- | --- |");
+        st = buf_append_str(out, "\n| --- |");
     for (int i = 0; i < ROLE_COUNT && st == ST_OK; i++)
         st = buf_append_str(out, " :---: |");
     for (int p = 0; p < PERM_COUNT && st == ST_OK; p++) {
-        st = buf_printf(out, "\n| `%s` | %s |", permissions[p].name, permissions[p].what);
+        st = buf_printf(out, "\n| %s |", permissions[p].name);
         for (int i = 0; i < ROLE_COUNT && st == ST_OK; i++)
-            st = buf_append_str(out, permissions[p].roles & roles[i].bit ? " yes |" : " — |");
+            st = buf_append_str(out, permissions[p].roles & roles[i].bit ? " yes |" : " no |");
     }
     if (st == ST_OK)
-        st = buf_append_char(out, '\n');
+        st = buf_append_str(out, "\n\nWhat each permission allows:\n");
+    for (int p = 0; p < PERM_COUNT && st == ST_OK; p++)
+        st = buf_printf(out, "\n- %s: %s", permissions[p].name, permissions[p].what);
+    if (st == ST_OK)
+        st = buf_append_str(
+            out,
+            "\n\nAny logged-in user may also read and end their own session, change their own\n"
+            "password and read this table (`GET /api/v1/permissions`). The health check and\n"
+            "the OpenAPI document are public. Which endpoint needs which permission: the\n"
+            "`x-permission` of each operation in docs/openapi.json, summarised in "
+            "docs/api.md.\n");
     return st;
 }

@@ -106,6 +106,17 @@ user_add(struct db *db, const struct actor *a, const char *username, const char 
     return ST_OK;
 }
 
+/* A password field: an empty one is too weak rather than missing. */
+static int
+read_password(json_t *body, const char *key, char **out, struct fail *f)
+{
+    json_t *v = json_object_get(body, key);
+    if (json_is_string(v) && json_string_length(v) == 0)
+        return fail_set(f, ST_INVALID, key, "weak_password",
+                        "password must have at least %d characters", USER_PASSWORD_MIN);
+    return jsonin_string(body, key, USER_PASSWORD_MAX, true, out, f);
+}
+
 static int
 parse_roles(json_t *body, bool required, bool *present, unsigned *roles, struct fail *f)
 {
@@ -147,11 +158,11 @@ user_create_json(struct db *db, const struct actor *a, json_t *body, json_t **ou
     int64_t id = 0;
     int st = jsonin_only_fields(body, fields, f);
     if (st == ST_OK)
-        st = jsonin_string(body, "username", 32, true, &username, f);
+        st = jsonin_string(body, "username", 200, true, &username, f);
     if (st == ST_OK)
-        st = jsonin_string(body, "display_name", 100, false, &display, f);
+        st = jsonin_string(body, "display_name", 100, true, &display, f);
     if (st == ST_OK)
-        st = jsonin_string(body, "password", USER_PASSWORD_MAX, true, &password, f);
+        st = read_password(body, "password", &password, f);
     if (st == ST_OK)
         st = parse_roles(body, true, &present, &roles, f);
     if (st == ST_OK)
@@ -326,7 +337,7 @@ user_password_json(struct db *db, const struct actor *a, int64_t id, json_t *bod
     char *password = NULL;
     int st = jsonin_only_fields(body, fields, f);
     if (st == ST_OK)
-        st = jsonin_string(body, "password", USER_PASSWORD_MAX, true, &password, f);
+        st = read_password(body, "password", &password, f);
     if (st == ST_OK)
         st = user_set_password(db, a, id, password, f);
     if (password) {

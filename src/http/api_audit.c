@@ -7,17 +7,34 @@
 #include "core/date.h"
 #include "http/router.h"
 
+/* "admin,doctor" as ["admin","doctor"]. */
+static json_t *
+role_list(const char *roles)
+{
+    json_t *arr = json_array();
+    const char *p = roles;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n)
+            json_array_append_new(arr, json_stringn(p, n));
+        p += n + (comma ? 1 : 0);
+    }
+    return arr;
+}
+
 static int
 event_item(void *ctx, const struct db_audit *e)
 {
     char at[25];
     time_format_ms(e->at_ms, at);
     json_t *user_id = e->user_id > 0 ? json_integer(e->user_id) : json_null();
-    json_array_append_new(ctx, json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-                                         (json_int_t)e->id, "at", at, "user_id", user_id,
-                                         "username", e->username, "roles", e->roles, "action",
-                                         e->action, "entity", e->entity, "entity_id", e->entity_id,
-                                         "remote", e->remote, "request_id", e->request_id));
+    json_array_append_new(ctx,
+                          json_pack("{s:I, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "id",
+                                    (json_int_t)e->id, "at", at, "user_id", user_id, "username",
+                                    e->username, "roles", role_list(e->roles), "action", e->action,
+                                    "entity", e->entity, "entity_id", e->entity_id, "remote",
+                                    e->remote, "request_id", e->request_id));
     return 0;
 }
 
@@ -37,7 +54,7 @@ time_filter(struct request *r, struct response *res, const char *key, bool end_o
     if (!v)
         return true;
     if (time_parse_iso(v, out) != ST_OK) {
-        respond_error(res, MHD_HTTP_BAD_REQUEST, "invalid_date", key,
+        respond_error(res, MHD_HTTP_BAD_REQUEST, "invalid_query", key,
                       "must be a date (YYYY-MM-DD) or a UTC time");
         return false;
     }
@@ -66,7 +83,7 @@ api_audit_list(struct request *r, struct response *res)
         errno = 0;
         flt.before_id = strtoll(before, &end, 10);
         if (errno || *end || flt.before_id <= 0) {
-            respond_error(res, MHD_HTTP_BAD_REQUEST, "invalid_type", "before_id",
+            respond_error(res, MHD_HTTP_BAD_REQUEST, "invalid_query", "before_id",
                           "must be a positive whole number");
             return;
         }
@@ -75,7 +92,7 @@ api_audit_list(struct request *r, struct response *res)
         errno = 0;
         long long n = strtoll(limit, &end, 10);
         if (errno || *end || n < 1 || n > 500) {
-            respond_error(res, MHD_HTTP_BAD_REQUEST, "out_of_range", "limit",
+            respond_error(res, MHD_HTTP_BAD_REQUEST, "invalid_query", "limit",
                           "must be a whole number from 1 to 500");
             return;
         }

@@ -25,7 +25,7 @@ query_int(struct request *r, struct response *res, const char *key, int64_t dflt
     errno = 0;
     long long n = strtoll(v, &end, 10);
     if (errno || *end) {
-        respond_error(res, MHD_HTTP_BAD_REQUEST, "invalid_type", key, "must be a whole number");
+        respond_error(res, MHD_HTTP_BAD_REQUEST, "invalid_query", key, "must be a whole number");
         return false;
     }
     *out = n;
