@@ -1,6 +1,5 @@
 /* Relative centrifugal force and rotor speed: converts between rpm, angular velocity and
- * multiples of g at a stated radius, so a protocol written in one unit can run in any centrifuge.
- */
+ * multiples of g at a stated radius, so a protocol in one unit can run in any centrifuge. */
 #ifndef AUTOLOGA_PRP_RCF_H
 #define AUTOLOGA_PRP_RCF_H
 
