@@ -257,7 +257,7 @@ valid_rotor(const struct tube *t, const struct tube_rotor *rot)
     if (rot->kind == TUBE_ROTOR_FIXED_ANGLE &&
         !(isfinite(rot->angle_deg) && rot->angle_deg >= 0.0 && rot->angle_deg < 90.0))
         return 0;
-    double lo, hi;
+    double lo = 0.0, hi = 0.0; /* set by extent(); initialised for -O3 flow analysis */
     extent(t, rot, &lo, &hi);
     return lo > 0.0;
 }
@@ -436,7 +436,7 @@ tube_spin_extent(const struct tube *t, const struct tube_rotor *rot, double *r_m
 static double
 beyond(const struct tube *t, const struct tube_rotor *rot, double r)
 {
-    double lo, hi;
+    double lo = 0.0, hi = 0.0; /* set by extent(); initialised for -O3 flow analysis */
     extent(t, rot, &lo, &hi);
     if (r >= hi)
         return 0.0;
@@ -478,7 +478,7 @@ tube_spin_meniscus(const struct tube *t, const struct tube_rotor *rot, double v_
     }
     /* bisection: beyond() is continuous and non-increasing; 200 halvings reach the spacing of
      * doubles long before they run out */
-    double lo, hi;
+    double lo = 0.0, hi = 0.0; /* set by extent(); initialised for -O3 flow analysis */
     extent(t, rot, &lo, &hi);
     for (int i = 0; i < 200 && hi - lo > 1e-13 * hi; i++) {
         double mid = 0.5 * (lo + hi);
@@ -497,7 +497,7 @@ tube_spin_area(const struct tube *t, const struct tube_rotor *rot, double r_mm, 
     *area_mm2 = 0.0;
     if (!valid_rotor(t, rot) || !isfinite(r_mm))
         return ST_INVALID;
-    double lo, hi;
+    double lo = 0.0, hi = 0.0; /* set by extent(); initialised for -O3 flow analysis */
     extent(t, rot, &lo, &hi);
     if (r_mm <= lo || r_mm >= hi)
         return ST_OK;
