@@ -7,6 +7,7 @@ import {
   show, startServer, strongPassword, unique, userClient,
 } from '../lib/server.mjs';
 import { operations, repoOpenApi } from '../lib/openapi.mjs';
+import { check, checkResponse } from '../lib/schema.mjs';
 
 // For each operation: its permission (checked against x-permission), the status an allowed
 // caller gets, and how to build a valid request. build(ctx, caller) returns {path, json}; it may
@@ -105,7 +106,8 @@ const TABLE = {
   'GET /api/v1/audit/verify': { permission: 'audit.read', ok: 200, build: () => ({ path: '/api/v1/audit/verify' }) },
 };
 
-const ops = operations(repoOpenApi());
+const doc = repoOpenApi();
+const ops = operations(doc);
 
 function allowedFor(permission, role) {
   if (permission === 'public') return true;
@@ -141,6 +143,19 @@ describe('permission table', () => {
     assert.deepEqual(Object.keys(TABLE).filter((k) => !inDoc.includes(k)), [], 'rows for operations not in openapi.json');
   });
 
+  it('the response checker refuses bodies that do not fit the description', () => {
+    const p = { ...ctx.patient };
+    assert.deepEqual(check(doc, { $ref: '#/components/schemas/Patient' }, p), []);
+    assert.notDeepEqual(check(doc, { $ref: '#/components/schemas/Patient' }, { ...p, mrn: 1234 }), []);
+    assert.notDeepEqual(check(doc, { $ref: '#/components/schemas/Patient' }, { ...p, sex: 'f' }), []);
+    const { version, ...noVersion } = p;
+    assert.ok(version);
+    assert.notDeepEqual(check(doc, { $ref: '#/components/schemas/Patient' }, noVersion), []);
+    assert.notDeepEqual(check(doc, { $ref: '#/components/schemas/Error' }, { error: { message: 'x' } }), []);
+    assert.notDeepEqual(checkResponse(doc, '/api/v1/session', 'DELETE', { status: 204, text: '{}', body: {} }), []);
+    assert.notDeepEqual(checkResponse(doc, '/healthz', 'GET', { status: 418, text: '', body: null }), []);
+  });
+
   it('x-permission of every operation is the permission the contract gives it', () => {
     for (const op of ops) assert.equal(op.permission, TABLE[op.key]?.permission, op.key);
   });
@@ -173,6 +188,7 @@ describe('permission table', () => {
           assert.equal(r.status, 403, show(r));
           assert.equal(r.body?.error?.code, 'forbidden', show(r));
         }
+        assert.deepEqual(checkResponse(doc, op.path, op.method, r), [], `the response does not fit docs/openapi.json: ${show(r)}`);
         if (row.check) await row.check(ctx, r, allowed);
       });
     }

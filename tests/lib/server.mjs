@@ -2,7 +2,7 @@
 // the tests small HTTP clients that behave like the web UI (session cookie + X-CSRF-Token).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +54,8 @@ export function runCli(args, env = {}) {
 // temporary directory. Call cleanup() in after().
 // With `reuse` (a server returned earlier, now stopped), serves that server's database again
 // instead of creating a new one.
-export async function startServer({ adminUser = 'admin', extraArgs = [], reuse = null } = {}) {
+// `config` is the text of an INI file given to the server with --config.
+export async function startServer({ adminUser = 'admin', extraArgs = [], reuse = null, config = null } = {}) {
   let dir;
   let db;
   let adminPassword;
@@ -74,9 +75,15 @@ export async function startServer({ adminUser = 'admin', extraArgs = [], reuse =
       throw new Error(`autologa init failed (exit ${init.status}):\n${init.stdout}${init.stderr}`);
     }
   }
+  const args = ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web-root', WEB_ROOT, ...extraArgs];
+  if (config !== null) {
+    const file = join(dir, 'autologa.ini');
+    await writeFile(file, config);
+    args.push('--config', file);
+  }
   const child = spawn(
     BIN,
-    ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web-root', WEB_ROOT, ...extraArgs],
+    args,
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
   );
   const stderrLines = [];
