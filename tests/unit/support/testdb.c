@@ -17,7 +17,7 @@ testdb_setup(struct testdb *t)
     int applied = 0, version = 0;
 
     memset(t, 0, sizeof(*t));
-    snprintf(t->dir, sizeof(t->dir), "/tmp/autologa-test-XXXXXX");
+    snprintf(t->dir, sizeof(t->dir), "/tmp/autologa-unit-XXXXXX");
     if (!mkdtemp(t->dir))
         return -1;
     snprintf(t->path, sizeof(t->path), "%s/autologa.db", t->dir);
@@ -49,7 +49,7 @@ testdb_teardown(struct testdb *t)
     db_close(t->db);
     t->db = NULL;
     /* Only ever a directory this file made: refuse anything else. */
-    if (strncmp(t->dir, "/tmp/autologa-test-", 19) == 0)
+    if (strncmp(t->dir, "/tmp/autologa-unit-", 19) == 0)
         nftw(t->dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
     t->dir[0] = '\0';
 }
