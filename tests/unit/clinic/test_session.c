@@ -412,6 +412,65 @@ test_throttle_many_keys(void **state)
     assert_int_equal(login(fx, "192.0.2.99", "doctor1", PW, token, &retry, &f), ST_THROTTLED);
 }
 
+/* The slot of a throttling key in session.c's table (its FNV-1a hash, 4096 slots). */
+static unsigned
+throttle_slot_of(const char *key)
+{
+    unsigned h = 2166136261u;
+
+    for (; *key; key++)
+        h = (h ^ (unsigned char)*key) * 16777619u;
+    return h % 4096;
+}
+
+static void
+test_throttle_collision(void **state)
+{
+    struct fixture *fx = *state;
+    struct session_policy p;
+    struct actor cli;
+    struct fail f;
+    char token[CRYPTO_TOKEN_HEX], x[16], y[16], key[32];
+    unsigned remote = throttle_slot_of("a:192.0.2.50");
+    int retry;
+
+    /* Two usernames whose keys want the same slot: the second sits in the next one. */
+    x[0] = y[0] = '\0';
+    for (int i = 0; i < 5000 && !y[0]; i++) {
+        snprintf(key, sizeof(key), "u:staff%d", i);
+        unsigned si = throttle_slot_of(key);
+        if (si == remote || (si + 1) % 4096 == remote)
+            continue;
+        for (int j = 0; j < i && !y[0]; j++) {
+            snprintf(key, sizeof(key), "u:staff%d", j);
+            if (throttle_slot_of(key) == si) {
+                snprintf(x, sizeof(x), "staff%d", j);
+                snprintf(y, sizeof(y), "staff%d", i);
+            }
+        }
+    }
+    assert_true(y[0] != '\0');
+    actor_cli(&cli);
+    assert_int_equal(user_add(fx->t.db, &cli, x, NULL, PW, ROLE_NURSE, true, NULL, &f), ST_OK);
+    assert_int_equal(user_add(fx->t.db, &cli, y, NULL, PW, ROLE_NURSE, true, NULL, &f), ST_OK);
+
+    session_policy_default(&p);
+    p.max_user_failures = 2;
+    p.max_remote_failures = 1000;
+    p.window_ms = 400;
+    session_configure(&p);
+    assert_int_equal(login(fx, "192.0.2.50", x, "wrong", token, &retry, &f), ST_UNAUTHORIZED);
+    sleep_ms(200);
+    assert_int_equal(login(fx, "192.0.2.50", y, "wrong", token, &retry, &f), ST_UNAUTHORIZED);
+    assert_int_equal(login(fx, "192.0.2.50", y, "wrong", token, &retry, &f), ST_UNAUTHORIZED);
+    assert_int_equal(login(fx, "192.0.2.50", y, PW, token, &retry, &f), ST_THROTTLED);
+    /* x's window has ended, y's has not: y must stay throttled although the slot before it,
+     * where its key would have gone first, is free to reuse now. */
+    sleep_ms(250);
+    assert_int_equal(login(fx, "192.0.2.50", y, PW, token, &retry, &f), ST_THROTTLED);
+    assert_int_equal(login(fx, "192.0.2.50", x, PW, token, &retry, &f), ST_OK);
+}
+
 static void
 test_change_password(void **state)
 {
@@ -449,7 +508,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         T(test_login_lookup_logout), T(test_bad_credentials),    T(test_idle_expiry),
         T(test_absolute_expiry),     T(test_throttle_user),      T(test_throttle_remote),
-        T(test_throttle_window),     T(test_throttle_many_keys), T(test_change_password),
+        T(test_throttle_window),     T(test_throttle_many_keys), T(test_throttle_collision),
+        T(test_change_password),
     };
 #undef T
 
