@@ -14,6 +14,7 @@
 #include "clinic/patient.h"
 #include "core/buf.h"
 #include "core/date.h"
+#include "core/text.h"
 #include "testdb.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -752,6 +753,22 @@ test_list_params(void **state)
         else
             assert_null(out);
     }
+    /* A bad sort value is quoted in the message only when that keeps it valid text: the
+     * message goes into a JSON error body. */
+    static const char *const bad_sorts[] = {"\xff", "size\xc3",
+                                            "aéééééééééééééééééééééééééééééééééééééééééééééééééé"};
+    for (size_t i = 0; i < N(bad_sorts); i++) {
+        struct patient_list_params sp = {.limit = 10, .sort = bad_sorts[i]};
+        fail_clear(&f);
+        assert_int_equal(patient_list(fx->t.db, &fx->a, &sp, &out, &f), ST_INVALID);
+        assert_string_equal(f.code, "invalid_value");
+        if (!text_valid_utf8(f.message, strlen(f.message)))
+            fail_msg("sort %zu: the message is not valid UTF-8", i);
+    }
+    struct patient_list_params sp = {.limit = 10, .sort = "age"};
+    assert_int_equal(patient_list(fx->t.db, &fx->a, &sp, &out, &f), ST_INVALID);
+    assert_non_null(strstr(f.message, "'age'"));
+
     /* The search text has a cap. */
     memset(longq, 'a', sizeof(longq) - 1);
     longq[sizeof(longq) - 1] = '\0';

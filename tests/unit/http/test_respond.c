@@ -86,6 +86,16 @@ test_error(void **state)
     body = parsed(&res);
     assert_null(json_object_get(json_object_get(body, "error"), "field"));
     json_decref(body);
+
+    /* A message that is not valid UTF-8 (say, quoting raw query bytes) still gives a complete
+     * error body: JSON cannot carry the bytes, so a generic sentence stands in. */
+    respond_error(&res, 400, "invalid_value", "sort", "cannot sort by '\xff\xfe'");
+    assert_int_equal(res.status, 400);
+    body = parsed(&res);
+    assert_string_equal(error_str(body, "code"), "invalid_value");
+    assert_string_equal(error_str(body, "field"), "sort");
+    assert_string_equal(error_str(body, "message"), "the request failed");
+    json_decref(body);
     free(res.body);
 }
 
