@@ -140,10 +140,14 @@ function renderHeader(navKey) {
 }
 
 function initials(name) {
-  const parts = String(name || '').trim().split(/\s+/).filter(Boolean);
-  if (!parts.length) return '?';
-  const first = [...parts[0]][0] || '';
-  const last = parts.length > 1 ? [...parts[parts.length - 1]][0] || '' : '';
+  // Only words that start with a letter: "Clinic Manager (demo)" gives "CM", not "C(".
+  const words = String(name || '')
+    .trim()
+    .split(/\s+/)
+    .filter((w) => /^\p{L}/u.test(w));
+  if (!words.length) return '?';
+  const first = [...words[0]][0];
+  const last = words.length > 1 ? [...words[words.length - 1]][0] : '';
   return (first + last).toUpperCase();
 }
 

@@ -25,7 +25,8 @@ export const ACTIONS = [
   'audit.list',
   'audit.verify',
 ];
-const ENTITIES = ['patient', 'user', 'session', 'audit'];
+// What the server records as the entity of each event (sign-ins are recorded on the user).
+const ENTITIES = ['patient', 'user', 'audit'];
 const PAGE = 100;
 
 // A date picked in the filter means that whole local day; the API takes UTC times.

@@ -15,6 +15,10 @@ function empty() {
   return h('span', { class: 'muted' }, t('common.empty_value'));
 }
 
+function notRecorded() {
+  return h('span', { class: 'muted' }, t('common.not_recorded'));
+}
+
 export function fieldValue(name, value) {
   if (value === null || value === undefined || value === '') return empty();
   if (name === 'date_of_birth') return h('span', null, fmtDate(value));
@@ -32,11 +36,12 @@ function fieldLabel(name) {
   return label === key ? name : label;
 }
 
-function detailList(p, names) {
+function detailList(p, names, oneColumn) {
+  const blank = (v) => v === null || v === undefined || v === '';
   return h(
     'dl',
-    { class: 'details' },
-    names.map((n) => h('div', { class: 'detail' }, h('dt', null, fieldLabel(n)), h('dd', { 'data-field': n }, fieldValue(n, p[n])))),
+    { class: oneColumn ? 'details details-1' : 'details' },
+    names.map((n) => h('div', { class: 'detail' }, h('dt', null, fieldLabel(n)), h('dd', { 'data-field': n }, blank(p[n]) ? notRecorded() : fieldValue(n, p[n])))),
   );
 }
 
@@ -229,7 +234,7 @@ export async function render(main, params, ctx) {
             'section',
             { class: 'card', 'aria-labelledby': 'sec-emergency' },
             h('h2', { id: 'sec-emergency', class: 'card-title' }, t('patient.section_emergency')),
-            detailList(p, ['emergency_contact_name', 'emergency_contact_phone']),
+            detailList(p, ['emergency_contact_name', 'emergency_contact_phone'], true),
           ),
           h('section', { class: 'card', 'aria-labelledby': 'sec-notes' }, h('h2', { id: 'sec-notes', class: 'card-title' }, t('patient.notes')), notes),
           h(
