@@ -312,6 +312,12 @@ export async function route({ restored } = {}) {
   const params = found.params ? found.params(match) : {};
   try {
     await found.view.render(main, params, ctx);
+    // After a navigation, put keyboard and screen-reader focus on the new page's heading
+    // unless the view chose a field to focus itself.
+    const focused = document.activeElement;
+    if (ctx.alive() && !restored && (!focused || focused === document.body || !focused.isConnected)) {
+      main.querySelector('.page-title')?.focus({ preventScroll: true });
+    }
   } catch (err) {
     if (!ctx.alive() || (err && err.status === 401)) return;
     replace(main, h('section', { class: 'page' }, errorBanner(err, { retry: () => route() })));

@@ -156,9 +156,11 @@ export function ageText(ymd) {
 export function errorText(err) {
   if (!err) return '';
   const code = err.code || 'internal';
-  const vars = { seconds: err.retryAfter || '' };
-  if (code === 'throttled' && !err.retryAfter) return t('error.throttled_later');
-  if (err.field && has(`error.${code}.${err.field}`)) return t(`error.${code}.${err.field}`, vars);
-  if (has(`error.${code}`)) return t(`error.${code}`, vars);
+  if (code === 'throttled' && err.retryAfter > 0) {
+    const s = err.retryAfter;
+    return s >= 90 ? tp('error.throttled_minutes', Math.ceil(s / 60)) : tp('error.throttled_seconds', s);
+  }
+  if (err.field && has(`error.${code}.${err.field}`)) return t(`error.${code}.${err.field}`);
+  if (has(`error.${code}`)) return t(`error.${code}`);
   return err.message || t('error.internal');
 }

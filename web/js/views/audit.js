@@ -3,7 +3,7 @@
 
 import { h, icon, ltr, replace } from '../dom.js';
 import { api } from '../api.js';
-import { t, fmtDateTime, errorText } from '../i18n.js';
+import { t, tp, fmtDateTime, errorText } from '../i18n.js';
 import { pageHeader, button, setBusy } from '../ui.js';
 
 export const ACTIONS = [
@@ -195,7 +195,7 @@ export async function render(main, _params, ctx) {
     nextBefore = body && body.next_before_id !== undefined ? body.next_before_id : null;
     more.disabled = nextBefore === null;
     more.textContent = nextBefore === null && shown ? t('audit.all_loaded') : t('audit.load_more');
-    status.textContent = shown ? t('audit.shown', { n: shown }) : '';
+    status.textContent = shown ? tp('audit.shown', shown) : '';
     if (append && items.length) {
       const firstNew = tbody.querySelectorAll('tr')[shown - items.length];
       if (firstNew) {
