@@ -104,7 +104,7 @@ function renderHeader(navKey) {
           type: 'button',
           id: 'current-user',
           class: 'current-user',
-          title: t('header.account'),
+          title: `${t('header.account')}: ${u.display_name || u.username}`,
           'aria-haspopup': 'dialog',
           onclick: openAccountDialog,
         },
@@ -112,7 +112,7 @@ function renderHeader(navKey) {
         h(
           'span',
           { class: 'current-user-text' },
-          h('span', { class: 'current-user-name' }, u.display_name || u.username),
+          h('bdi', { class: 'current-user-name' }, u.display_name || u.username),
           h(
             'span',
             { class: 'current-user-meta' },

@@ -62,6 +62,8 @@ const ICONS = {
   close: 'M6 6l12 12M18 6L6 18',
   alert: 'M12 3l10 18H2L12 3zM12 10v5M12 18v.01',
   check: 'M5 12.5l4.5 4.5L19 7',
+  ban: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM5.6 5.6l12.8 12.8',
+  unlock: 'M6 11h12v10H6zM9 11V7a3 3 0 0 1 5.8-1',
   history: 'M3 12a9 9 0 1 0 3-6.7M3 4v5h5M12 8v4l3 2',
 };
 

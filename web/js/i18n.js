@@ -86,11 +86,23 @@ export function t(key, vars) {
   if (s === undefined) s = lookup('en', key);
   if (s === undefined) return key;
   if (vars) {
-    s = s.replace(/\{(\w+)\}/g, (m, name) =>
-      vars[name] === undefined ? m : typeof vars[name] === 'number' ? fmtNumber(vars[name]) : String(vars[name]),
-    );
+    s = s.replace(/\{(\w+)\}/g, (m, name) => {
+      const v = vars[name];
+      if (v === undefined) return m;
+      return typeof v === 'number' ? fmtNumber(v) : isolate(String(v));
+    });
   }
   return s;
+}
+
+const RTL_CHARS = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
+
+// Names and other typed text placed inside a sentence of the other direction are wrapped in
+// first-strong isolates (U+2068 … U+2069), so "Clinic Manager (demo)" keeps its brackets in
+// an Arabic sentence and an Arabic name does not pull English punctuation around.
+function isolate(text) {
+  const needs = current === 'ar' ? /[A-Za-z0-9]/.test(text) : RTL_CHARS.test(text);
+  return needs ? `\u2068${text}\u2069` : text;
 }
 
 // Like t(), but placeholders may be DOM nodes (a name in a <bdi>, a <time>): returns the pieces

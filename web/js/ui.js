@@ -22,9 +22,9 @@ export function pageHeader(title, { subtitle, actions, back } = {}) {
 export function button(label, { kind = 'secondary', iconName, type = 'button', ...attrs } = {}) {
   return h(
     'button',
-    { type, class: `btn btn-${kind}`, ...attrs },
+    { type, class: `btn btn-${kind}`, title: attrs['aria-label'] || null, ...attrs },
     iconName ? icon(iconName, iconName.startsWith('chevron') ? 'flip-rtl' : null) : null,
-    h('span', null, label),
+    h('span', { class: 'btn-label' }, label),
   );
 }
 

@@ -113,7 +113,7 @@ function openDeleteDialog(p, ctx) {
     'form',
     { class: 'form', novalidate: true },
     h('p', null, t('delete.explain')),
-    h('p', { class: 'delete-target' }, h('strong', null, displayName(p)), ' · ', t('patient.mrn'), ' ', ltr(p.mrn, 'mono')),
+    h('p', { class: 'delete-target' }, h('strong', null, h('bdi', null, displayName(p))), ' · ', t('patient.mrn'), ' ', ltr(p.mrn, 'mono')),
     field({ form: 'del', id: 'delete-reason', name: 'reason', label: t('delete.reason'), control: reason, hint: t('delete.reason_hint'), required: true }),
     error,
     h('div', { class: 'dialog-actions inline' }, cancel, confirm),

@@ -198,6 +198,7 @@ export async function render(main, _params, ctx) {
         ? null
         : button(u.disabled ? t('user.enable') : t('user.disable'), {
             kind: u.disabled ? 'ghost' : 'ghost-danger',
+            iconName: u.disabled ? 'unlock' : 'ban',
             'data-action': u.disabled ? 'enable' : 'disable',
             'aria-label': t(u.disabled ? 'user.enable_aria' : 'user.disable_aria', { name: u.username }),
             onclick: () => toggleDisabled(u),
@@ -206,7 +207,7 @@ export async function render(main, _params, ctx) {
     return h(
       'tr',
       { 'data-user-id': String(u.id), class: u.disabled ? 'is-disabled' : null },
-      h('td', null, h('span', { class: 'strong' }, u.display_name || '—'), self ? [' ', badge(t('users.you'), 'neutral')] : null),
+      h('td', null, h('bdi', { class: 'strong' }, u.display_name || '—'), self ? [' ', badge(t('users.you'), 'neutral')] : null),
       h('td', null, ltr(u.username, 'mono')),
       h('td', null, roleBadges(u.roles)),
       h('td', null, u.disabled ? badge(t('user.disabled'), 'danger') : badge(t('user.active'), 'success')),
