@@ -49,7 +49,10 @@ function historyItem(item) {
   const who = item.user ? item.user.display_name || item.user.username : t('history.system');
   const action = item.action || 'update';
   const kind = action === 'delete' ? 'danger' : action === 'create' ? 'success' : 'info';
-  const changes = Object.entries(item.changes || {}).filter(([k]) => !HIDDEN_CHANGE_KEYS.has(k));
+  // A delete's "deleted: false → true" says nothing the badge does not; its reason is shown instead.
+  const changes = Object.entries(item.changes || {}).filter(
+    ([k]) => !HIDDEN_CHANGE_KEYS.has(k) && !(action === 'delete' && k === 'deleted'),
+  );
   const body = [];
   if (changes.length) {
     body.push(
@@ -68,7 +71,7 @@ function historyItem(item) {
               'tr',
               { 'data-change': k },
               h('th', { scope: 'row' }, fieldLabel(k)),
-              action === 'create' ? null : h('td', { class: 'change-from' }, fieldValue(k, from)),
+              action === 'create' ? null : h('td', { class: from === null || from === undefined || from === '' ? 'change-from is-empty' : 'change-from' }, fieldValue(k, from)),
               h('td', { class: 'change-to' }, fieldValue(k, to)),
             );
           }),
