@@ -29,7 +29,7 @@ const main = document.getElementById('main');
 let renderToken = 0;
 let active = null; // { cleanups: [], saveState: fn|null, route }
 let returnTo = null;
-let sessionEnded = false;
+let loginNotice = null; // i18n key of a message for the sign-in screen
 
 export function parseHash(hash = location.hash) {
   const raw = hash.replace(/^#/, '') || '/';
@@ -166,7 +166,7 @@ async function logout() {
   }
   setSession(null);
   returnTo = null;
-  sessionEnded = false;
+  loginNotice = null;
   navigate('#/login');
 }
 
@@ -211,7 +211,21 @@ function openAccountDialog() {
     try {
       await api.changePassword(cur, next);
       close();
-      toast(t('account.password_changed'));
+      // Setting a password ends the user's sessions on the server, this one included; when it
+      // has, say so on the sign-in screen instead of surprising them at the next click.
+      try {
+        await api.session();
+        toast(t('account.password_changed'));
+      } catch (err) {
+        if (err.status !== 401) {
+          toast(t('account.password_changed'));
+          return;
+        }
+        setSession(null);
+        returnTo = location.hash;
+        loginNotice = 'login.password_changed';
+        navigate('#/login');
+      }
     } catch (err) {
       const name = err.code === 'bad_credentials' ? 'current_password' : err.field;
       if (!(name && setFieldError(form, name, errorText(err)))) formError.textContent = errorText(err);
@@ -222,7 +236,7 @@ function openAccountDialog() {
 }
 
 onUnauthorized(() => {
-  if (session.user) sessionEnded = true;
+  if (session.user) loginNotice = 'login.session_ended';
   setSession(null);
   const here = location.hash;
   if (!here.startsWith('#/login')) returnTo = here;
@@ -286,9 +300,9 @@ export async function route({ restored } = {}) {
     setTitle: (title) => {
       document.title = title ? `${title} · Autologa` : 'Autologa';
     },
-    loginNotice: () => {
-      const n = sessionEnded;
-      sessionEnded = false;
+    takeLoginNotice: () => {
+      const n = loginNotice;
+      loginNotice = null;
       return n;
     },
     afterLogin: async (body) => {

@@ -8,9 +8,9 @@ import { setBusy } from '../ui.js';
 
 export async function render(main, _params, ctx) {
   ctx.setTitle(t('login.title'));
-  const ended = ctx.loginNotice();
+  const noticeKey = ctx.takeLoginNotice();
   const error = h('p', { id: 'login-error', class: 'form-error', role: 'alert', 'aria-live': 'assertive' });
-  const notice = ended ? h('p', { class: 'banner banner-info', role: 'status' }, t('login.session_ended')) : null;
+  const notice = noticeKey ? h('p', { id: 'login-notice', class: 'banner banner-info', role: 'status' }, t(noticeKey)) : null;
   const username = h('input', {
     id: 'login-username',
     name: 'username',

@@ -267,6 +267,16 @@ export async function render(main, _params, ctx) {
       }
     }
   });
+  // Up and down arrows move between patients once a row has focus.
+  tbody.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    const links = [...tbody.querySelectorAll('a.row-link')];
+    const i = links.indexOf(document.activeElement);
+    if (i < 0) return;
+    e.preventDefault();
+    if (e.key === 'ArrowUp' && i === 0) search.focus();
+    else links[Math.max(0, Math.min(links.length - 1, i + (e.key === 'ArrowDown' ? 1 : -1)))].focus();
+  });
   prev.addEventListener('click', () => {
     state.offset = Math.max(0, state.offset - PAGE_SIZE);
     load();
