@@ -21,12 +21,20 @@ for (const k of Object.keys(en)) {
 for (const k of Object.keys(ar)) {
   if (k in en) continue;
   const base = k.replace(PLURAL, '');
-  if (base === k || !(`${base}.other` in en)) problems.push(`ar.json has ${k}, which en.json does not`);
+  if (base === k || !(`${base}.other` in en))
+    problems.push(`ar.json has ${k}, which en.json does not`);
 }
-for (const [lang, cat] of [['en', en], ['ar', ar]]) {
+for (const [lang, cat] of [
+  ['en', en],
+  ['ar', ar],
+]) {
   for (const [k, v] of Object.entries(cat)) {
     if (typeof v !== 'string' || !v.trim()) problems.push(`${lang}.json: ${k} is empty`);
-    if (lang === 'ar' && typeof v === 'string' && /[A-Za-z]{4,}/.test(v.replace(/\{\w+\}|English|[\w.+-]+@[\w.-]+|\+\d+/g, ''))) {
+    if (
+      lang === 'ar' &&
+      typeof v === 'string' &&
+      /[A-Za-z]{4,}/.test(v.replace(/\{\w+\}|English|[\w.+-]+@[\w.-]+|\+\d+/g, ''))
+    ) {
       problems.push(`ar.json: ${k} still holds English words: ${v}`);
     }
   }
@@ -48,9 +56,15 @@ for (const c of codes) {
 
 // Literal keys used by the scripts.
 const walk = (dir) =>
-  fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory() ? walk(path.join(dir, d.name)) : d.name.endsWith('.js') ? [path.join(dir, d.name)] : [],
-  );
+  fs
+    .readdirSync(path.join(root, dir), { withFileTypes: true })
+    .flatMap((d) =>
+      d.isDirectory()
+        ? walk(path.join(dir, d.name))
+        : d.name.endsWith('.js')
+          ? [path.join(dir, d.name)]
+          : [],
+    );
 for (const file of walk('web/js')) {
   const src = read(file);
   for (const m of src.matchAll(/\bt(p|Nodes)?\('([a-z_.]+)'/g)) {
@@ -65,4 +79,6 @@ if (problems.length) {
   console.error(`i18n check: ${problems.length} problem(s)`);
   process.exit(1);
 }
-console.log(`i18n check: ${Object.keys(en).length} keys, ${codes.size} error codes, all translated`);
+console.log(
+  `i18n check: ${Object.keys(en).length} keys, ${codes.size} error codes, all translated`,
+);

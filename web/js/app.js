@@ -5,7 +5,17 @@ import { h, icon, replace, clear } from './dom.js';
 import { api, onUnauthorized } from './api.js';
 import { t, lang, setLang, initLang, errorText } from './i18n.js';
 import { session, setSession, loadPermissions, can } from './session.js';
-import { openDialog, field, button, setFieldError, clearFieldErrors, toast, setBusy, roleBadges, errorBanner } from './ui.js';
+import {
+  openDialog,
+  field,
+  button,
+  setFieldError,
+  clearFieldErrors,
+  toast,
+  setBusy,
+  roleBadges,
+  errorBanner,
+} from './ui.js';
 import * as loginView from './views/login.js';
 import * as patientsView from './views/patients.js';
 import * as patientFormView from './views/patient-form.js';
@@ -16,9 +26,27 @@ import * as usersView from './views/users.js';
 const ROUTES = [
   { re: /^\/login$/, view: loginView, public: true, nav: null },
   { re: /^\/patients$/, view: patientsView, perm: 'patient.read', nav: 'patients' },
-  { re: /^\/patients\/new$/, view: patientFormView, perm: 'patient.create', nav: 'patients', params: () => ({ id: null }) },
-  { re: /^\/patients\/([^/]+)\/edit$/, view: patientFormView, perm: 'patient.update', nav: 'patients', params: (m) => ({ id: decodeURIComponent(m[1]) }) },
-  { re: /^\/patients\/([^/]+)$/, view: patientView, perm: 'patient.read', nav: 'patients', params: (m) => ({ id: decodeURIComponent(m[1]) }) },
+  {
+    re: /^\/patients\/new$/,
+    view: patientFormView,
+    perm: 'patient.create',
+    nav: 'patients',
+    params: () => ({ id: null }),
+  },
+  {
+    re: /^\/patients\/([^/]+)\/edit$/,
+    view: patientFormView,
+    perm: 'patient.update',
+    nav: 'patients',
+    params: (m) => ({ id: decodeURIComponent(m[1]) }),
+  },
+  {
+    re: /^\/patients\/([^/]+)$/,
+    view: patientView,
+    perm: 'patient.read',
+    nav: 'patients',
+    params: (m) => ({ id: decodeURIComponent(m[1]) }),
+  },
   { re: /^\/audit$/, view: auditView, perm: 'audit.read', nav: 'audit' },
   { re: /^\/users$/, view: usersView, perm: 'user.manage', nav: 'users' },
 ];
@@ -84,14 +112,27 @@ function renderHeader(navKey) {
       onclick: switchLanguage,
     },
     icon('globe'),
-    h('span', { lang: otherLang, dir: otherLang === 'ar' ? 'rtl' : 'ltr' }, t(`language.${otherLang}.native`)),
+    h(
+      'span',
+      { lang: otherLang, dir: otherLang === 'ar' ? 'rtl' : 'ltr' },
+      t(`language.${otherLang}.native`),
+    ),
   );
   const left = h('div', { class: 'header-start' }, brand);
   const right = h('div', { class: 'header-end' });
   if (session.user) {
     const nav = h('nav', { class: 'main-nav', 'aria-label': t('nav.label') });
     const link = (key, href, label) =>
-      h('a', { id: `nav-${key}`, href, class: 'nav-link', 'aria-current': navKey === key ? 'page' : null }, label);
+      h(
+        'a',
+        {
+          id: `nav-${key}`,
+          href,
+          class: 'nav-link',
+          'aria-current': navKey === key ? 'page' : null,
+        },
+        label,
+      );
     if (can('patient.read')) nav.append(link('patients', '#/patients', t('nav.patients')));
     if (can('audit.read')) nav.append(link('audit', '#/audit', t('nav.audit')));
     if (can('user.manage')) nav.append(link('users', '#/users', t('nav.users')));
@@ -108,7 +149,11 @@ function renderHeader(navKey) {
           'aria-haspopup': 'dialog',
           onclick: openAccountDialog,
         },
-        h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(u.display_name || u.username)),
+        h(
+          'span',
+          { class: 'avatar', 'aria-hidden': 'true' },
+          initials(u.display_name || u.username),
+        ),
         h(
           'span',
           { class: 'current-user-text' },
@@ -172,7 +217,8 @@ async function logout() {
 
 function openAccountDialog() {
   const form = h('form', { id: 'password-form', class: 'form', novalidate: true });
-  const mk = (name, auto) => h('input', { type: 'password', name, autocomplete: auto, class: 'input' });
+  const mk = (name, auto) =>
+    h('input', { type: 'password', name, autocomplete: auto, class: 'input' });
   const formError = h('p', { class: 'form-error', role: 'alert' });
   const save = button(t('account.change_password'), { kind: 'primary', type: 'submit' });
   const u = session.user;
@@ -186,9 +232,28 @@ function openAccountDialog() {
       h('dd', null, roleBadges(u.roles)),
     ),
     h('h3', { class: 'section-title' }, t('account.change_password')),
-    field({ form: 'pw', name: 'current_password', label: t('account.current_password'), control: mk('current_password', 'current-password'), required: true }),
-    field({ form: 'pw', name: 'new_password', label: t('account.new_password'), control: mk('new_password', 'new-password'), hint: t('hint.password'), required: true }),
-    field({ form: 'pw', name: 'confirm_password', label: t('account.confirm_password'), control: mk('confirm_password', 'new-password'), required: true }),
+    field({
+      form: 'pw',
+      name: 'current_password',
+      label: t('account.current_password'),
+      control: mk('current_password', 'current-password'),
+      required: true,
+    }),
+    field({
+      form: 'pw',
+      name: 'new_password',
+      label: t('account.new_password'),
+      control: mk('new_password', 'new-password'),
+      hint: t('hint.password'),
+      required: true,
+    }),
+    field({
+      form: 'pw',
+      name: 'confirm_password',
+      label: t('account.confirm_password'),
+      control: mk('confirm_password', 'new-password'),
+      required: true,
+    }),
     formError,
     h('div', { class: 'form-actions' }, save),
   );
@@ -202,7 +267,8 @@ function openAccountDialog() {
     let bad = false;
     if (!cur) bad = setFieldError(form, 'current_password', t('error.required'));
     if (next.length < 10) bad = setFieldError(form, 'new_password', t('error.weak_password'));
-    if (next !== form.elements.confirm_password.value) bad = setFieldError(form, 'confirm_password', t('error.password_mismatch'));
+    if (next !== form.elements.confirm_password.value)
+      bad = setFieldError(form, 'confirm_password', t('error.password_mismatch'));
     if (bad) {
       form.querySelector('[aria-invalid="true"]')?.focus();
       return;
@@ -228,7 +294,8 @@ function openAccountDialog() {
       }
     } catch (err) {
       const name = err.code === 'bad_credentials' ? 'current_password' : err.field;
-      if (!(name && setFieldError(form, name, errorText(err)))) formError.textContent = errorText(err);
+      if (!(name && setFieldError(form, name, errorText(err))))
+        formError.textContent = errorText(err);
     } finally {
       setBusy(save, false);
     }
@@ -247,7 +314,13 @@ function noAccess() {
   return h(
     'section',
     { class: 'page narrow' },
-    h('div', { class: 'empty' }, h('h1', { class: 'empty-title page-title', tabindex: '-1' }, t('access.denied_title')), h('p', { class: 'empty-text' }, t('access.denied_text')), h('a', { class: 'btn btn-secondary', href: '#/patients' }, t('nav.patients'))),
+    h(
+      'div',
+      { class: 'empty' },
+      h('h1', { class: 'empty-title page-title', tabindex: '-1' }, t('access.denied_title')),
+      h('p', { class: 'empty-text' }, t('access.denied_text')),
+      h('a', { class: 'btn btn-secondary', href: '#/patients' }, t('nav.patients')),
+    ),
   );
 }
 
@@ -255,7 +328,13 @@ function notFound() {
   return h(
     'section',
     { class: 'page narrow' },
-    h('div', { class: 'empty' }, h('h1', { class: 'empty-title page-title', tabindex: '-1' }, t('notfound.title')), h('p', { class: 'empty-text' }, t('notfound.text')), h('a', { class: 'btn btn-secondary', href: '#/patients' }, t('nav.patients'))),
+    h(
+      'div',
+      { class: 'empty' },
+      h('h1', { class: 'empty-title page-title', tabindex: '-1' }, t('notfound.title')),
+      h('p', { class: 'empty-text' }, t('notfound.text')),
+      h('a', { class: 'btn btn-secondary', href: '#/patients' }, t('nav.patients')),
+    ),
   );
 }
 
@@ -329,7 +408,11 @@ export async function route({ restored } = {}) {
     // After a navigation, put keyboard and screen-reader focus on the new page's heading
     // unless the view chose a field to focus itself.
     const focused = document.activeElement;
-    if (ctx.alive() && !restored && (!focused || focused === document.body || !focused.isConnected)) {
+    if (
+      ctx.alive() &&
+      !restored &&
+      (!focused || focused === document.body || !focused.isConnected)
+    ) {
       main.querySelector('.page-title')?.focus({ preventScroll: true });
     }
   } catch (err) {
@@ -365,7 +448,10 @@ async function boot() {
   try {
     await initLang();
   } catch (err) {
-    replace(main, h('p', { class: 'noscript' }, 'Autologa could not load its language files. Reload the page.'));
+    replace(
+      main,
+      h('p', { class: 'noscript' }, 'Autologa could not load its language files. Reload the page.'),
+    );
     return;
   }
   try {
@@ -376,7 +462,14 @@ async function boot() {
     setSession(null);
     if (err.status !== 401) {
       renderHeader(null);
-      replace(main, h('section', { class: 'page narrow' }, errorBanner(err, { retry: () => location.reload() })));
+      replace(
+        main,
+        h(
+          'section',
+          { class: 'page narrow' },
+          errorBanner(err, { retry: () => location.reload() }),
+        ),
+      );
       return;
     }
   }

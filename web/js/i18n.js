@@ -52,8 +52,19 @@ export async function setLang(lang, persist) {
   const loc = localeFor(lang);
   // Month names, not numbers: 03/04 reads as March or April depending on who reads it.
   const month = lang === 'ar' ? 'long' : 'short';
-  dateFmt = new Intl.DateTimeFormat(loc, { day: 'numeric', month, year: 'numeric', timeZone: 'UTC' });
-  dateTimeFmt = new Intl.DateTimeFormat(loc, { day: 'numeric', month, year: 'numeric', hour: 'numeric', minute: '2-digit' });
+  dateFmt = new Intl.DateTimeFormat(loc, {
+    day: 'numeric',
+    month,
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+  dateTimeFmt = new Intl.DateTimeFormat(loc, {
+    day: 'numeric',
+    month,
+    year: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+  });
   numberFmt = new Intl.NumberFormat(loc);
   pluralRules = new Intl.PluralRules(lang);
   const root = document.documentElement;
@@ -170,7 +181,9 @@ export function errorText(err) {
   const code = err.code || 'internal';
   if (code === 'throttled' && err.retryAfter > 0) {
     const s = err.retryAfter;
-    return s >= 90 ? tp('error.throttled_minutes', Math.ceil(s / 60)) : tp('error.throttled_seconds', s);
+    return s >= 90
+      ? tp('error.throttled_minutes', Math.ceil(s / 60))
+      : tp('error.throttled_seconds', s);
   }
   if (err.field && has(`error.${code}.${err.field}`)) return t(`error.${code}.${err.field}`);
   if (has(`error.${code}`)) return t(`error.${code}`);

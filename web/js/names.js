@@ -11,7 +11,15 @@ export function orderedScripts(latin, arabic, cls) {
   ].filter((p) => p.text);
   if (lang() === 'ar') parts.reverse();
   return parts.map((p, i) =>
-    h('span', { class: `${cls}-${p.script} ${cls}-${i ? 'secondary' : 'primary'}`, lang: p.lang, dir: p.dir }, p.text),
+    h(
+      'span',
+      {
+        class: `${cls}-${p.script} ${cls}-${i ? 'secondary' : 'primary'}`,
+        lang: p.lang,
+        dir: p.dir,
+      },
+      p.text,
+    ),
   );
 }
 

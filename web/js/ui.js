@@ -11,7 +11,14 @@ export function pageHeader(title, { subtitle, actions, back } = {}) {
     h(
       'div',
       { class: 'page-heading' },
-      back ? h('a', { class: 'back-link', href: back.href }, icon('chevronStart', 'flip-rtl'), back.label) : null,
+      back
+        ? h(
+            'a',
+            { class: 'back-link', href: back.href },
+            icon('chevronStart', 'flip-rtl'),
+            back.label,
+          )
+        : null,
       h('h1', { class: 'page-title', tabindex: '-1' }, title),
       subtitle ? h('p', { class: 'page-subtitle' }, subtitle) : null,
     ),
@@ -145,8 +152,17 @@ export function openDialog({ title, body, actions, onClose, size, id }) {
   );
   const dialog = h(
     'dialog',
-    { class: 'dialog' + (size ? ` dialog-${size}` : ''), 'aria-labelledby': titleId, id: id || null },
-    h('div', { class: 'dialog-header' }, h('h2', { id: titleId, class: 'dialog-title' }, title), closeBtn),
+    {
+      class: 'dialog' + (size ? ` dialog-${size}` : ''),
+      'aria-labelledby': titleId,
+      id: id || null,
+    },
+    h(
+      'div',
+      { class: 'dialog-header' },
+      h('h2', { id: titleId, class: 'dialog-title' }, title),
+      closeBtn,
+    ),
     h('div', { class: 'dialog-body' }, body),
     actions ? h('div', { class: 'dialog-actions' }, actions) : null,
   );
@@ -164,7 +180,9 @@ export function openDialog({ title, body, actions, onClose, size, id }) {
   });
   document.body.append(dialog);
   dialog.showModal();
-  const first = dialog.querySelector('[autofocus], input:not([type=hidden]):not([disabled]), textarea, select');
+  const first = dialog.querySelector(
+    '[autofocus], input:not([type=hidden]):not([disabled]), textarea, select',
+  );
   if (first) first.focus();
   return { dialog, close };
 }

@@ -42,12 +42,17 @@ function dayEnd(ymd) {
 function actionKind(action) {
   if (action === 'session.login_failed') return 'warning';
   if (action.endsWith('.delete')) return 'danger';
-  if (action.endsWith('.create') || action.endsWith('.update') || action.endsWith('.password')) return 'info';
+  if (action.endsWith('.create') || action.endsWith('.update') || action.endsWith('.password'))
+    return 'info';
   return 'neutral';
 }
 
 function rolesText(roles) {
-  const list = Array.isArray(roles) ? roles : String(roles || '').split(',').filter(Boolean);
+  const list = Array.isArray(roles)
+    ? roles
+    : String(roles || '')
+        .split(',')
+        .filter(Boolean);
   return list.map((r) => t(`role.${r.trim()}`)).join(t('common.list_separator'));
 }
 
@@ -58,11 +63,35 @@ export async function render(main, _params, ctx) {
   let seq = 0;
   let timer = null;
 
-  const userInput = h('input', { id: 'audit-filter-user', name: 'user', class: 'input', type: 'text', list: 'audit-user-list', autocomplete: 'off', spellcheck: 'false', dir: 'ltr' });
+  const userInput = h('input', {
+    id: 'audit-filter-user',
+    name: 'user',
+    class: 'input',
+    type: 'text',
+    list: 'audit-user-list',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    dir: 'ltr',
+  });
   const userList = h('datalist', { id: 'audit-user-list' });
-  const actionSelect = h('select', { id: 'audit-filter-action', name: 'action', class: 'input select' }, h('option', { value: '' }, t('audit.any_action')), ACTIONS.map((a) => h('option', { value: a }, t(`audit.action.${a}`))));
-  const entitySelect = h('select', { id: 'audit-filter-entity', name: 'entity', class: 'input select' }, h('option', { value: '' }, t('audit.any_entity')), ENTITIES.map((e) => h('option', { value: e }, t(`audit.entity.${e}`))));
-  const fromInput = h('input', { id: 'audit-filter-from', name: 'from', class: 'input', type: 'date' });
+  const actionSelect = h(
+    'select',
+    { id: 'audit-filter-action', name: 'action', class: 'input select' },
+    h('option', { value: '' }, t('audit.any_action')),
+    ACTIONS.map((a) => h('option', { value: a }, t(`audit.action.${a}`))),
+  );
+  const entitySelect = h(
+    'select',
+    { id: 'audit-filter-entity', name: 'entity', class: 'input select' },
+    h('option', { value: '' }, t('audit.any_entity')),
+    ENTITIES.map((e) => h('option', { value: e }, t(`audit.entity.${e}`))),
+  );
+  const fromInput = h('input', {
+    id: 'audit-filter-from',
+    name: 'from',
+    class: 'input',
+    type: 'date',
+  });
   const toInput = h('input', { id: 'audit-filter-to', name: 'to', class: 'input', type: 'date' });
   const clearBtn = button(t('audit.clear_filters'), { kind: 'ghost', id: 'audit-clear' });
 
@@ -74,10 +103,17 @@ export async function render(main, _params, ctx) {
     fromInput.value = restored.from;
     toInput.value = restored.to;
   }
-  const filters = () => ({ user: userInput.value.trim(), action: actionSelect.value, entity: entitySelect.value, from: fromInput.value, to: toInput.value });
+  const filters = () => ({
+    user: userInput.value.trim(),
+    action: actionSelect.value,
+    entity: entitySelect.value,
+    from: fromInput.value,
+    to: toInput.value,
+  });
   ctx.setSaveState(() => ({ filters: filters() }));
 
-  const filterField = (id, label, control) => h('div', { class: 'field' }, h('label', { for: id, class: 'field-label' }, label), control);
+  const filterField = (id, label, control) =>
+    h('div', { class: 'field' }, h('label', { for: id, class: 'field-label' }, label), control);
   const filterForm = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': t('audit.filters') },
@@ -111,10 +147,23 @@ export async function render(main, _params, ctx) {
     ),
     tbody,
   );
-  const more = h('button', { type: 'button', id: 'audit-more', class: 'btn btn-secondary', disabled: true }, t('audit.load_more'));
+  const more = h(
+    'button',
+    { type: 'button', id: 'audit-more', class: 'btn btn-secondary', disabled: true },
+    t('audit.load_more'),
+  );
   const status = h('p', { class: 'pager-status', 'aria-live': 'polite' });
-  const verifyResult = h('div', { id: 'audit-verify-result', class: 'verify-result', role: 'status', 'aria-live': 'polite' });
-  const verifyBtn = button(t('audit.verify'), { kind: 'secondary', iconName: 'shield', id: 'audit-verify' });
+  const verifyResult = h('div', {
+    id: 'audit-verify-result',
+    class: 'verify-result',
+    role: 'status',
+    'aria-live': 'polite',
+  });
+  const verifyBtn = button(t('audit.verify'), {
+    kind: 'secondary',
+    iconName: 'shield',
+    id: 'audit-verify',
+  });
 
   main.append(
     h(
@@ -122,7 +171,13 @@ export async function render(main, _params, ctx) {
       { class: 'page' },
       pageHeader(t('audit.title'), { subtitle: t('audit.subtitle'), actions: [verifyBtn] }),
       verifyResult,
-      h('div', { class: 'card card-flush' }, filterForm, h('div', { class: 'table-wrap' }, table), h('div', { class: 'pager' }, status, more)),
+      h(
+        'div',
+        { class: 'card card-flush' },
+        filterForm,
+        h('div', { class: 'table-wrap' }, table),
+        h('div', { class: 'pager' }, status, more),
+      ),
     ),
   );
 
@@ -131,22 +186,56 @@ export async function render(main, _params, ctx) {
     let entity = null;
     if (ev.entity) {
       const label = t(`audit.entity.${ev.entity}`);
-      const idPart = ev.entity_id !== null && ev.entity_id !== undefined && ev.entity_id !== '' ? ltr(`#${ev.entity_id}`, 'mono') : null;
+      const idPart =
+        ev.entity_id !== null && ev.entity_id !== undefined && ev.entity_id !== ''
+          ? ltr(`#${ev.entity_id}`, 'mono')
+          : null;
       entity =
         ev.entity === 'patient' && idPart
           ? h('a', { href: `#/patients/${encodeURIComponent(ev.entity_id)}` }, label, ' ', idPart)
-          : h('span', null, label.startsWith('audit.entity.') ? ev.entity : label, idPart ? ' ' : null, idPart);
+          : h(
+              'span',
+              null,
+              label.startsWith('audit.entity.') ? ev.entity : label,
+              idPart ? ' ' : null,
+              idPart,
+            );
     }
     const actionLabel = t(`audit.action.${ev.action}`);
     return h(
       'tr',
       { 'data-audit-id': String(ev.id) },
       h('td', { class: 'nowrap' }, h('time', { datetime: ev.at }, fmtDateTime(ev.at))),
-      h('td', null, ev.username ? h('div', { class: 'name-stack' }, ltr(ev.username), ev.roles && rolesText(ev.roles) ? h('span', { class: 'muted small' }, rolesText(ev.roles)) : null) : h('span', { class: 'muted' }, '—')),
-      h('td', null, h('span', { class: `badge badge-${actionKind(ev.action || '')}`, title: ev.action }, actionLabel.startsWith('audit.action.') ? ev.action : actionLabel)),
+      h(
+        'td',
+        null,
+        ev.username
+          ? h(
+              'div',
+              { class: 'name-stack' },
+              ltr(ev.username),
+              ev.roles && rolesText(ev.roles)
+                ? h('span', { class: 'muted small' }, rolesText(ev.roles))
+                : null,
+            )
+          : h('span', { class: 'muted' }, '—'),
+      ),
+      h(
+        'td',
+        null,
+        h(
+          'span',
+          { class: `badge badge-${actionKind(ev.action || '')}`, title: ev.action },
+          actionLabel.startsWith('audit.action.') ? ev.action : actionLabel,
+        ),
+      ),
       h('td', null, entity || h('span', { class: 'muted' }, '—')),
       h('td', { class: 'col-remote' }, ev.remote ? ltr(ev.remote, 'mono small') : ''),
-      h('td', { class: 'col-request' }, ev.request_id ? ltr(ev.request_id, 'mono small muted') : ''),
+      h(
+        'td',
+        { class: 'col-request' },
+        ev.request_id ? ltr(ev.request_id, 'mono small muted') : '',
+      ),
     );
   }
 
@@ -166,7 +255,24 @@ export async function render(main, _params, ctx) {
     table.classList.add('is-loading');
     if (!append) {
       shown = 0;
-      if (!tbody.firstChild) replace(tbody, h('tr', { class: 'message-row' }, h('td', { colspan: '6' }, h('div', { class: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), t('common.loading')))));
+      if (!tbody.firstChild)
+        replace(
+          tbody,
+          h(
+            'tr',
+            { class: 'message-row' },
+            h(
+              'td',
+              { colspan: '6' },
+              h(
+                'div',
+                { class: 'loading' },
+                h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+                t('common.loading'),
+              ),
+            ),
+          ),
+        );
     }
     setBusy(more, true);
     let body;
@@ -177,7 +283,11 @@ export async function render(main, _params, ctx) {
       table.removeAttribute('aria-busy');
       table.classList.remove('is-loading');
       setBusy(more, false);
-      const msg = h('tr', { class: 'message-row' }, h('td', { colspan: '6' }, h('p', { class: 'form-error', role: 'alert' }, errorText(err))));
+      const msg = h(
+        'tr',
+        { class: 'message-row' },
+        h('td', { colspan: '6' }, h('p', { class: 'form-error', role: 'alert' }, errorText(err))),
+      );
       if (append) tbody.append(msg);
       else replace(tbody, msg);
       return;
@@ -191,7 +301,18 @@ export async function render(main, _params, ctx) {
     tbody.querySelectorAll('.message-row').forEach((r) => r.remove());
     tbody.append(...items.map(row));
     shown += items.length;
-    if (!shown) tbody.append(h('tr', { class: 'message-row' }, h('td', { colspan: '6' }, h('div', { class: 'empty' }, h('p', { class: 'empty-title' }, t('audit.none'))))));
+    if (!shown)
+      tbody.append(
+        h(
+          'tr',
+          { class: 'message-row' },
+          h(
+            'td',
+            { colspan: '6' },
+            h('div', { class: 'empty' }, h('p', { class: 'empty-title' }, t('audit.none'))),
+          ),
+        ),
+      );
     nextBefore = body && body.next_before_id !== undefined ? body.next_before_id : null;
     more.disabled = nextBefore === null;
     more.textContent = nextBefore === null && shown ? t('audit.all_loaded') : t('audit.load_more');
@@ -218,7 +339,8 @@ export async function render(main, _params, ctx) {
     clearTimeout(timer);
     timer = setTimeout(reload, 300);
   });
-  for (const el of [actionSelect, entitySelect, fromInput, toInput]) el.addEventListener('change', reload);
+  for (const el of [actionSelect, entitySelect, fromInput, toInput])
+    el.addEventListener('change', reload);
   clearBtn.addEventListener('click', () => {
     userInput.value = '';
     actionSelect.value = '';
@@ -233,18 +355,42 @@ export async function render(main, _params, ctx) {
   verifyBtn.addEventListener('click', async () => {
     setBusy(verifyBtn, true);
     verifyResult.className = 'verify-result';
-    replace(verifyResult, h('span', { class: 'spinner', 'aria-hidden': 'true' }), t('audit.verifying'));
+    replace(
+      verifyResult,
+      h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+      t('audit.verifying'),
+    );
     try {
       const r = await api.verifyAudit();
       if (!ctx.alive()) return;
       if (r.ok) {
         verifyResult.className = 'verify-result banner banner-success';
         verifyResult.dataset.ok = 'true';
-        replace(verifyResult, icon('check'), h('p', null, h('strong', null, t('audit.verify_ok')), ' ', t('audit.verify_ok_detail', { n: r.events })));
+        replace(
+          verifyResult,
+          icon('check'),
+          h(
+            'p',
+            null,
+            h('strong', null, t('audit.verify_ok')),
+            ' ',
+            t('audit.verify_ok_detail', { n: r.events }),
+          ),
+        );
       } else {
         verifyResult.className = 'verify-result banner banner-error';
         verifyResult.dataset.ok = 'false';
-        replace(verifyResult, icon('alert'), h('p', null, h('strong', null, t('audit.verify_bad')), ' ', t('audit.verify_bad_detail', { n: r.events, id: r.first_bad_id })));
+        replace(
+          verifyResult,
+          icon('alert'),
+          h(
+            'p',
+            null,
+            h('strong', null, t('audit.verify_bad')),
+            ' ',
+            t('audit.verify_bad_detail', { n: r.events, id: r.first_bad_id }),
+          ),
+        );
       }
     } catch (err) {
       if (!ctx.alive()) return;
@@ -264,7 +410,10 @@ export async function render(main, _params, ctx) {
   api.listUsers().then(
     (body) => {
       if (!ctx.alive()) return;
-      replace(userList, ((body && body.items) || []).map((u) => h('option', { value: u.username }, u.display_name)));
+      replace(
+        userList,
+        ((body && body.items) || []).map((u) => h('option', { value: u.username }, u.display_name)),
+      );
     },
     () => {
       /* the list of names is only a typing aid; the filter works without it */

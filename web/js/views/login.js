@@ -9,8 +9,15 @@ import { setBusy } from '../ui.js';
 export async function render(main, _params, ctx) {
   ctx.setTitle(t('login.title'));
   const noticeKey = ctx.takeLoginNotice();
-  const error = h('p', { id: 'login-error', class: 'form-error', role: 'alert', 'aria-live': 'assertive' });
-  const notice = noticeKey ? h('p', { id: 'login-notice', class: 'banner banner-info', role: 'status' }, t(noticeKey)) : null;
+  const error = h('p', {
+    id: 'login-error',
+    class: 'form-error',
+    role: 'alert',
+    'aria-live': 'assertive',
+  });
+  const notice = noticeKey
+    ? h('p', { id: 'login-notice', class: 'banner banner-info', role: 'status' }, t(noticeKey))
+    : null;
   const username = h('input', {
     id: 'login-username',
     name: 'username',
@@ -31,12 +38,26 @@ export async function render(main, _params, ctx) {
     dir: 'ltr',
     required: true,
   });
-  const submit = h('button', { id: 'login-submit', type: 'submit', class: 'btn btn-primary btn-block' }, t('login.submit'));
+  const submit = h(
+    'button',
+    { id: 'login-submit', type: 'submit', class: 'btn btn-primary btn-block' },
+    t('login.submit'),
+  );
   const form = h(
     'form',
     { class: 'login-form', novalidate: true, 'aria-describedby': 'login-error' },
-    h('div', { class: 'field' }, h('label', { for: 'login-username', class: 'field-label' }, t('login.username')), username),
-    h('div', { class: 'field' }, h('label', { for: 'login-password', class: 'field-label' }, t('login.password')), password),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'login-username', class: 'field-label' }, t('login.username')),
+      username,
+    ),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'login-password', class: 'field-label' }, t('login.password')),
+      password,
+    ),
     error,
     submit,
   );

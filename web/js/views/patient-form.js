@@ -4,7 +4,18 @@
 import { h, icon, replace } from '../dom.js';
 import { api } from '../api.js';
 import { t, errorText } from '../i18n.js';
-import { pageHeader, field, setFieldError, clearFieldErrors, focusField, toast, setBusy, spinner, errorBanner, button } from '../ui.js';
+import {
+  pageHeader,
+  field,
+  setFieldError,
+  clearFieldErrors,
+  focusField,
+  toast,
+  setBusy,
+  spinner,
+  errorBanner,
+  button,
+} from '../ui.js';
 import { displayName } from '../names.js';
 
 export const FIELDS = [
@@ -50,8 +61,10 @@ export function validate(v) {
   const add = (field, code) => {
     if (!errors.some((e) => e.field === field)) errors.push({ field, code });
   };
-  for (const f of ['given_name', 'family_name']) if (v[f] && ARABIC.test(v[f])) add(f, 'wrong_script');
-  for (const f of ['given_name_ar', 'family_name_ar']) if (v[f] && LATIN.test(v[f])) add(f, 'wrong_script');
+  for (const f of ['given_name', 'family_name'])
+    if (v[f] && ARABIC.test(v[f])) add(f, 'wrong_script');
+  for (const f of ['given_name_ar', 'family_name_ar'])
+    if (v[f] && LATIN.test(v[f])) add(f, 'wrong_script');
   const latinFull = v.given_name && v.family_name;
   const arabicFull = v.given_name_ar && v.family_name_ar;
   if (!latinFull && !arabicFull) {
@@ -62,10 +75,12 @@ export function validate(v) {
     else add('given_name', 'name_required');
   }
   if (!v.date_of_birth) add('date_of_birth', 'required');
-  else if (!/^\d{4}-\d{2}-\d{2}$/.test(v.date_of_birth) || v.date_of_birth < '1900-01-01') add('date_of_birth', 'invalid_date');
+  else if (!/^\d{4}-\d{2}-\d{2}$/.test(v.date_of_birth) || v.date_of_birth < '1900-01-01')
+    add('date_of_birth', 'invalid_date');
   else if (v.date_of_birth > todayYmd()) add('date_of_birth', 'future_date');
   if (!v.sex) add('sex', 'required');
-  for (const f of ['phone', 'emergency_contact_phone']) if (v[f] && !E164.test(v[f])) add(f, 'invalid_phone');
+  for (const f of ['phone', 'emergency_contact_phone'])
+    if (v[f] && !E164.test(v[f])) add(f, 'invalid_phone');
   if (v.email && !EMAIL.test(v.email)) add('email', 'invalid_email');
   return errors;
 }
@@ -74,7 +89,11 @@ function buildForm() {
   const input = (name, attrs = {}) => h('input', { name, class: 'input', type: 'text', ...attrs });
   const textarea = (name, attrs = {}) => h('textarea', { name, class: 'input textarea', ...attrs });
   const select = (name, options, attrs = {}) =>
-    h('select', { name, class: 'input select', ...attrs }, options.map(([value, label]) => h('option', { value }, label)));
+    h(
+      'select',
+      { name, class: 'input select', ...attrs },
+      options.map(([value, label]) => h('option', { value }, label)),
+    );
   const F = 'pf';
 
   const section = (title, desc, ...fields) =>
@@ -92,47 +111,161 @@ function buildForm() {
     section(
       t('form.section_name'),
       t('hint.name_required'),
-      field({ form: F, name: 'given_name', label: t('patient.given_name'), control: input('given_name', { autocomplete: 'off', maxlength: '100', dir: 'ltr', lang: 'en' }) }),
-      field({ form: F, name: 'family_name', label: t('patient.family_name'), control: input('family_name', { autocomplete: 'off', maxlength: '100', dir: 'ltr', lang: 'en' }) }),
-      field({ form: F, name: 'given_name_ar', label: t('patient.given_name_ar'), control: input('given_name_ar', { autocomplete: 'off', maxlength: '100', dir: 'rtl', lang: 'ar' }) }),
-      field({ form: F, name: 'family_name_ar', label: t('patient.family_name_ar'), control: input('family_name_ar', { autocomplete: 'off', maxlength: '100', dir: 'rtl', lang: 'ar' }) }),
+      field({
+        form: F,
+        name: 'given_name',
+        label: t('patient.given_name'),
+        control: input('given_name', {
+          autocomplete: 'off',
+          maxlength: '100',
+          dir: 'ltr',
+          lang: 'en',
+        }),
+      }),
+      field({
+        form: F,
+        name: 'family_name',
+        label: t('patient.family_name'),
+        control: input('family_name', {
+          autocomplete: 'off',
+          maxlength: '100',
+          dir: 'ltr',
+          lang: 'en',
+        }),
+      }),
+      field({
+        form: F,
+        name: 'given_name_ar',
+        label: t('patient.given_name_ar'),
+        control: input('given_name_ar', {
+          autocomplete: 'off',
+          maxlength: '100',
+          dir: 'rtl',
+          lang: 'ar',
+        }),
+      }),
+      field({
+        form: F,
+        name: 'family_name_ar',
+        label: t('patient.family_name_ar'),
+        control: input('family_name_ar', {
+          autocomplete: 'off',
+          maxlength: '100',
+          dir: 'rtl',
+          lang: 'ar',
+        }),
+      }),
     ),
     section(
       t('form.section_identity'),
       null,
-      field({ form: F, name: 'date_of_birth', label: t('patient.date_of_birth'), required: true, hint: t('hint.date_of_birth'), control: input('date_of_birth', { type: 'date', min: '1900-01-01', max: todayYmd() }) }),
+      field({
+        form: F,
+        name: 'date_of_birth',
+        label: t('patient.date_of_birth'),
+        required: true,
+        hint: t('hint.date_of_birth'),
+        control: input('date_of_birth', { type: 'date', min: '1900-01-01', max: todayYmd() }),
+      }),
       field({
         form: F,
         name: 'sex',
         label: t('patient.sex'),
         required: true,
-        control: select('sex', [['', t('form.choose')], ...['female', 'male', 'other', 'unknown'].map((s) => [s, t(`sex.${s}`)])]),
+        control: select('sex', [
+          ['', t('form.choose')],
+          ...['female', 'male', 'other', 'unknown'].map((s) => [s, t(`sex.${s}`)]),
+        ]),
       }),
       field({
         form: F,
         name: 'preferred_language',
         label: t('patient.preferred_language'),
         hint: t('hint.preferred_language'),
-        control: select('preferred_language', [['en', t('language.en.name')], ['ar', t('language.ar.name')]]),
+        control: select('preferred_language', [
+          ['en', t('language.en.name')],
+          ['ar', t('language.ar.name')],
+        ]),
       }),
     ),
     section(
       t('form.section_contact'),
       null,
-      field({ form: F, name: 'phone', label: t('patient.phone'), optional: true, hint: t('hint.phone'), control: input('phone', { type: 'tel', autocomplete: 'off', inputmode: 'tel', dir: 'ltr', placeholder: '+971501234567', maxlength: '24' }) }),
-      field({ form: F, name: 'email', label: t('patient.email'), optional: true, control: input('email', { type: 'email', autocomplete: 'off', dir: 'ltr', placeholder: 'name@example.com', maxlength: '254' }) }),
-      field({ form: F, name: 'address', label: t('patient.address'), optional: true, wide: true, control: textarea('address', { rows: '2', maxlength: '500' }) }),
+      field({
+        form: F,
+        name: 'phone',
+        label: t('patient.phone'),
+        optional: true,
+        hint: t('hint.phone'),
+        control: input('phone', {
+          type: 'tel',
+          autocomplete: 'off',
+          inputmode: 'tel',
+          dir: 'ltr',
+          placeholder: '+971501234567',
+          maxlength: '24',
+        }),
+      }),
+      field({
+        form: F,
+        name: 'email',
+        label: t('patient.email'),
+        optional: true,
+        control: input('email', {
+          type: 'email',
+          autocomplete: 'off',
+          dir: 'ltr',
+          placeholder: 'name@example.com',
+          maxlength: '254',
+        }),
+      }),
+      field({
+        form: F,
+        name: 'address',
+        label: t('patient.address'),
+        optional: true,
+        wide: true,
+        control: textarea('address', { rows: '2', maxlength: '500' }),
+      }),
     ),
     section(
       t('form.section_emergency'),
       null,
-      field({ form: F, name: 'emergency_contact_name', label: t('patient.emergency_contact_name'), optional: true, control: input('emergency_contact_name', { autocomplete: 'off', maxlength: '200' }) }),
-      field({ form: F, name: 'emergency_contact_phone', label: t('patient.emergency_contact_phone'), optional: true, hint: t('hint.phone'), control: input('emergency_contact_phone', { type: 'tel', autocomplete: 'off', inputmode: 'tel', dir: 'ltr', placeholder: '+971501234568', maxlength: '24' }) }),
+      field({
+        form: F,
+        name: 'emergency_contact_name',
+        label: t('patient.emergency_contact_name'),
+        optional: true,
+        control: input('emergency_contact_name', { autocomplete: 'off', maxlength: '200' }),
+      }),
+      field({
+        form: F,
+        name: 'emergency_contact_phone',
+        label: t('patient.emergency_contact_phone'),
+        optional: true,
+        hint: t('hint.phone'),
+        control: input('emergency_contact_phone', {
+          type: 'tel',
+          autocomplete: 'off',
+          inputmode: 'tel',
+          dir: 'ltr',
+          placeholder: '+971501234568',
+          maxlength: '24',
+        }),
+      }),
     ),
     section(
       t('patient.notes'),
       null,
-      field({ form: F, name: 'notes', label: t('patient.notes'), optional: true, wide: true, hint: t('hint.notes'), control: textarea('notes', { rows: '4', maxlength: '4000' }) }),
+      field({
+        form: F,
+        name: 'notes',
+        label: t('patient.notes'),
+        optional: true,
+        wide: true,
+        hint: t('hint.notes'),
+        control: textarea('notes', { rows: '4', maxlength: '4000' }),
+      }),
     ),
   );
   // The notes section repeats its title as the label; keep the label for screen readers only.
@@ -183,21 +316,54 @@ export async function render(main, params, ctx) {
       patient = await api.getPatient(params.id);
     } catch (err) {
       if (!ctx.alive()) return;
-      replace(page, pageHeader(t('form.edit_title'), { back: { href: '#/patients', label: t('nav.patients') } }), errorBanner(err));
+      replace(
+        page,
+        pageHeader(t('form.edit_title'), {
+          back: { href: '#/patients', label: t('nav.patients') },
+        }),
+        errorBanner(err),
+      );
       return;
     }
     if (!ctx.alive()) return;
     version = patient.version;
   }
   const backHref = editing ? `#/patients/${encodeURIComponent(params.id)}` : '#/patients';
-  const title = editing ? t('form.edit_title_name', { name: displayName(patient) }) : t('form.new_title');
+  const title = editing
+    ? t('form.edit_title_name', { name: displayName(patient) })
+    : t('form.new_title');
   ctx.setTitle(editing ? t('form.edit_title') : t('form.new_title'));
 
   const form = buildForm();
-  const formError = h('div', { id: 'form-error', class: 'form-error-box', role: 'alert', 'aria-live': 'assertive' });
-  const save = h('button', { id: 'patient-save', type: 'submit', class: 'btn btn-primary' }, icon('check'), h('span', null, editing ? t('form.save_changes') : t('form.create')));
+  const formError = h('div', {
+    id: 'form-error',
+    class: 'form-error-box',
+    role: 'alert',
+    'aria-live': 'assertive',
+  });
+  const save = h(
+    'button',
+    { id: 'patient-save', type: 'submit', class: 'btn btn-primary' },
+    icon('check'),
+    h('span', null, editing ? t('form.save_changes') : t('form.create')),
+  );
   const cancel = h('a', { class: 'btn btn-secondary', href: backHref }, t('common.cancel'));
-  form.append(formError, h('div', { class: 'form-actions sticky-actions' }, h('p', { class: 'muted small' }, h('span', { class: 'req', 'aria-hidden': 'true' }, '*'), ' ', t('form.required_note')), cancel, save));
+  form.append(
+    formError,
+    h(
+      'div',
+      { class: 'form-actions sticky-actions' },
+      h(
+        'p',
+        { class: 'muted small' },
+        h('span', { class: 'req', 'aria-hidden': 'true' }, '*'),
+        ' ',
+        t('form.required_note'),
+      ),
+      cancel,
+      save,
+    ),
+  );
 
   if (patient) fillValues(form, patient);
   else form.elements.preferred_language.value = 'en';
@@ -212,7 +378,9 @@ export async function render(main, params, ctx) {
     page,
     pageHeader(title, {
       back: { href: backHref, label: editing ? t('patient.back_to_patient') : t('nav.patients') },
-      subtitle: editing ? [t('patient.mrn'), ': ', h('bdi', { dir: 'ltr', class: 'mono' }, patient.mrn)] : t('form.new_subtitle'),
+      subtitle: editing
+        ? [t('patient.mrn'), ': ', h('bdi', { dir: 'ltr', class: 'mono' }, patient.mrn)]
+        : t('form.new_subtitle'),
     }),
     form,
   );
@@ -226,7 +394,9 @@ export async function render(main, params, ctx) {
     }
     if (errors.length) {
       const firstField = errors.find((e) => form.elements[e.field]);
-      if (!formError.textContent) formError.textContent = errors.length > 1 ? t('form.fix_fields', { n: errors.length }) : t('form.fix_field');
+      if (!formError.textContent)
+        formError.textContent =
+          errors.length > 1 ? t('form.fix_fields', { n: errors.length }) : t('form.fix_field');
       if (firstField) focusField(form, firstField.field);
     }
   };
@@ -283,7 +453,12 @@ export async function render(main, params, ctx) {
           formError,
           h('p', { class: 'form-error-title' }, t('error.stale_version')),
           h('p', null, t('form.stale_hint')),
-          button(t('form.reload_latest'), { kind: 'secondary', iconName: 'refresh', id: 'patient-reload', onclick: reloadLatest }),
+          button(t('form.reload_latest'), {
+            kind: 'secondary',
+            iconName: 'refresh',
+            id: 'patient-reload',
+            onclick: reloadLatest,
+          }),
         );
         formError.querySelector('button').focus();
       } else if (err.field && form.elements[err.field]) {

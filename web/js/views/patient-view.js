@@ -5,7 +5,19 @@ import { h, icon, ltr, replace } from '../dom.js';
 import { api } from '../api.js';
 import { t, tNodes, fmtDate, fmtDateTime, ageText, errorText } from '../i18n.js';
 import { can } from '../session.js';
-import { pageHeader, spinner, errorBanner, badge, openDialog, button, setBusy, toast, field, setFieldError, clearFieldErrors } from '../ui.js';
+import {
+  pageHeader,
+  spinner,
+  errorBanner,
+  badge,
+  openDialog,
+  button,
+  setBusy,
+  toast,
+  field,
+  setFieldError,
+  clearFieldErrors,
+} from '../ui.js';
 import { fullNameLines, displayName } from '../names.js';
 
 const HIDDEN_CHANGE_KEYS = new Set(['version', 'updated_at', 'created_at', 'id', 'mrn']);
@@ -41,7 +53,14 @@ function detailList(p, names, oneColumn) {
   return h(
     'dl',
     { class: oneColumn ? 'details details-1' : 'details' },
-    names.map((n) => h('div', { class: 'detail' }, h('dt', null, fieldLabel(n)), h('dd', { 'data-field': n }, blank(p[n]) ? notRecorded() : fieldValue(n, p[n])))),
+    names.map((n) =>
+      h(
+        'div',
+        { class: 'detail' },
+        h('dt', null, fieldLabel(n)),
+        h('dd', { 'data-field': n }, blank(p[n]) ? notRecorded() : fieldValue(n, p[n])),
+      ),
+    ),
   );
 }
 
@@ -60,7 +79,21 @@ function historyItem(item) {
         'table',
         { class: 'changes' },
         h('caption', { class: 'sr-only' }, t('history.changes_caption', { n: item.version })),
-        h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('history.field')), action === 'create' ? null : h('th', { scope: 'col' }, t('history.before')), h('th', { scope: 'col' }, action === 'create' ? t('history.value') : t('history.after')))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', { scope: 'col' }, t('history.field')),
+            action === 'create' ? null : h('th', { scope: 'col' }, t('history.before')),
+            h(
+              'th',
+              { scope: 'col' },
+              action === 'create' ? t('history.value') : t('history.after'),
+            ),
+          ),
+        ),
         h(
           'tbody',
           null,
@@ -71,7 +104,18 @@ function historyItem(item) {
               'tr',
               { 'data-change': k },
               h('th', { scope: 'row' }, fieldLabel(k)),
-              action === 'create' ? null : h('td', { class: from === null || from === undefined || from === '' ? 'change-from is-empty' : 'change-from' }, fieldValue(k, from)),
+              action === 'create'
+                ? null
+                : h(
+                    'td',
+                    {
+                      class:
+                        from === null || from === undefined || from === ''
+                          ? 'change-from is-empty'
+                          : 'change-from',
+                    },
+                    fieldValue(k, from),
+                  ),
               h('td', { class: 'change-to' }, fieldValue(k, to)),
             );
           }),
@@ -80,7 +124,15 @@ function historyItem(item) {
     );
   }
   if (action === 'delete') {
-    body.push(h('p', { class: 'history-reason' }, h('strong', null, t('history.reason')), ' ', item.reason ? h('span', { class: 'pre-wrap' }, item.reason) : empty()));
+    body.push(
+      h(
+        'p',
+        { class: 'history-reason' },
+        h('strong', null, t('history.reason')),
+        ' ',
+        item.reason ? h('span', { class: 'pre-wrap' }, item.reason) : empty(),
+      ),
+    );
   }
   return h(
     'li',
@@ -97,7 +149,13 @@ function historyItem(item) {
         h(
           'span',
           { class: 'history-meta' },
-          h('span', null, tNodes('history.by', { who: h('bdi', { title: item.user ? item.user.username : null }, who) })),
+          h(
+            'span',
+            null,
+            tNodes('history.by', {
+              who: h('bdi', { title: item.user ? item.user.username : null }, who),
+            }),
+          ),
           ' · ',
           h('time', { datetime: item.at }, fmtDateTime(item.at)),
         ),
@@ -108,16 +166,44 @@ function historyItem(item) {
 }
 
 function openDeleteDialog(p, ctx) {
-  const reason = h('textarea', { id: 'delete-reason', name: 'reason', class: 'input textarea', rows: '3', maxlength: '500', required: true });
+  const reason = h('textarea', {
+    id: 'delete-reason',
+    name: 'reason',
+    class: 'input textarea',
+    rows: '3',
+    maxlength: '500',
+    required: true,
+  });
   const error = h('p', { class: 'form-error', role: 'alert' });
-  const confirm = h('button', { id: 'delete-confirm', type: 'submit', class: 'btn btn-danger' }, icon('trash'), h('span', null, t('delete.confirm')));
+  const confirm = h(
+    'button',
+    { id: 'delete-confirm', type: 'submit', class: 'btn btn-danger' },
+    icon('trash'),
+    h('span', null, t('delete.confirm')),
+  );
   const cancel = button(t('common.cancel'));
   const form = h(
     'form',
     { class: 'form', novalidate: true },
     h('p', null, t('delete.explain')),
-    h('p', { class: 'delete-target' }, h('strong', null, h('bdi', null, displayName(p))), ' · ', t('patient.mrn'), ' ', ltr(p.mrn, 'mono')),
-    field({ form: 'del', id: 'delete-reason', name: 'reason', label: t('delete.reason'), control: reason, hint: t('delete.reason_hint'), required: true }),
+    h(
+      'p',
+      { class: 'delete-target' },
+      h('strong', null, h('bdi', null, displayName(p))),
+      ' · ',
+      t('patient.mrn'),
+      ' ',
+      ltr(p.mrn, 'mono'),
+    ),
+    field({
+      form: 'del',
+      id: 'delete-reason',
+      name: 'reason',
+      label: t('delete.reason'),
+      control: reason,
+      hint: t('delete.reason_hint'),
+      required: true,
+    }),
     error,
     h('div', { class: 'dialog-actions inline' }, cancel, confirm),
   );
@@ -145,7 +231,8 @@ function openDeleteDialog(p, ctx) {
         close();
         return;
       }
-      if (!(err.field === 'reason' && setFieldError(form, 'reason', errorText(err)))) error.textContent = errorText(err);
+      if (!(err.field === 'reason' && setFieldError(form, 'reason', errorText(err))))
+        error.textContent = errorText(err);
     } finally {
       setBusy(confirm, false);
     }
@@ -174,10 +261,29 @@ export async function render(main, params, ctx) {
 
   const actions = [];
   if (!p.deleted && can('patient.update')) {
-    actions.push(h('a', { id: 'edit-patient', class: 'btn btn-primary', href: `#/patients/${encodeURIComponent(p.id)}/edit`, role: 'button' }, icon('edit'), h('span', null, t('patient.edit'))));
+    actions.push(
+      h(
+        'a',
+        {
+          id: 'edit-patient',
+          class: 'btn btn-primary',
+          href: `#/patients/${encodeURIComponent(p.id)}/edit`,
+          role: 'button',
+        },
+        icon('edit'),
+        h('span', null, t('patient.edit')),
+      ),
+    );
   }
   if (!p.deleted && can('patient.delete')) {
-    actions.push(button(t('patient.delete'), { kind: 'danger-outline', iconName: 'trash', id: 'delete-patient', onclick: () => openDeleteDialog(p, ctx) }));
+    actions.push(
+      button(t('patient.delete'), {
+        kind: 'danger-outline',
+        iconName: 'trash',
+        id: 'delete-patient',
+        onclick: () => openDeleteDialog(p, ctx),
+      }),
+    );
   }
 
   const age = ageText(p.date_of_birth);
@@ -191,29 +297,69 @@ export async function render(main, params, ctx) {
       h(
         'div',
         { class: 'patient-names' },
-        h('h1', { id: 'patient-name', class: 'patient-name page-title', tabindex: '-1' }, fullNameLines(p, 'pname')),
+        h(
+          'h1',
+          { id: 'patient-name', class: 'patient-name page-title', tabindex: '-1' },
+          fullNameLines(p, 'pname'),
+        ),
         h(
           'div',
           { class: 'patient-facts' },
-          h('span', { class: 'fact' }, h('span', { class: 'fact-label' }, t('patient.mrn')), ' ', h('bdi', { id: 'patient-mrn', dir: 'ltr', class: 'mono fact-value' }, p.mrn)),
-          h('span', { class: 'fact' }, h('span', { class: 'fact-label' }, t('patient.date_of_birth')), ' ', h('span', { class: 'fact-value' }, fmtDate(p.date_of_birth)), age ? h('span', { class: 'muted' }, ` (${age})`) : null),
-          h('span', { class: 'fact' }, h('span', { class: 'fact-label' }, t('patient.sex')), ' ', h('span', { class: 'fact-value' }, p.sex ? t(`sex.${p.sex}`) : '—')),
+          h(
+            'span',
+            { class: 'fact' },
+            h('span', { class: 'fact-label' }, t('patient.mrn')),
+            ' ',
+            h('bdi', { id: 'patient-mrn', dir: 'ltr', class: 'mono fact-value' }, p.mrn),
+          ),
+          h(
+            'span',
+            { class: 'fact' },
+            h('span', { class: 'fact-label' }, t('patient.date_of_birth')),
+            ' ',
+            h('span', { class: 'fact-value' }, fmtDate(p.date_of_birth)),
+            age ? h('span', { class: 'muted' }, ` (${age})`) : null,
+          ),
+          h(
+            'span',
+            { class: 'fact' },
+            h('span', { class: 'fact-label' }, t('patient.sex')),
+            ' ',
+            h('span', { class: 'fact-value' }, p.sex ? t(`sex.${p.sex}`) : '—'),
+          ),
         ),
       ),
     ),
     actions.length ? h('div', { class: 'page-actions' }, actions) : null,
   );
 
-  const notes = p.notes ? h('p', { class: 'pre-wrap notes' }, p.notes) : h('p', { class: 'muted' }, t('patient.no_notes'));
-  const historyList = h('ol', { id: 'patient-history', class: 'history', 'aria-busy': 'true' }, h('li', null, spinner()));
+  const notes = p.notes
+    ? h('p', { class: 'pre-wrap notes' }, p.notes)
+    : h('p', { class: 'muted' }, t('patient.no_notes'));
+  const historyList = h(
+    'ol',
+    { id: 'patient-history', class: 'history', 'aria-busy': 'true' },
+    h('li', null, spinner()),
+  );
 
   replace(
     page,
-    h('div', { class: 'page-heading-row' }, h('a', { class: 'back-link', href: back.href }, icon('chevronStart', 'flip-rtl'), back.label)),
+    h(
+      'div',
+      { class: 'page-heading-row' },
+      h('a', { class: 'back-link', href: back.href }, icon('chevronStart', 'flip-rtl'), back.label),
+    ),
     h(
       'div',
       { id: 'patient-view', 'data-patient-id': String(p.id), class: 'patient-view' },
-      p.deleted ? h('div', { class: 'banner banner-error', role: 'status' }, icon('alert'), h('p', null, t('patient.deleted_banner'))) : null,
+      p.deleted
+        ? h(
+            'div',
+            { class: 'banner banner-error', role: 'status' },
+            icon('alert'),
+            h('p', null, t('patient.deleted_banner')),
+          )
+        : null,
       summary,
       h(
         'div',
@@ -239,12 +385,27 @@ export async function render(main, params, ctx) {
             h('h2', { id: 'sec-emergency', class: 'card-title' }, t('patient.section_emergency')),
             detailList(p, ['emergency_contact_name', 'emergency_contact_phone'], true),
           ),
-          h('section', { class: 'card', 'aria-labelledby': 'sec-notes' }, h('h2', { id: 'sec-notes', class: 'card-title' }, t('patient.notes')), notes),
+          h(
+            'section',
+            { class: 'card', 'aria-labelledby': 'sec-notes' },
+            h('h2', { id: 'sec-notes', class: 'card-title' }, t('patient.notes')),
+            notes,
+          ),
         ),
         h(
           'aside',
           { class: 'patient-side' },
-          h('section', { class: 'card', 'aria-labelledby': 'sec-history' }, h('h2', { id: 'sec-history', class: 'card-title' }, icon('history'), t('history.title')), historyList),
+          h(
+            'section',
+            { class: 'card', 'aria-labelledby': 'sec-history' },
+            h(
+              'h2',
+              { id: 'sec-history', class: 'card-title' },
+              icon('history'),
+              t('history.title'),
+            ),
+            historyList,
+          ),
           h(
             'section',
             { class: 'card card-muted', 'aria-labelledby': 'sec-record' },
@@ -252,9 +413,24 @@ export async function render(main, params, ctx) {
             h(
               'dl',
               { class: 'details details-3' },
-              h('div', { class: 'detail' }, h('dt', null, t('patient.created_at')), h('dd', null, h('time', { datetime: p.created_at }, fmtDateTime(p.created_at)))),
-              h('div', { class: 'detail' }, h('dt', null, t('patient.updated_at')), h('dd', null, h('time', { datetime: p.updated_at }, fmtDateTime(p.updated_at)))),
-              h('div', { class: 'detail' }, h('dt', null, t('patient.version')), h('dd', null, String(p.version))),
+              h(
+                'div',
+                { class: 'detail' },
+                h('dt', null, t('patient.created_at')),
+                h('dd', null, h('time', { datetime: p.created_at }, fmtDateTime(p.created_at))),
+              ),
+              h(
+                'div',
+                { class: 'detail' },
+                h('dt', null, t('patient.updated_at')),
+                h('dd', null, h('time', { datetime: p.updated_at }, fmtDateTime(p.updated_at))),
+              ),
+              h(
+                'div',
+                { class: 'detail' },
+                h('dt', null, t('patient.version')),
+                h('dd', null, String(p.version)),
+              ),
             ),
           ),
         ),
@@ -267,7 +443,10 @@ export async function render(main, params, ctx) {
   historyList.removeAttribute('aria-busy');
   if (err) {
     if (err.status === 401) return;
-    replace(historyList, h('li', null, h('p', { class: 'form-error', role: 'alert' }, errorText(err))));
+    replace(
+      historyList,
+      h('li', null, h('p', { class: 'form-error', role: 'alert' }, errorText(err))),
+    );
     return;
   }
   const items = (body && body.items) || [];

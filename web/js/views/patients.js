@@ -56,7 +56,11 @@ export async function render(main, _params, ctx) {
     search,
     h('kbd', { class: 'kbd', 'aria-hidden': 'true', title: t('patients.search_shortcut') }, '/'),
   );
-  const hint = h('p', { id: 'patient-search-hint', class: 'toolbar-hint' }, t('patients.search_hint'));
+  const hint = h(
+    'p',
+    { id: 'patient-search-hint', class: 'toolbar-hint' },
+    t('patients.search_hint'),
+  );
 
   let deletedToggle = null;
   if (hasRole('admin')) {
@@ -66,7 +70,12 @@ export async function render(main, _params, ctx) {
       state.offset = 0;
       load();
     });
-    deletedToggle = h('label', { class: 'checkbox', for: 'patient-show-deleted' }, cb, h('span', null, t('patients.show_deleted')));
+    deletedToggle = h(
+      'label',
+      { class: 'checkbox', for: 'patient-show-deleted' },
+      cb,
+      h('span', null, t('patients.show_deleted')),
+    );
   }
 
   const thead = h('thead');
@@ -79,13 +88,30 @@ export async function render(main, _params, ctx) {
     tbody,
   );
   const status = h('p', { id: 'patient-count', class: 'pager-status', 'aria-live': 'polite' });
-  const prev = h('button', { type: 'button', id: 'page-prev', class: 'btn btn-secondary', disabled: true }, icon('chevronStart', 'flip-rtl'), h('span', null, t('common.previous')));
-  const next = h('button', { type: 'button', id: 'page-next', class: 'btn btn-secondary', disabled: true }, h('span', null, t('common.next')), icon('chevronEnd', 'flip-rtl'));
+  const prev = h(
+    'button',
+    { type: 'button', id: 'page-prev', class: 'btn btn-secondary', disabled: true },
+    icon('chevronStart', 'flip-rtl'),
+    h('span', null, t('common.previous')),
+  );
+  const next = h(
+    'button',
+    { type: 'button', id: 'page-next', class: 'btn btn-secondary', disabled: true },
+    h('span', null, t('common.next')),
+    icon('chevronEnd', 'flip-rtl'),
+  );
   const errorSlot = h('div', { class: 'error-slot' });
 
   const actions = [];
   if (can('patient.create')) {
-    actions.push(h('a', { id: 'new-patient', class: 'btn btn-primary', href: '#/patients/new', role: 'button' }, icon('plus'), h('span', null, t('patients.new'))));
+    actions.push(
+      h(
+        'a',
+        { id: 'new-patient', class: 'btn btn-primary', href: '#/patients/new', role: 'button' },
+        icon('plus'),
+        h('span', null, t('patients.new')),
+      ),
+    );
   }
 
   main.append(
@@ -96,7 +122,12 @@ export async function render(main, _params, ctx) {
       h(
         'div',
         { class: 'card card-flush' },
-        h('div', { class: 'toolbar' }, h('div', { class: 'toolbar-main' }, searchBox, hint), deletedToggle),
+        h(
+          'div',
+          { class: 'toolbar' },
+          h('div', { class: 'toolbar-main' }, searchBox, hint),
+          deletedToggle,
+        ),
         errorSlot,
         h('div', { class: 'table-wrap' }, table),
         h('div', { class: 'pager' }, status, h('div', { class: 'pager-buttons' }, prev, next)),
@@ -110,7 +141,11 @@ export async function render(main, _params, ctx) {
       'button',
       { type: 'button', class: 'sort-btn' },
       h('span', null, label),
-      h('span', { class: 'sort-arrow', 'aria-hidden': 'true' }, active ? (state.order === 'asc' ? '▲' : '▼') : '↕'),
+      h(
+        'span',
+        { class: 'sort-arrow', 'aria-hidden': 'true' },
+        active ? (state.order === 'asc' ? '▲' : '▼') : '↕',
+      ),
     );
     btn.addEventListener('click', () => {
       if (state.sort === key) state.order = state.order === 'asc' ? 'desc' : 'asc';
@@ -123,7 +158,12 @@ export async function render(main, _params, ctx) {
     });
     return h(
       'th',
-      { scope: 'col', 'data-sort': key, class: cls || null, 'aria-sort': active ? (state.order === 'asc' ? 'ascending' : 'descending') : 'none' },
+      {
+        scope: 'col',
+        'data-sort': key,
+        class: cls || null,
+        'aria-sort': active ? (state.order === 'asc' ? 'ascending' : 'descending') : 'none',
+      },
       btn,
     );
   }
@@ -153,12 +193,34 @@ export async function render(main, _params, ctx) {
     const tr = h(
       'tr',
       { 'data-patient-id': String(p.id), class: p.deleted ? 'is-deleted' : null },
-      h('td', { class: 'col-mrn' }, h('a', { href, class: 'row-link mono', 'aria-label': t('patients.open', { mrn: p.mrn }) }, ltr(p.mrn)), p.deleted ? badge(t('patient.deleted_badge'), 'danger') : null),
+      h(
+        'td',
+        { class: 'col-mrn' },
+        h(
+          'a',
+          { href, class: 'row-link mono', 'aria-label': t('patients.open', { mrn: p.mrn }) },
+          ltr(p.mrn),
+        ),
+        p.deleted ? badge(t('patient.deleted_badge'), 'danger') : null,
+      ),
       h('td', null, scriptCell(p.family_name, p.family_name_ar)),
       h('td', null, scriptCell(p.given_name, p.given_name_ar)),
-      h('td', { class: 'col-dob' }, h('div', { class: 'name-stack' }, h('span', null, fmtDate(p.date_of_birth)), h('span', { class: 'muted small' }, ageText(p.date_of_birth)))),
+      h(
+        'td',
+        { class: 'col-dob' },
+        h(
+          'div',
+          { class: 'name-stack' },
+          h('span', null, fmtDate(p.date_of_birth)),
+          h('span', { class: 'muted small' }, ageText(p.date_of_birth)),
+        ),
+      ),
       h('td', { class: 'col-sex' }, p.sex ? t(`sex.${p.sex}`) : ''),
-      h('td', { class: 'col-phone' }, p.phone ? ltr(p.phone, 'mono') : h('span', { class: 'muted' }, '—')),
+      h(
+        'td',
+        { class: 'col-phone' },
+        p.phone ? ltr(p.phone, 'mono') : h('span', { class: 'muted' }, '—'),
+      ),
     );
     tr.addEventListener('click', (e) => {
       if (e.target.closest('a, button')) return;
@@ -181,7 +243,16 @@ export async function render(main, _params, ctx) {
     table.setAttribute('aria-busy', 'true');
     table.classList.add('is-loading');
     if (!tbody.firstChild) {
-      tbody.append(messageRow(h('div', { class: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), t('common.loading'))));
+      tbody.append(
+        messageRow(
+          h(
+            'div',
+            { class: 'loading' },
+            h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+            t('common.loading'),
+          ),
+        ),
+      );
     }
     replace(errorSlot);
     const query = { offset: state.offset, limit: PAGE_SIZE, sort: state.sort, order: state.order };
@@ -218,8 +289,20 @@ export async function render(main, _params, ctx) {
           h(
             'div',
             { class: 'empty' },
-            h('p', { class: 'empty-title' }, q ? t('patients.none_found', { q }) : t('patients.none_yet')),
-            h('p', { class: 'empty-text' }, q ? t('patients.none_found_hint') : can('patient.create') ? t('patients.none_yet_hint') : ''),
+            h(
+              'p',
+              { class: 'empty-title' },
+              q ? t('patients.none_found', { q }) : t('patients.none_yet'),
+            ),
+            h(
+              'p',
+              { class: 'empty-text' },
+              q
+                ? t('patients.none_found_hint')
+                : can('patient.create')
+                  ? t('patients.none_yet_hint')
+                  : '',
+            ),
           ),
         ),
       );
@@ -275,7 +358,8 @@ export async function render(main, _params, ctx) {
     if (i < 0) return;
     e.preventDefault();
     if (e.key === 'ArrowUp' && i === 0) search.focus();
-    else links[Math.max(0, Math.min(links.length - 1, i + (e.key === 'ArrowDown' ? 1 : -1)))].focus();
+    else
+      links[Math.max(0, Math.min(links.length - 1, i + (e.key === 'ArrowDown' ? 1 : -1)))].focus();
   });
   prev.addEventListener('click', () => {
     state.offset = Math.max(0, state.offset - PAGE_SIZE);
@@ -297,4 +381,3 @@ export async function render(main, _params, ctx) {
   }
   await load();
 }
-
