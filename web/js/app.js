@@ -215,6 +215,23 @@ async function logout() {
   navigate('#/login');
 }
 
+// Setting a password ends the user's sessions on the server, this one included; when it has,
+// say so on the sign-in screen instead of surprising the person at their next click.
+async function afterOwnPasswordChange() {
+  try {
+    await api.session();
+  } catch (err) {
+    if (err.status === 401) {
+      setSession(null);
+      returnTo = location.hash;
+      loginNotice = 'login.password_changed';
+      navigate('#/login');
+      return;
+    }
+  }
+  toast(t('account.password_changed'));
+}
+
 function openAccountDialog() {
   const form = h('form', { id: 'password-form', class: 'form', novalidate: true });
   const mk = (name, auto) =>
@@ -277,21 +294,7 @@ function openAccountDialog() {
     try {
       await api.changePassword(cur, next);
       close();
-      // Setting a password ends the user's sessions on the server, this one included; when it
-      // has, say so on the sign-in screen instead of surprising them at the next click.
-      try {
-        await api.session();
-        toast(t('account.password_changed'));
-      } catch (err) {
-        if (err.status !== 401) {
-          toast(t('account.password_changed'));
-          return;
-        }
-        setSession(null);
-        returnTo = location.hash;
-        loginNotice = 'login.password_changed';
-        navigate('#/login');
-      }
+      await afterOwnPasswordChange();
     } catch (err) {
       const name = err.code === 'bad_credentials' ? 'current_password' : err.field;
       if (!(name && setFieldError(form, name, errorText(err))))
@@ -379,6 +382,7 @@ export async function route({ restored } = {}) {
     setTitle: (title) => {
       document.title = title ? `${title} · Autologa` : 'Autologa';
     },
+    afterOwnPasswordChange,
     takeLoginNotice: () => {
       const n = loginNotice;
       loginNotice = null;

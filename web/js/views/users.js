@@ -193,7 +193,7 @@ function openUserDialog(user, onSaved) {
   });
 }
 
-function openPasswordDialog(user) {
+function openPasswordDialog(user, ctx) {
   const form = h('form', { id: 'user-password-form', class: 'form', novalidate: true });
   const pw = h('input', {
     name: 'password',
@@ -242,7 +242,8 @@ function openPasswordDialog(user) {
     try {
       await api.setUserPassword(user.id, pw.value);
       close();
-      toast(t('user.password_set', { name: user.username }));
+      if (session.user && session.user.id === user.id) await ctx.afterOwnPasswordChange();
+      else toast(t('user.password_set', { name: user.username }));
     } catch (err) {
       if (err.status === 401) {
         close();
@@ -341,7 +342,7 @@ export async function render(main, _params, ctx) {
         iconName: 'key',
         'data-action': 'password',
         'aria-label': t('user.reset_aria', { name: u.username }),
-        onclick: () => openPasswordDialog(u),
+        onclick: () => openPasswordDialog(u, ctx),
       }),
       self
         ? null
