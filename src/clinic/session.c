@@ -257,8 +257,11 @@ session_lookup(struct db *db, const char *token, struct session_user *out)
     }
     if (st != ST_OK)
         return st;
-    /* Refreshing last_seen on every request would turn every read into a write. */
-    if (now - s.last_seen_ms > TOUCH_EVERY_MS)
+    /* Refreshing last_seen on every request would turn every read into a write; refreshing
+     * it at a tenth of the idle limit keeps a busy session alive however short that limit. */
+    int64_t touch_every =
+        policy.idle_ms / 10 < TOUCH_EVERY_MS ? policy.idle_ms / 10 : TOUCH_EVERY_MS;
+    if (now - s.last_seen_ms > touch_every)
         st = db_session_touch(db, hash, now);
     fill_user(out, &u);
     memcpy(out->csrf_token, s.csrf_token, sizeof(out->csrf_token));

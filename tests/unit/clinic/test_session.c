@@ -231,6 +231,15 @@ test_idle_expiry(void **state)
     /* The expired session is gone, not only refused. */
     assert_int_equal(testdb_int(&fx->t, "SELECT count(*) FROM sessions"), 0);
 
+    /* A session in use lives on past the idle limit, however short that limit is: used every
+     * 40 ms for 400 ms with a 100 ms idle limit. */
+    assert_int_equal(login(fx, "192.0.2.3", "doctor1", PW, token, &retry, &f), ST_OK);
+    for (int i = 0; i < 10; i++) {
+        sleep_ms(40);
+        assert_int_equal(session_lookup(fx->t.db, token, &found), ST_OK);
+    }
+    assert_int_equal(testdb_exec(&fx->t, "DELETE FROM sessions"), 0);
+
     /* With the default policy, an edit of last_seen to 31 minutes ago expires it too. */
     session_policy_default(&p);
     session_configure(&p);
