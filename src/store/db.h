@@ -141,7 +141,7 @@ enum db_patient_sort {
     DB_SORT_GIVEN_NAME,
     DB_SORT_MRN,
     DB_SORT_DATE_OF_BIRTH,
-    DB_SORT_CREATED,
+    DB_SORT_CREATED, /* registration order: the id, which grows with creation time */
     DB_SORT_UPDATED,
 };
 struct db_patient_query {

@@ -818,7 +818,7 @@ sort_clause(enum db_patient_sort sort, bool desc)
         [DB_SORT_GIVEN_NAME] = "p.sort_given, p.sort_family, p.id",
         [DB_SORT_MRN] = "p.mrn",
         [DB_SORT_DATE_OF_BIRTH] = "p.date_of_birth, p.id",
-        [DB_SORT_CREATED] = "p.created_at, p.id",
+        [DB_SORT_CREATED] = "p.id",
         [DB_SORT_UPDATED] = "p.updated_at, p.id",
     };
     static const char *const desc_clauses[] = {
@@ -826,7 +826,7 @@ sort_clause(enum db_patient_sort sort, bool desc)
         [DB_SORT_GIVEN_NAME] = "p.sort_given DESC, p.sort_family DESC, p.id DESC",
         [DB_SORT_MRN] = "p.mrn DESC",
         [DB_SORT_DATE_OF_BIRTH] = "p.date_of_birth DESC, p.id DESC",
-        [DB_SORT_CREATED] = "p.created_at DESC, p.id DESC",
+        [DB_SORT_CREATED] = "p.id DESC",
         [DB_SORT_UPDATED] = "p.updated_at DESC, p.id DESC",
     };
     if ((unsigned)sort > DB_SORT_UPDATED)
