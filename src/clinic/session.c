@@ -239,24 +239,22 @@ session_lookup(struct db *db, const char *token, struct session_user *out)
     struct db_user u;
     char hash[CRYPTO_HEX_SHA256];
     crypto_sha256_hex(token, n, hash);
-    int st = db_session_get(db, hash, &s);
+    int st = db_session_with_user(db, hash, &s, &u);
     if (st == ST_NOT_FOUND)
         return ST_UNAUTHORIZED;
     if (st != ST_OK)
         return st;
     int64_t now = time_now_ms();
     if (now - s.last_seen_ms > policy.idle_ms || now - s.created_ms > policy.absolute_ms) {
+        db_user_release(&u);
         if (db_session_delete(db, hash) != ST_OK)
             return ST_DB;
         return ST_UNAUTHORIZED;
     }
-    st = db_user_get(db, s.user_id, &u);
-    if (st == ST_NOT_FOUND || (st == ST_OK && u.disabled)) {
+    if (u.disabled) {
         db_user_release(&u);
         return ST_UNAUTHORIZED;
     }
-    if (st != ST_OK)
-        return st;
     /* Refreshing last_seen on every request would turn every read into a write; refreshing
      * it at a tenth of the idle limit keeps a busy session alive however short that limit. */
     int64_t touch_every =

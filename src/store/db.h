@@ -84,6 +84,9 @@ struct db_session {
 };
 int db_session_insert(struct db *db, const struct db_session *s) WARN_UNUSED;
 int db_session_get(struct db *db, const char *token_hash, struct db_session *out) WARN_UNUSED;
+/* A session and its user in one lookup (every request makes it); release *user. */
+int db_session_with_user(struct db *db, const char *token_hash, struct db_session *session,
+                         struct db_user *user) WARN_UNUSED;
 int db_session_touch(struct db *db, const char *token_hash, int64_t last_seen_ms) WARN_UNUSED;
 int db_session_delete(struct db *db, const char *token_hash) WARN_UNUSED;
 int db_session_delete_user(struct db *db, int64_t user_id) WARN_UNUSED;

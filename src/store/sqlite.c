@@ -542,6 +542,35 @@ db_session_get(struct db *db, const char *token_hash, struct db_session *out)
 }
 
 int
+db_session_with_user(struct db *db, const char *token_hash, struct db_session *session,
+                     struct db_user *user)
+{
+    memset(session, 0, sizeof(*session));
+    memset(user, 0, sizeof(*user));
+    sqlite3_stmt *st = stmt(db, "SELECT u.id, u.username, u.display_name, u.password_hash, u.roles,"
+                                " u.disabled, u.created_at, s.token_hash, s.csrf_token,"
+                                " s.created_at, s.last_seen FROM sessions s JOIN users u"
+                                " ON u.id = s.user_id WHERE s.token_hash = ?");
+    if (!st)
+        return ST_DB;
+    bind_text(st, 1, token_hash);
+    int rc = sqlite3_step(st), ret = ST_NOT_FOUND;
+    if (rc == SQLITE_ROW) {
+        user_from_row(st, user);
+        col_copy(st, 7, session->token_hash, sizeof(session->token_hash));
+        col_copy(st, 8, session->csrf_token, sizeof(session->csrf_token));
+        session->user_id = user->id;
+        session->created_ms = sqlite3_column_int64(st, 9);
+        session->last_seen_ms = sqlite3_column_int64(st, 10);
+        ret = ST_OK;
+    } else if (rc != SQLITE_DONE) {
+        ret = status_of(rc);
+    }
+    sqlite3_reset(st);
+    return ret;
+}
+
+int
 db_session_touch(struct db *db, const char *token_hash, int64_t last_seen_ms)
 {
     sqlite3_stmt *st = stmt(db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?");

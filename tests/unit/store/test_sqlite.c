@@ -286,6 +286,19 @@ test_sessions(void **state)
     assert_int_equal(db_session_get(t->db, "zzzz", &got), ST_NOT_FOUND);
     assert_int_equal(got.user_id, 0);
 
+    /* The session and its user in one lookup. */
+    struct db_user owner;
+    assert_int_equal(db_session_with_user(t->db, "cccc", &got, &owner), ST_OK);
+    assert_int_equal(got.user_id, uid2);
+    assert_int_equal(got.created_ms, 3000);
+    assert_string_equal(got.csrf_token, "csrf-cccc");
+    assert_int_equal(owner.id, uid2);
+    assert_string_equal(owner.username, "nurse1");
+    assert_int_equal(owner.roles, 4);
+    db_user_release(&owner);
+    assert_int_equal(db_session_with_user(t->db, "zzzz", &got, &owner), ST_NOT_FOUND);
+    assert_int_equal(owner.id, 0);
+
     assert_int_equal(db_session_touch(t->db, "aaaa", 7000), ST_OK);
     assert_int_equal(db_session_get(t->db, "aaaa", &got), ST_OK);
     assert_int_equal(got.last_seen_ms, 7000);
