@@ -75,6 +75,16 @@ describe('patients', () => {
       }
     });
 
+    it('thirty simultaneous registrations get thirty different valid MRNs', async () => {
+      const rs = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+        [c.doctor, c.reception, c.admin][i % 3].post('/api/v1/patients', patientInput({ family_name: 'Parallel' }))));
+      assert.deepEqual(rs.filter((r) => r.status !== 201).map(show), []);
+      const mrns = rs.map((r) => r.body.mrn);
+      assert.equal(new Set(mrns).size, 30, `repeated MRNs: ${mrns}`);
+      assert.equal(new Set(rs.map((r) => r.body.id)).size, 30);
+      for (const m of mrns) assert.ok(dammValid(m), `MRN ${m} fails the Damm check`);
+    });
+
     it('accepts a name in Arabic script only, or Latin only; preferred_language defaults to en', async () => {
       const ar = await c.reception.post('/api/v1/patients', {
         given_name_ar: 'ليلى', family_name_ar: 'حداد', date_of_birth: '1990-01-31', sex: 'female',
@@ -176,6 +186,19 @@ describe('patients', () => {
       assert.equal(g.body.notes, 'first save');
       const h = await c.doctor.get(`/api/v1/patients/${p.id}/history`);
       assert.equal(h.body.items.length, 2);
+    });
+
+    it('of twelve simultaneous saves of one version exactly one wins', async () => {
+      const p = await createPatient(c.doctor, { family_name: 'Racecheck' });
+      const rs = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+        (i % 2 ? c.doctor : c.reception).put(`/api/v1/patients/${p.id}`, { ...editable(p), notes: `save ${i}` })));
+      const statuses = rs.map((r) => r.status).sort();
+      assert.deepEqual(statuses, [200, ...Array(11).fill(409)], JSON.stringify(statuses));
+      const winner = rs.find((r) => r.status === 200).body;
+      const g = await c.doctor.get(`/api/v1/patients/${p.id}`);
+      assert.equal(g.body.version, 2);
+      assert.equal(g.body.notes, winner.notes);
+      assert.equal((await c.doctor.get(`/api/v1/patients/${p.id}/history`)).body.items.length, 2);
     });
 
     it('an update without a version is 400 naming version', async () => {
@@ -345,6 +368,13 @@ describe('patients', () => {
       assert.equal(r.body.items.length, 3);
       await finds('+966555129', ['ahmad'], ['renee', 'jose']);
       await finds('+966555999006', ['amna'], ['fatima']);
+    });
+
+    it('LIKE wildcards and SQL quotes alone match nobody', async () => {
+      for (const q of ['%', '_', '%%', '__', "'", '"', '\\', "' OR 1=1 --", '%_%']) {
+        const r = await search(c.nurse, q);
+        assert.deepEqual(ids(r), [], `${JSON.stringify(q)} matched patients`);
+      }
     });
 
     it('a query matching nobody answers an empty list', async () => {

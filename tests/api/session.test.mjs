@@ -73,6 +73,18 @@ describe('session', () => {
     assert.equal(r.body?.error?.code, 'unauthenticated');
   });
 
+  it('a session id planted before the login is not adopted', async () => {
+    const c = new Client(server.url);
+    const planted = 'f'.repeat(64);
+    c.cookies.set('autologa_session', planted);
+    const r = await c.login(server.admin.username, server.admin.password);
+    assert.equal(r.status, 200, show(r));
+    assert.notEqual(c.cookies.get('autologa_session'), planted);
+    const other = new Client(server.url);
+    other.cookies.set('autologa_session', planted);
+    assert.equal((await other.get('/api/v1/session')).status, 401);
+  });
+
   it('two logins of one user get different sessions and tokens', async () => {
     const a = await loginAdmin(server);
     const b = await loginAdmin(server);
