@@ -4,7 +4,7 @@ MESON_OPTS ?=
 DB ?= var/demo.db
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build run test test-asan bench fuzz format clean
+.PHONY: all build run test test-asan bench fuzz screenshots format clean
 
 all: build
 
@@ -32,6 +32,11 @@ bench:
 	scripts/install-deps bench
 	$(MAKE) build BUILD=build-release MESON_OPTS="-Dbuildtype=release"
 	bench/run build-release/autologa
+
+# The README's screenshots, from a fresh demo clinic.
+screenshots: build
+	scripts/install-deps test
+	AUTOLOGA_BIN=$(BUILD)/autologa node tests/tools/screenshots.mjs
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c')

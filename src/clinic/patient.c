@@ -649,8 +649,13 @@ patient_list(struct db *db, const struct actor *a, const struct patient_list_par
         for (sort_i = 0; sorts[sort_i] && strcmp(sorts[sort_i], prm->sort); sort_i++)
             ;
         if (!sorts[sort_i]) {
-            st = fail_set(f, ST_INVALID, "sort", "invalid_query", "cannot sort by '%.40s'",
-                          prm->sort);
+            /* Quoted only when short and valid text: the message goes into a JSON body. */
+            size_t n = strnlen(prm->sort, 41);
+            if (n <= 40 && text_valid_utf8(prm->sort, n))
+                st = fail_set(f, ST_INVALID, "sort", "invalid_query", "cannot sort by '%s'",
+                              prm->sort);
+            else
+                st = fail_set(f, ST_INVALID, "sort", "invalid_query", "cannot sort by that value");
             goto out;
         }
     }

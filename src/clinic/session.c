@@ -61,24 +61,27 @@ key_hash(const char *k)
 }
 
 /* The slot of `key`, claiming a free or expired one; with the table full of live keys the
- * oldest window in the probe run is reused, so memory stays bounded under a flood. */
+ * oldest window in the probe run is reused, so memory stays bounded under a flood. The whole
+ * probe run is searched for the key first: it may sit past a slot whose window has ended since
+ * it was placed, and claiming that slot instead would forget the key's failures. */
 static struct throttle_slot *
 throttle_slot(const char *key, int64_t now)
 {
     unsigned h = key_hash(key);
-    struct throttle_slot *victim = NULL;
+    struct throttle_slot *reusable = NULL, *oldest = NULL, *victim;
     for (unsigned i = 0; i < 16; i++) {
         struct throttle_slot *s = &throttle.slots[(h + i) % THROTTLE_SLOTS];
         if (strcmp(s->key, key) == 0)
             return s;
         bool expired = s->key[0] && now - s->window_start_ms >= policy.window_ms;
         if (!s->key[0] || expired) {
-            victim = s;
-            break;
+            if (!reusable)
+                reusable = s;
+        } else if (!oldest || s->window_start_ms < oldest->window_start_ms) {
+            oldest = s;
         }
-        if (!victim || s->window_start_ms < victim->window_start_ms)
-            victim = s;
     }
+    victim = reusable ? reusable : oldest;
     snprintf(victim->key, sizeof(victim->key), "%s", key);
     victim->window_start_ms = now;
     victim->failures = 0;
@@ -254,8 +257,11 @@ session_lookup(struct db *db, const char *token, struct session_user *out)
     }
     if (st != ST_OK)
         return st;
-    /* Refreshing last_seen on every request would turn every read into a write. */
-    if (now - s.last_seen_ms > TOUCH_EVERY_MS)
+    /* Refreshing last_seen on every request would turn every read into a write; refreshing
+     * it at a tenth of the idle limit keeps a busy session alive however short that limit. */
+    int64_t touch_every =
+        policy.idle_ms / 10 < TOUCH_EVERY_MS ? policy.idle_ms / 10 : TOUCH_EVERY_MS;
+    if (now - s.last_seen_ms > touch_every)
         st = db_session_touch(db, hash, now);
     fill_user(out, &u);
     memcpy(out->csrf_token, s.csrf_token, sizeof(out->csrf_token));

@@ -95,8 +95,13 @@ respond_error(struct response *res, int http_status, const char *code, const cha
               const char *message)
 {
     json_t *err = json_object();
+    /* JSON cannot carry bytes that are not UTF-8, and a message may quote what a client sent:
+     * a generic sentence then keeps the error body complete. */
+    json_t *msg = json_string(message);
+    if (!msg)
+        msg = json_string("the request failed");
     json_object_set_new(err, "code", json_string(code));
-    json_object_set_new(err, "message", json_string(message));
+    json_object_set_new(err, "message", msg);
     if (field && *field)
         json_object_set_new(err, "field", json_string(field));
     respond_json(res, http_status, json_pack("{s:o}", "error", err));

@@ -146,12 +146,19 @@ export async function startServer({ adminUser = 'admin', extraArgs = [], reuse =
     await stop();
     if (!process.env.AUTOLOGA_KEEP_TMP) await rm(dir, { recursive: true, force: true });
   }
+  // Kills the server without warning, as a power cut or a crash would.
+  async function kill() {
+    if (exitStatus) return exitStatus;
+    child.kill('SIGKILL');
+    return exited;
+  }
   return {
     url,
     dir,
     db,
     admin: { username: adminUser, password: adminPassword },
     stop,
+    kill,
     cleanup,
     logs: () => stderrLines.join('\n'),
     exitStatus: () => exitStatus,

@@ -1,0 +1,449 @@
+/* Multi-species kinematic sedimentation (see sediment.h): MLB velocities and their Jacobian,
+ * grids for planar, power-law and real tube columns, and the explicit finite-volume march in τ. */
+#include "prp/sediment.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MM3_PER_ML 1000.0
+
+/* ---- the model ---------------------------------------------------------------------------- */
+
+int
+sediment_model_check(const struct sediment_model *m)
+{
+    if (m->species < 1 || m->species > SEDIMENT_MAX_SPECIES)
+        return ST_INVALID;
+    if (!(isfinite(m->fluid_density) && m->fluid_density > 0.0))
+        return ST_INVALID;
+    if (!(isfinite(m->phi_max) && m->phi_max > 0.0 && m->phi_max <= 1.0))
+        return ST_INVALID;
+    if (m->hindrance != SEDIMENT_RICHARDSON_ZAKI && m->hindrance != SEDIMENT_MICHAELS_BOLGER)
+        return ST_INVALID;
+    /* below 1 the slip u or V' grows without bound as φ nears packing */
+    if (!(isfinite(m->exponent) && m->exponent >= 1.0 && m->exponent <= 100.0))
+        return ST_INVALID;
+    /* Richardson–Zaki with n < 2 has V = (1 − φ)^(n − 2) growing as φ → 1: one species stays
+     * bounded because its flux carries (1 − φ)², but a second species in a dense bed would slip
+     * ever faster (and stiffen the time step without limit) */
+    if (m->hindrance == SEDIMENT_RICHARDSON_ZAKI && m->exponent < 2.0 && m->species > 1)
+        return ST_INVALID;
+    for (int k = 0; k < m->species; k++) {
+        if (!(isfinite(m->mobility[k]) && m->mobility[k] >= 0.0))
+            return ST_INVALID;
+        if (!(isfinite(m->density[k]) && m->density[k] > 0.0))
+            return ST_INVALID;
+    }
+    return ST_OK;
+}
+
+/* V(φ) and V'(φ); both 0 at and beyond packing. */
+static void
+hindrance(const struct sediment_model *m, double total, double *vh, double *dvh)
+{
+    *vh = 0.0;
+    *dvh = 0.0;
+    if (total >= m->phi_max)
+        return;
+    if (m->hindrance == SEDIMENT_RICHARDSON_ZAKI) {
+        double w = 1.0 - total, e = m->exponent - 2.0;
+        *vh = pow(w, e);
+        *dvh = -e * pow(w, e - 1.0);
+    } else {
+        double x = 1.0 - total / m->phi_max, e = m->exponent;
+        *vh = pow(x, e);
+        *dvh = -e / m->phi_max * pow(x, e - 1.0);
+    }
+}
+
+/* Velocities of one cell's mixture, and when asked the two bounds the face speeds need:
+ * g_k = Σ_i |∂v_k/∂φ_i| and jinf = ‖∂F/∂Φ‖∞ (prp-model.md §6.5). With
+ * B_ki = ∂u_k/∂φ_i = c_k[−(ρ_i − ρ_f)V + (ρ_k − ρ_mix)V'], ∂v_k/∂φ_i = B_ki − u_i − Σ_l φ_l B_li
+ * and ∂F_k/∂φ_i = δ_ki v_k + φ_k ∂v_k/∂φ_i. */
+static void
+eval_cell(const struct sediment_model *m, const double *phi, double *v, double *g, double *jinf)
+{
+    int nk = m->species;
+    double rf = m->fluid_density;
+    double total = 0.0, rho_mix = rf;
+    for (int k = 0; k < nk; k++) {
+        total += phi[k];
+        rho_mix += phi[k] * (m->density[k] - rf);
+    }
+    double vh, dvh;
+    hindrance(m, total, &vh, &dvh);
+    double u[SEDIMENT_MAX_SPECIES];
+    double mean = 0.0;
+    for (int k = 0; k < nk; k++) {
+        u[k] = m->mobility[k] * (m->density[k] - rho_mix) * vh;
+        mean += phi[k] * u[k];
+    }
+    for (int k = 0; k < nk; k++)
+        v[k] = u[k] - mean;
+    if (g == NULL && jinf == NULL)
+        return;
+
+    double b[SEDIMENT_MAX_SPECIES][SEDIMENT_MAX_SPECIES];
+    double col[SEDIMENT_MAX_SPECIES];
+    for (int i = 0; i < nk; i++)
+        col[i] = 0.0;
+    for (int k = 0; k < nk; k++) {
+        for (int i = 0; i < nk; i++) {
+            b[k][i] =
+                m->mobility[k] * (-(m->density[i] - rf) * vh + (m->density[k] - rho_mix) * dvh);
+            col[i] += phi[k] * b[k][i];
+        }
+    }
+    double worst = 0.0;
+    for (int k = 0; k < nk; k++) {
+        double gk = 0.0, row = 0.0;
+        for (int i = 0; i < nk; i++) {
+            double dv = b[k][i] - u[i] - col[i];
+            gk += fabs(dv);
+            row += fabs((i == k ? v[k] : 0.0) + phi[k] * dv);
+        }
+        if (g != NULL)
+            g[k] = gk;
+        worst = fmax(worst, row);
+    }
+    if (jinf != NULL)
+        *jinf = worst;
+}
+
+/* A mixture the model can take: finite fractions ≥ 0 summing to at most φ_max (with room for
+ * round-off). */
+static int
+valid_mixture(const struct sediment_model *m, const double *phi)
+{
+    double total = 0.0;
+    for (int k = 0; k < m->species; k++) {
+        if (!(isfinite(phi[k]) && phi[k] >= 0.0))
+            return 0;
+        total += phi[k];
+    }
+    return total <= m->phi_max * (1.0 + 1e-12);
+}
+
+int
+sediment_velocity(const struct sediment_model *m, const double *phi, double *v)
+{
+    if (sediment_model_check(m) != ST_OK)
+        return ST_INVALID;
+    for (int k = 0; k < m->species; k++)
+        v[k] = 0.0;
+    if (!valid_mixture(m, phi))
+        return ST_INVALID;
+    eval_cell(m, phi, v, NULL, NULL);
+    return ST_OK;
+}
+
+int
+sediment_flux(const struct sediment_model *m, const double *phi, double *flux)
+{
+    int st = sediment_velocity(m, phi, flux);
+    if (st != ST_OK)
+        return st;
+    for (int k = 0; k < m->species; k++)
+        flux[k] *= phi[k];
+    return ST_OK;
+}
+
+/* ---- grids -------------------------------------------------------------------------------- */
+
+void
+sediment_grid_release(struct sediment_grid *g)
+{
+    if (g == NULL)
+        return;
+    free(g->volume);
+    free(g->area);
+    free(g->accel);
+    free(g->pos);
+    memset(g, 0, sizeof *g);
+}
+
+static int
+grid_alloc(struct sediment_grid *g, int cells)
+{
+    memset(g, 0, sizeof *g);
+    if (cells < 1 || cells > SEDIMENT_MAX_CELLS)
+        return ST_INVALID;
+    size_t n = (size_t)cells;
+    g->volume = calloc(n, sizeof *g->volume);
+    g->area = calloc(n + 1, sizeof *g->area);
+    g->accel = calloc(n + 1, sizeof *g->accel);
+    g->pos = calloc(n + 1, sizeof *g->pos);
+    if (g->volume == NULL || g->area == NULL || g->accel == NULL || g->pos == NULL) {
+        sediment_grid_release(g);
+        return ST_NOMEM;
+    }
+    g->cells = cells;
+    return ST_OK;
+}
+
+int
+sediment_grid_planar(struct sediment_grid *g, int cells, double height)
+{
+    memset(g, 0, sizeof *g);
+    if (!(isfinite(height) && height > 0.0))
+        return ST_INVALID;
+    int st = grid_alloc(g, cells);
+    if (st != ST_OK)
+        return st;
+    for (int f = 0; f <= cells; f++) {
+        g->pos[f] = height * f / cells;
+        g->area[f] = 1.0;
+        g->accel[f] = 1.0;
+    }
+    for (int j = 0; j < cells; j++)
+        g->volume[j] = g->pos[j + 1] - g->pos[j];
+    return ST_OK;
+}
+
+int
+sediment_grid_power(struct sediment_grid *g, int cells, double r_in, double r_out, double p)
+{
+    memset(g, 0, sizeof *g);
+    if (!(isfinite(r_in) && isfinite(r_out) && r_in > 0.0 && r_out > r_in && isfinite(p) &&
+          p >= 0.0 && p <= 10.0))
+        return ST_INVALID;
+    int st = grid_alloc(g, cells);
+    if (st != ST_OK)
+        return st;
+    /* W(r) = (r^q − r_in^q)/q with q = p + 1: equal volumes put the faces at equal steps of r^q */
+    double q = p + 1.0, lo = pow(r_in, q), hi = pow(r_out, q);
+    for (int f = 0; f <= cells; f++) {
+        double r = f == 0 ? r_in : f == cells ? r_out : pow(lo + (hi - lo) * f / cells, 1.0 / q);
+        g->pos[f] = r;
+        g->area[f] = pow(r, p);
+        g->accel[f] = r;
+    }
+    /* the exact volume between the faces actually placed, so that the plateau of a dilute
+     * species thins exactly as the PDE says */
+    for (int j = 0; j < cells; j++)
+        g->volume[j] = (pow(g->pos[j + 1], q) - pow(g->pos[j], q)) / q;
+    return ST_OK;
+}
+
+int
+sediment_grid_tube(struct sediment_grid *g, int cells, const struct tube *t,
+                   const struct tube_rotor *rot, double fill_ml)
+{
+    memset(g, 0, sizeof *g);
+    double lo, hi;
+    int st = tube_spin_extent(t, rot, &lo, &hi);
+    if (st != ST_OK)
+        return st;
+    if (!(isfinite(fill_ml) && fill_ml > 0.0 && fill_ml <= tube_total_ml(t)))
+        return ST_INVALID;
+    st = grid_alloc(g, cells);
+    if (st != ST_OK)
+        return st;
+    for (int f = 0; f <= cells; f++) {
+        double r;
+        if (f == cells) {
+            r = hi;
+        } else {
+            st = tube_spin_meniscus(t, rot, fill_ml * (cells - f) / cells, &r);
+            if (st != ST_OK)
+                goto out;
+        }
+        g->pos[f] = r;
+        g->accel[f] = r;
+        st = tube_spin_area(t, rot, r, &g->area[f]);
+        if (st != ST_OK)
+            goto out;
+    }
+    for (int j = 0; j < cells; j++) {
+        double v_in, v_out;
+        st = tube_spin_volume_beyond(t, rot, g->pos[j], &v_in);
+        if (st != ST_OK)
+            goto out;
+        st = tube_spin_volume_beyond(t, rot, g->pos[j + 1], &v_out);
+        if (st != ST_OK)
+            goto out;
+        g->volume[j] = (v_in - v_out) * MM3_PER_ML;
+        if (!(g->volume[j] > 0.0)) {
+            st = ST_INVALID;
+            goto out;
+        }
+    }
+out:
+    if (st != ST_OK)
+        sediment_grid_release(g);
+    return st;
+}
+
+static int
+valid_grid(const struct sediment_grid *g)
+{
+    if (g->cells < 1 || g->cells > SEDIMENT_MAX_CELLS || g->volume == NULL || g->area == NULL ||
+        g->accel == NULL || g->pos == NULL)
+        return 0;
+    for (int j = 0; j < g->cells; j++)
+        if (!(isfinite(g->volume[j]) && g->volume[j] > 0.0))
+            return 0;
+    for (int f = 0; f <= g->cells; f++)
+        if (!(isfinite(g->area[f]) && g->area[f] >= 0.0 && isfinite(g->accel[f]) &&
+              g->accel[f] >= 0.0))
+            return 0;
+    return 1;
+}
+
+/* ---- the march ---------------------------------------------------------------------------- */
+
+/* Bound of the wave speeds at a face between cells l and r (values per species in vl, vr, gl,
+ * gr and fractions pl, pr). Receiver flux: the scalar monotonicity bound v + φ|v'| (prp-model.md
+ * §6.5), over the species present on either side; absent species carry no flux. Rusanov: the
+ * larger of ‖J‖∞ and max|v_k|. */
+static double
+face_speed(const struct sediment_model *m, enum sediment_flux kind, const double *vl,
+           const double *vr, const double *gl, const double *gr, const double *pl, const double *pr,
+           double jl, double jr)
+{
+    double alpha = 0.0;
+    if (kind == SEDIMENT_FLUX_RUSANOV) {
+        alpha = fmax(jl, jr);
+        for (int k = 0; k < m->species; k++)
+            alpha = fmax(alpha, fmax(fabs(vl[k]), fabs(vr[k])));
+        return alpha;
+    }
+    for (int k = 0; k < m->species; k++) {
+        double p = fmax(pl[k], pr[k]);
+        if (p <= 0.0)
+            continue;
+        alpha = fmax(alpha, fmax(fabs(vl[k]), fabs(vr[k])) + p * fmax(gl[k], gr[k]));
+    }
+    return alpha;
+}
+
+static double
+face_flux(enum sediment_flux kind, double pl, double pr, double vl, double vr, double alpha)
+{
+    if (kind == SEDIMENT_FLUX_RUSANOV)
+        return 0.5 * (pl * vl + pr * vr) - 0.5 * alpha * (pr - pl);
+    double out = vl > 0.0 ? pl * fmax(vr, 0.0) : 0.0;
+    double in = vr < 0.0 ? pr * fmin(vl, 0.0) : 0.0;
+    return out + in;
+}
+
+int
+sediment_run(const struct sediment_model *m, const struct sediment_grid *g, double *phi, double tau,
+             const struct sediment_options *o, struct sediment_stats *stats)
+{
+    double *work = NULL;
+    int st = ST_OK;
+    long steps = 0;
+    double clipped = 0.0;
+    if (stats != NULL)
+        memset(stats, 0, sizeof *stats);
+    if (sediment_model_check(m) != ST_OK || !valid_grid(g) || !(isfinite(tau) && tau >= 0.0) ||
+        (o->flux != SEDIMENT_FLUX_RECEIVER && o->flux != SEDIMENT_FLUX_RUSANOV) ||
+        !(isfinite(o->cfl) && o->cfl > 0.0 && o->cfl <= 0.5) || o->max_steps < 0)
+        return ST_INVALID;
+    int n = g->cells, nk = m->species;
+    for (int j = 0; j < n; j++)
+        if (!valid_mixture(m, phi + (size_t)j * nk))
+            return ST_INVALID;
+    long max_steps = o->max_steps ? o->max_steps : 10000000L;
+
+    /* v, g [n·nk]; fhat [(n+1)·nk]; jinf, inflow, theta, total [n]. With n ≤ SEDIMENT_MAX_CELLS
+     * and nk ≤ SEDIMENT_MAX_SPECIES (both checked above) this is at most 2.9 million doubles. */
+    size_t cells = (size_t)n, species = (size_t)nk;
+    size_t need = 2 * cells * species + (cells + 1) * species + 4 * cells;
+    work = malloc(need * sizeof *work);
+    if (work == NULL) {
+        st = ST_NOMEM;
+        goto out;
+    }
+    double *v = work, *gs = v + cells * species, *fhat = gs + cells * species;
+    double *jinf = fhat + (cells + 1) * species, *inflow = jinf + cells, *theta = inflow + cells;
+    double *total = theta + cells;
+    for (size_t k = 0; k < species; k++) {
+        fhat[k] = 0.0;
+        fhat[cells * species + k] = 0.0;
+    }
+
+    double done = 0.0;
+    while (done < tau) {
+        if (steps >= max_steps) {
+            st = ST_TOO_BIG;
+            goto out;
+        }
+        for (int j = 0; j < n; j++) {
+            const double *pj = phi + (size_t)j * nk;
+            eval_cell(m, pj, v + (size_t)j * nk, gs + (size_t)j * nk, &jinf[j]);
+            double s = 0.0;
+            for (int k = 0; k < nk; k++)
+                s += pj[k];
+            total[j] = s;
+        }
+        /* the step: each face may drain at most cfl of either neighbour */
+        double dt = INFINITY;
+        for (int f = 1; f < n; f++) {
+            size_t l = (size_t)(f - 1) * nk, r = (size_t)f * nk;
+            double alpha = face_speed(m, o->flux, v + l, v + r, gs + l, gs + r, phi + l, phi + r,
+                                      jinf[f - 1], jinf[f]);
+            double rate = g->area[f] * g->accel[f] * alpha;
+            if (rate > 0.0)
+                dt = fmin(dt, o->cfl * fmin(g->volume[f - 1], g->volume[f]) / rate);
+            for (int k = 0; k < nk; k++)
+                fhat[(size_t)f * nk + k] =
+                    face_flux(o->flux, phi[l + k], phi[r + k], v[l + k], v[r + k], alpha);
+        }
+        double remaining = tau - done;
+        int last = !(dt < remaining);
+        if (last)
+            dt = remaining;
+
+        /* capacity limiter: scale what flows into each cell so it cannot pass φ_max */
+        for (int j = 0; j < n; j++)
+            inflow[j] = 0.0;
+        for (int f = 1; f < n; f++) {
+            double aa = g->area[f] * g->accel[f];
+            for (int k = 0; k < nk; k++) {
+                double w = aa * fhat[(size_t)f * nk + k];
+                if (w > 0.0)
+                    inflow[f] += w;
+                else
+                    inflow[f - 1] -= w;
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            double room = fmax(0.0, m->phi_max - total[j]) * g->volume[j];
+            theta[j] = inflow[j] * dt > room ? room / (inflow[j] * dt) : 1.0;
+        }
+        for (int f = 1; f < n; f++) {
+            for (int k = 0; k < nk; k++) {
+                double *fk = &fhat[(size_t)f * nk + k];
+                *fk *= *fk > 0.0 ? theta[f] : theta[f - 1];
+            }
+        }
+
+        for (int j = 0; j < n; j++) {
+            double a_in = g->area[j] * g->accel[j], a_out = g->area[j + 1] * g->accel[j + 1];
+            for (int k = 0; k < nk; k++) {
+                double *p = &phi[(size_t)j * nk + k];
+                double change =
+                    a_out * fhat[(size_t)(j + 1) * nk + k] - a_in * fhat[(size_t)j * nk + k];
+                *p -= dt * change / g->volume[j];
+                if (*p < 0.0) {
+                    clipped -= *p * g->volume[j];
+                    *p = 0.0;
+                }
+            }
+        }
+        steps++;
+        if (last)
+            break;
+        done += dt;
+    }
+out:
+    if (stats != NULL) {
+        stats->steps = steps;
+        stats->clipped = clipped;
+    }
+    free(work);
+    return st;
+}

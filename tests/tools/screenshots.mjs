@@ -1,0 +1,39 @@
+// Takes the README's screenshots from a real demo clinic: the patient list in English and in
+// Arabic. Usage (from the repository root): node tests/tools/screenshots.mjs [build/autologa]
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { REPO, runCli, startServer } from '../lib/server.mjs';
+
+const out = join(REPO, 'docs', 'screenshots');
+const dir = await mkdtemp(join(tmpdir(), 'autologa-shots-'));
+const db = join(dir, 'demo.db');
+const demo = runCli(['demo', '--db', db]);
+if (demo.status !== 0) throw new Error(`demo failed: ${demo.stderr}`);
+const server = await startServer({ reuse: { dir, db, admin: { username: 'admin', password: 'autologa-demo' } } });
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run'],
+});
+try {
+  for (const lang of ['en', 'ar']) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: lang === 'ar' ? 'ar' : 'en-GB' });
+    const page = await context.newPage();
+    await page.addInitScript((l) => localStorage.setItem('autologa.lang', l), lang);
+    await page.goto(server.url);
+    await page.fill('#login-username', 'reception');
+    await page.fill('#login-password', 'autologa-demo');
+    await page.click('#login-submit');
+    await page.waitForSelector('#patient-table tr[data-patient-id]');
+    await page.screenshot({ path: join(out, `patients-${lang}.png`) });
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+console.log(`screenshots written to ${out}`);

@@ -1,0 +1,171 @@
+/* Unit tests of src/clinic/demo.c: the demo clinic has its staff, rooms and invented patients,
+ * every record valid and the audit trail intact. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "clinic/demo.h"
+#include "clinic/mrn.h"
+#include "clinic/patient.h"
+#include "clinic/role.h"
+#include "clinic/user.h"
+#include "testdb.h"
+
+#define PATIENTS 50
+
+static int progress_calls;
+static int64_t progress_done;
+
+static void
+progress(int64_t done, int64_t total)
+{
+    assert_int_equal(total, PATIENTS);
+    assert_true(done > progress_done);
+    progress_done = done;
+    progress_calls++;
+}
+
+struct check {
+    int n;
+    int both_scripts;
+    int arabic_only;
+    int latin_only;
+};
+
+/* Every generated record would pass the API's own validation. */
+static int
+check_patient(void *ctx, const struct db_patient *p)
+{
+    struct check *c = ctx;
+    struct db_patient parsed;
+    struct fail f;
+    json_t *j = patient_to_json(p);
+
+    c->n++;
+    assert_true(mrn_valid(p->mrn));
+    assert_int_equal(strlen(p->mrn), 8);
+    assert_int_equal(p->version, 1);
+    assert_false(p->deleted);
+    if (p->email)
+        assert_non_null(strstr(p->email, "@example.invalid"));
+    c->both_scripts += p->given_name && p->given_name_ar;
+    c->arabic_only += !p->given_name && p->given_name_ar;
+    c->latin_only += p->given_name && !p->given_name_ar;
+    /* Strip what the server owns, then parse as if the record came from a form. */
+    static const char *const owned[] = {"id",         "mrn",        "version",
+                                        "created_at", "updated_at", "deleted"};
+    for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+        json_object_del(j, owned[i]);
+    fail_clear(&f);
+    if (patient_parse(j, false, &parsed, NULL, &f) != ST_OK)
+        fail_msg("demo patient %s is not valid: %s", p->mrn, f.message);
+    db_patient_release(&parsed);
+    json_decref(j);
+    return 0;
+}
+
+static void
+test_demo(void **state)
+{
+    struct testdb *t = *state;
+    struct fail f;
+    struct audit_check ac;
+    struct check c = {0};
+    struct db_user u;
+    int64_t n = -1;
+
+    progress_calls = 0;
+    progress_done = 0;
+    fail_clear(&f);
+    assert_int_equal(demo_create(t->db, PATIENTS, progress, &f), ST_OK);
+    assert_int_equal(progress_calls, 1);
+    assert_int_equal(progress_done, PATIENTS);
+
+    /* Four users, one per role, who log in with the demo password. */
+    assert_int_equal(db_user_count(t->db, &n), ST_OK);
+    assert_int_equal(n, 4);
+    for (int i = 0; demo_usernames[i]; i++) {
+        assert_int_equal(user_authenticate(t->db, demo_usernames[i], DEMO_PASSWORD, &u), ST_OK);
+        assert_int_equal(u.roles, role_from_name(demo_user_roles[i]));
+        assert_int_equal(u.roles, role_at(i));
+        assert_false(u.disabled);
+        db_user_release(&u);
+    }
+    assert_null(demo_usernames[4]);
+
+    assert_int_equal(db_room_count(t->db, &n), ST_OK);
+    assert_int_equal(n, 5);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM rooms WHERE kind = 'treatment'"), 3);
+
+    assert_int_equal(db_patient_count(t->db, false, &n), ST_OK);
+    assert_int_equal(n, PATIENTS);
+    assert_int_equal(db_patient_count(t->db, true, &n), ST_OK);
+    assert_int_equal(n, PATIENTS);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM patient_versions"), PATIENTS);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM patient_search"), PATIENTS);
+    struct db_patient_query q = {.sort = DB_SORT_MRN, .limit = 1000};
+    assert_int_equal(db_patient_list(t->db, &q, check_patient, &c), ST_OK);
+    assert_int_equal(c.n, PATIENTS);
+    /* Most have names in both scripts; the generator also makes one-script records. */
+    assert_true(c.both_scripts > PATIENTS / 2);
+    assert_int_equal(c.both_scripts + c.arabic_only + c.latin_only, PATIENTS);
+    /* Registrations are spread over the past, not all made now. */
+    assert_true(testdb_int(t, "SELECT max(created_at) - min(created_at) FROM patients") >
+                30LL * 86400 * 1000);
+
+    /* One audit event per user and per patient, chained. */
+    assert_int_equal(audit_verify(t->db, &ac), ST_OK);
+    assert_int_equal(ac.events, 4 + PATIENTS);
+    assert_int_equal(ac.first_bad_id, 0);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM audit WHERE action = 'patient.create'"
+                                   " AND username = 'demo'"),
+                     PATIENTS);
+}
+
+static void
+test_demo_deterministic(void **state)
+{
+    struct testdb *t = *state, other;
+    struct db_patient a, b;
+    struct fail f;
+
+    assert_int_equal(demo_create(t->db, 10, NULL, &f), ST_OK);
+    assert_int_equal(testdb_setup(&other), 0);
+    assert_int_equal(demo_create(other.db, 10, NULL, &f), ST_OK);
+    /* The same generator gives the same clinic every time. */
+    for (int64_t id = 1; id <= 10; id++) {
+        assert_int_equal(db_patient_get(t->db, id, &a), ST_OK);
+        assert_int_equal(db_patient_get(other.db, id, &b), ST_OK);
+        assert_string_equal(a.mrn, b.mrn);
+        assert_string_equal(a.date_of_birth, b.date_of_birth);
+        if (a.given_name || b.given_name)
+            assert_string_equal(a.given_name, b.given_name);
+        if (a.family_name_ar || b.family_name_ar)
+            assert_string_equal(a.family_name_ar, b.family_name_ar);
+        db_patient_release(&a);
+        db_patient_release(&b);
+    }
+    testdb_teardown(&other);
+
+    /* A second run on the same database collides with the first one's users. */
+    fail_clear(&f);
+    assert_int_equal(demo_create(t->db, 1, NULL, &f), ST_CONFLICT);
+    assert_string_equal(f.code, "conflict");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_demo, testdb_test_setup, testdb_test_teardown),
+        cmocka_unit_test_setup_teardown(test_demo_deterministic, testdb_test_setup,
+                                        testdb_test_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, testdb_group_setup, NULL);
+}
