@@ -201,6 +201,32 @@ describe('patients', () => {
       assert.equal((await c.doctor.get(`/api/v1/patients/${p.id}/history`)).body.items.length, 2);
     });
 
+    it('a record read back, empty fields as null, saves back with one change and nothing else lost', async () => {
+      const p = await createPatient(c.doctor, { family_name: 'Roundtrip', email: '', notes: '', address: '' });
+      const g = await c.doctor.get(`/api/v1/patients/${p.id}`);
+      assert.equal(g.body.email, null, 'an empty optional field should come back as null');
+      const body = { ...g.body, notes: 'Round trip' };
+      for (const k of ['id', 'mrn', 'created_at', 'updated_at', 'deleted']) delete body[k];
+      const r = await c.doctor.put(`/api/v1/patients/${p.id}`, body);
+      assert.equal(r.status, 200, show(r));
+      assert.equal(r.body.version, 2);
+      const { version: v1, updated_at: u1, notes: n1, ...before1 } = g.body;
+      const { version: v2, updated_at: u2, notes: n2, ...after1 } = r.body;
+      assert.deepEqual(after1, before1);
+      assert.equal(n1, null);
+      assert.equal(n2, 'Round trip');
+      assert.ok(u2 >= u1);
+      const h = await c.doctor.get(`/api/v1/patients/${p.id}/history`);
+      assert.deepEqual(Object.keys(h.body.items[0].changes), ['notes']);
+    });
+
+    it('a save answers the version incremented even when no field changed (the contract of PUT)', async () => {
+      const p = await createPatient(c.doctor, { family_name: 'Nochange' });
+      const r = await c.doctor.put(`/api/v1/patients/${p.id}`, editable(p));
+      assert.equal(r.status, 200, show(r));
+      assert.equal(r.body.version, p.version + 1, 'docs/api.md: PUT answers "the patient with the version incremented"');
+    });
+
     it('an update without a version is 400 naming version', async () => {
       const p = await createPatient(c.doctor, { family_name: 'Noversion' });
       const body = editable(p);
