@@ -3,6 +3,7 @@ BUILD ?= build
 MESON_OPTS ?=
 DB ?= var/demo.db
 LISTEN ?= 127.0.0.1:8080
+FUZZ_SECONDS ?= 60
 
 .PHONY: all build run test test-asan bench fuzz screenshots format clean
 
@@ -38,8 +39,13 @@ screenshots: build
 	scripts/install-deps test
 	AUTOLOGA_BIN=$(BUILD)/autologa node tests/tools/screenshots.mjs
 
+# Each libFuzzer target of tests/fuzz/ for FUZZ_SECONDS, built with clang under ASan + UBSan.
+fuzz:
+	scripts/install-deps fuzz
+	scripts/run-fuzz $(FUZZ_SECONDS)
+
 format:
-	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c')
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/fuzz/*.c')
 
 clean:
-	rm -rf build build-asan build-release
+	rm -rf build build-asan build-release build-fuzz

@@ -134,6 +134,8 @@ demo_create(struct db *db, int64_t patients, void (*progress)(int64_t done, int6
         return fail_set(f, st, "", "internal", "cannot create the demo rooms: %s", db_errmsg(db));
     }
 
+    if (patients >= BATCH && db_bulk_load(db) != ST_OK)
+        return fail_set(f, ST_DB, "", "internal", "cannot tune the bulk load: %s", db_errmsg(db));
     uint64_t rng = 0x9e3779b97f4a7c15ULL;
     int64_t now = time_now_ms();
     for (int64_t done = 0; done < patients && st == ST_OK;) {

@@ -259,16 +259,21 @@ write_version(struct db *db, const struct actor *a, const struct db_patient *bef
               const struct db_patient *after, const char *action, const char *reason, int64_t at_ms)
 {
     json_t *changes = json_object();
-    if (before) {
-        json_t *b = patient_to_json(before), *n = patient_to_json(after);
+    {
+        /* A creation lists every value it set, as changes from nothing. */
+        json_t *b = before ? patient_to_json(before) : json_object(), *n = patient_to_json(after);
         const char *key;
         json_t *val;
         json_object_foreach(n, key, val)
         {
-            if (!strcmp(key, "version") || !strcmp(key, "updated_at") || !strcmp(key, "created_at"))
+            if (!strcmp(key, "version") || !strcmp(key, "updated_at") ||
+                !strcmp(key, "created_at") || !strcmp(key, "id") || !strcmp(key, "mrn") ||
+                (!before && !strcmp(key, "deleted")))
                 continue;
             json_t *old = json_object_get(b, key);
-            if (!json_equal(old, val)) {
+            if (!old)
+                old = json_null();
+            if (!json_equal(old, val) && !(before == NULL && json_is_null(val))) {
                 json_t *ch = json_object();
                 json_object_set(ch, "from", old);
                 json_object_set(ch, "to", val);

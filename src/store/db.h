@@ -36,8 +36,12 @@ int db_schema_latest(void);
 int db_begin_read(struct db *db) WARN_UNUSED;
 int db_begin_write(struct db *db) WARN_UNUSED;
 int db_commit(struct db *db) WARN_UNUSED;
-/* Rolls back if a transaction is open; safe to call when none is. */
+/* Rolls back if a transaction is open; safe to call when none is. Accepts NULL. */
 void db_rollback(struct db *db);
+
+/* Tunes a connection for loading a new database in bulk (the demo generator): a large page
+ * cache, no waiting for the disk. Never for a clinic's live database. */
+int db_bulk_load(struct db *db) WARN_UNUSED;
 
 /* Copies the database to `dest` with SQLite's online backup: consistent while others write. */
 int db_backup(struct db *db, const char *dest, struct fail *f) WARN_UNUSED;
@@ -137,7 +141,7 @@ enum db_patient_sort {
     DB_SORT_GIVEN_NAME,
     DB_SORT_MRN,
     DB_SORT_DATE_OF_BIRTH,
-    DB_SORT_CREATED,
+    DB_SORT_CREATED, /* registration order: the id, which grows with creation time */
     DB_SORT_UPDATED,
 };
 struct db_patient_query {

@@ -2,6 +2,7 @@
  * statements cached per connection, migrations compiled into the binary. */
 #include "store/db.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,26 @@ struct db {
     struct stmt_slot cache[STMT_CACHE];
     int ncache;
     int in_tx;
+    bool holds_writer; /* this connection holds the process's writer lock */
 };
+
+/* Writers of one process take turns on this lock before asking SQLite for its write lock:
+ * SQLite's own waiting is a sleep-and-retry loop, which under many concurrent writers leaves
+ * the lock idle while they sleep. Other processes (the command line) still meet SQLite's
+ * lock, handled by busy_wait below. */
+static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Retries a locked database every millisecond for up to BUSY_TIMEOUT_MS: finer-grained than
+ * sqlite3_busy_timeout's back-off, which sleeps up to 100 ms at a time. */
+static int
+busy_wait(void *arg, int tries)
+{
+    (void)arg;
+    if (tries >= BUSY_TIMEOUT_MS)
+        return 0;
+    sqlite3_sleep(1);
+    return 1;
+}
 
 static unsigned long
 sql_hash(const char *s)
@@ -147,7 +167,7 @@ db_open(const char *path, bool create, struct db **out, struct fail *f)
         db_close(db);
         return ST_DB;
     }
-    sqlite3_busy_timeout(db->conn, BUSY_TIMEOUT_MS);
+    sqlite3_busy_handler(db->conn, busy_wait, NULL);
     sqlite3_extended_result_codes(db->conn, 1);
     const char *setup = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
                         "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;";
@@ -166,6 +186,7 @@ db_close(struct db *db)
 {
     if (!db)
         return;
+    db_rollback(db);
     for (int i = 0; i < db->ncache; i++) {
         sqlite3_finalize(db->cache[i].stmt);
         free(db->cache[i].sql);
@@ -188,11 +209,26 @@ db_begin_read(struct db *db)
     return st;
 }
 
+static void
+writer_release(struct db *db)
+{
+    if (db->holds_writer) {
+        db->holds_writer = false;
+        pthread_mutex_unlock(&writer_lock);
+    }
+}
+
 int
 db_begin_write(struct db *db)
 {
+    if (!db->holds_writer) {
+        pthread_mutex_lock(&writer_lock);
+        db->holds_writer = true;
+    }
     int st = exec(db, "BEGIN IMMEDIATE");
     db->in_tx = st == ST_OK;
+    if (st != ST_OK)
+        writer_release(db);
     return st;
 }
 
@@ -200,18 +236,30 @@ int
 db_commit(struct db *db)
 {
     int st = exec(db, "COMMIT");
-    if (st == ST_OK)
+    if (st == ST_OK) {
         db->in_tx = 0;
+        writer_release(db);
+    }
     return st;
 }
 
 void
 db_rollback(struct db *db)
 {
-    if (db && !sqlite3_get_autocommit(db->conn))
+    if (!db)
+        return;
+    if (!sqlite3_get_autocommit(db->conn))
         sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
-    if (db)
-        db->in_tx = 0;
+    db->in_tx = 0;
+    writer_release(db);
+}
+
+int
+db_bulk_load(struct db *db)
+{
+    /* A large page cache keeps the indexes of a million-row load in memory; the file is new
+     * and is deleted if the load fails, so it may skip waiting for the disk. */
+    return exec(db, "PRAGMA cache_size=-262144; PRAGMA synchronous=OFF");
 }
 
 /* ---- schema ---- */
@@ -770,7 +818,7 @@ sort_clause(enum db_patient_sort sort, bool desc)
         [DB_SORT_GIVEN_NAME] = "p.sort_given, p.sort_family, p.id",
         [DB_SORT_MRN] = "p.mrn",
         [DB_SORT_DATE_OF_BIRTH] = "p.date_of_birth, p.id",
-        [DB_SORT_CREATED] = "p.created_at, p.id",
+        [DB_SORT_CREATED] = "p.id",
         [DB_SORT_UPDATED] = "p.updated_at, p.id",
     };
     static const char *const desc_clauses[] = {
@@ -778,7 +826,7 @@ sort_clause(enum db_patient_sort sort, bool desc)
         [DB_SORT_GIVEN_NAME] = "p.sort_given DESC, p.sort_family DESC, p.id DESC",
         [DB_SORT_MRN] = "p.mrn DESC",
         [DB_SORT_DATE_OF_BIRTH] = "p.date_of_birth DESC, p.id DESC",
-        [DB_SORT_CREATED] = "p.created_at DESC, p.id DESC",
+        [DB_SORT_CREATED] = "p.id DESC",
         [DB_SORT_UPDATED] = "p.updated_at DESC, p.id DESC",
     };
     if ((unsigned)sort > DB_SORT_UPDATED)

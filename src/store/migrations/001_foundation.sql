@@ -50,10 +50,10 @@ CREATE TABLE patients (
     updated_at              INTEGER NOT NULL,
     deleted                 INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1))
 );
+-- Ids grow with registration time, so sorting by creation uses the primary key.
 CREATE INDEX patients_by_family ON patients (deleted, sort_family, sort_given, id);
 CREATE INDEX patients_by_given ON patients (deleted, sort_given, sort_family, id);
 CREATE INDEX patients_by_dob ON patients (deleted, date_of_birth, id);
-CREATE INDEX patients_by_created ON patients (deleted, created_at, id);
 CREATE INDEX patients_by_updated ON patients (deleted, updated_at, id);
 CREATE INDEX patients_by_phone ON patients (phone) WHERE phone IS NOT NULL;
 
@@ -96,7 +96,6 @@ CREATE TABLE audit (
 CREATE INDEX audit_by_entity ON audit (entity, entity_id, id);
 CREATE INDEX audit_by_action ON audit (action, id);
 CREATE INDEX audit_by_user ON audit (username, id);
-CREATE INDEX audit_by_time ON audit (at);
 
 CREATE TABLE rooms (
     id   INTEGER PRIMARY KEY,

@@ -232,10 +232,12 @@ test_idle_expiry(void **state)
     assert_int_equal(testdb_int(&fx->t, "SELECT count(*) FROM sessions"), 0);
 
     /* A session in use lives on past the idle limit, however short that limit is: used every
-     * 40 ms for 400 ms with a 100 ms idle limit. */
+     * 200 ms for 1.6 s with a 1 s idle limit (wide margins for slow sanitizer builds). */
+    p.idle_ms = 1000;
+    session_configure(&p);
     assert_int_equal(login(fx, "192.0.2.3", "doctor1", PW, token, &retry, &f), ST_OK);
-    for (int i = 0; i < 10; i++) {
-        sleep_ms(40);
+    for (int i = 0; i < 8; i++) {
+        sleep_ms(200);
         assert_int_equal(session_lookup(fx->t.db, token, &found), ST_OK);
     }
     assert_int_equal(testdb_exec(&fx->t, "DELETE FROM sessions"), 0);

@@ -1,7 +1,9 @@
 // Checks the web UI's translation catalogues: English and Arabic hold the same keys (Arabic may
 // add plural forms), every error code listed in docs/api.md has a translation, and every key the
-// scripts ask for with a literal t('…') exists. Run: node tests/web/i18n_check.mjs
+// scripts ask for with a literal t('…') exists. Part of make test (node --test tests/web).
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import test from 'node:test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -74,11 +76,6 @@ for (const file of walk('web/js')) {
   }
 }
 
-if (problems.length) {
-  for (const p of problems) console.error(p);
-  console.error(`i18n check: ${problems.length} problem(s)`);
-  process.exit(1);
-}
-console.log(
-  `i18n check: ${Object.keys(en).length} keys, ${codes.size} error codes, all translated`,
-);
+test('the translation catalogues agree with each other, the API and the scripts', () => {
+  assert.deepEqual(problems, []);
+});
