@@ -169,6 +169,10 @@ describe('patients', () => {
       assert.equal(v1.version, 1);
       assert.equal(v1.action, 'create');
       assert.equal(v1.user.username, c.reception.username);
+      // A creation lists every value it set as a change from null.
+      assert.deepEqual(v1.changes.phone, { from: null, to: '+971502220001' });
+      assert.deepEqual(v1.changes.family_name, { from: null, to: 'Historycheck' });
+      assert.equal(v1.changes.notes, undefined, 'a value not set is not a change');
     });
 
     it('saving an old version is 409 stale_version and changes nothing', async () => {
