@@ -170,6 +170,9 @@ describe('audit', () => {
     assert.ok((await events(`from=${today()}&limit=200`)).items.length > 0, 'nothing from today');
     assert.equal((await events(`from=${dayOffset(2)}`)).items.length, 0, 'events from the future');
     assert.equal((await events(`to=${dayOffset(-2)}`)).items.length, 0, 'events before this server existed');
+    // A bare date as `to` covers that whole day.
+    const untilToday = new Set((await events(`to=${today()}&limit=200`)).items.map((e) => e.id));
+    assert.deepEqual(all.items.filter((e) => !untilToday.has(e.id)).map((e) => e.at), [], 'to=<today> leaves out events of today');
     const middle = all.items[Math.floor(all.items.length / 2)].at;
     const upTo = await events(`to=${encodeURIComponent(middle)}&limit=200`);
     for (const e of upTo.items) assert.ok(e.at <= middle, `${e.at} after ${middle}`);
@@ -201,6 +204,7 @@ describe('audit', () => {
     assert.equal(r.body.ok, true, show(r));
     assert.ok(Number.isInteger(r.body.events) && r.body.events > 10, show(r));
     assert.equal(r.body.first_bad_id, undefined);
+    assert.match(r.body.head_hash, /^[0-9a-f]{32,}$/i, show(r));
   });
 
   it('an audit row altered in the database file breaks the chain: `autologa audit verify` exits 4', async () => {

@@ -5,7 +5,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  Client, PERMISSION_TABLE, REPO, ROLES, loginAdmin, roleClients, runCli, show, startServer,
+  Client, PERMISSION_TABLE, REPO, ROLES, loginAdmin, poll, roleClients, runCli, show, startServer,
 } from '../lib/server.mjs';
 import { METHODS, endpointsOfApiMd, endpointsOfOpenApi, repoOpenApi } from '../lib/openapi.mjs';
 
@@ -36,6 +36,15 @@ describe('health and description', () => {
     const ids = [a, b, c].map((r) => r.headers.get('x-request-id'));
     for (const id of ids) assert.ok(id && id.length >= 8, `X-Request-Id missing or short: ${id}`);
     assert.equal(new Set(ids).size, 3, `request ids repeat: ${ids}`);
+  });
+
+  it('the request id of a response is in the server\'s log line for that request', async () => {
+    const r = await anon.get('/api/v1/patients');
+    const id = r.headers.get('x-request-id');
+    const line = await poll(() => server.logs().split('\n').find((l) => l.includes(id)), 2000);
+    assert.ok(line, `no log line with request id ${id}`);
+    assert.match(line, /401/, `the log line does not give the status: ${line}`);
+    assert.match(line, /\/api\/v1\/patients/, `the log line does not give the path: ${line}`);
   });
 
   it('an unknown API path is 404 not_found in the error shape', async () => {

@@ -3,6 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createPatient, editable, loginAdmin, patientInput, show, startServer, userClient } from '../lib/server.mjs';
+import { repoOpenApi } from '../lib/openapi.mjs';
+import { check } from '../lib/schema.mjs';
+
+const doc = repoOpenApi();
+const ERROR = { $ref: '#/components/schemas/Error' };
 
 function isoDate(d) {
   return d.toISOString().slice(0, 10);
@@ -17,7 +22,8 @@ const without = (k) => {
   return p;
 };
 
-// [label, body (a value to send as JSON, or {raw: string|Buffer}), status, code, field]
+// [label, body (a value to send as JSON, or {raw: string|Buffer}), status, code, field]; a code
+// of null accepts any code of the contract's list.
 const CASES = [
   ['malformed JSON', { raw: '{"given_name": "Sample", ' }, 400, 'invalid_json', null],
   ['trailing garbage after the JSON', { raw: `${JSON.stringify(patientInput())} x` }, 400, 'invalid_json', null],
@@ -84,6 +90,12 @@ const CASES = [
     return p;
   })(), 400, 'name_required', 'given_name'],
   ['names of blanks only', patientInput({ given_name: '   ', family_name: '   ', given_name_ar: '', family_name_ar: '' }), 400, 'name_required', 'given_name'],
+  ['a NUL character escaped in a name', patientInput({ given_name: 'Sam\u0000ple' }), 400, null, null],
+  ['a control character in the notes', patientInput({ notes: 'bell \u0007 here' }), 400, null, null],
+  ['a lone surrogate escape', { raw: JSON.stringify(patientInput()).replace('"Sample"', '"\\ud800"') }, 400, null, null],
+  ['JSON nested 30000 deep', { raw: '['.repeat(30000) + ']'.repeat(30000) }, 400, null, null],
+  ['an object nested 5000 deep', { raw: '{"a":'.repeat(5000) + '1' + '}'.repeat(5000) }, 400, null, null],
+  ['a number too big for any integer type', { raw: JSON.stringify(patientInput()).replace('"given_name":"Sample"', '"given_name":1e400') }, 400, null, null],
   ['a body over 64 KiB', { raw: JSON.stringify(patientInput({ notes: 'x'.repeat(70 * 1024) })) }, 413, 'too_big', null],
 ];
 
@@ -118,8 +130,8 @@ describe('bad input on patient registration', () => {
       const opts = body !== null && typeof body === 'object' && 'raw' in body ? { body: body.raw } : { json: body };
       const r = await doctor.req('POST', '/api/v1/patients', opts);
       assert.equal(r.status, status, show(r));
-      assert.equal(r.body?.error?.code, code, show(r));
-      assert.equal(typeof r.body.error.message, 'string');
+      assert.deepEqual(check(doc, ERROR, r.body), [], `not an error of the contract: ${show(r)}`);
+      if (code) assert.equal(r.body?.error?.code, code, show(r));
       assert.ok(r.body.error.message.length > 0);
       if (field) assert.equal(r.body.error.field, field, show(r));
       assert.equal(await count(), before1, 'a refused request wrote a patient');
@@ -137,6 +149,16 @@ describe('bad input on patient registration', () => {
     assert.deepEqual(g.body, p);
     const h = await doctor.get(`/api/v1/patients/${p.id}/history`);
     assert.equal(h.body.items.length, 1);
+  });
+
+  it('a version below 1 is 400 on version with a code of the contract', async () => {
+    const p = await createPatient(doctor, { family_name: 'Versionzero' });
+    for (const version of [0, -1]) {
+      const r = await doctor.put(`/api/v1/patients/${p.id}`, { ...editable(p), version });
+      assert.equal(r.status, 400, show(r));
+      assert.equal(r.body?.error?.field, 'version', show(r));
+      assert.deepEqual(check(doc, ERROR, r.body), [], `not an error of the contract: ${show(r)}`);
+    }
   });
 
   it('a wrong type for version in an update is 400 on version', async () => {

@@ -75,6 +75,16 @@ describe('patients', () => {
       }
     });
 
+    it('thirty simultaneous registrations get thirty different valid MRNs', async () => {
+      const rs = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+        [c.doctor, c.reception, c.admin][i % 3].post('/api/v1/patients', patientInput({ family_name: 'Parallel' }))));
+      assert.deepEqual(rs.filter((r) => r.status !== 201).map(show), []);
+      const mrns = rs.map((r) => r.body.mrn);
+      assert.equal(new Set(mrns).size, 30, `repeated MRNs: ${mrns}`);
+      assert.equal(new Set(rs.map((r) => r.body.id)).size, 30);
+      for (const m of mrns) assert.ok(dammValid(m), `MRN ${m} fails the Damm check`);
+    });
+
     it('accepts a name in Arabic script only, or Latin only; preferred_language defaults to en', async () => {
       const ar = await c.reception.post('/api/v1/patients', {
         given_name_ar: 'ليلى', family_name_ar: 'حداد', date_of_birth: '1990-01-31', sex: 'female',
@@ -159,6 +169,10 @@ describe('patients', () => {
       assert.equal(v1.version, 1);
       assert.equal(v1.action, 'create');
       assert.equal(v1.user.username, c.reception.username);
+      // A creation lists every value it set as a change from null.
+      assert.deepEqual(v1.changes.phone, { from: null, to: '+971502220001' });
+      assert.deepEqual(v1.changes.family_name, { from: null, to: 'Historycheck' });
+      assert.equal(v1.changes.notes, undefined, 'a value not set is not a change');
     });
 
     it('saving an old version is 409 stale_version and changes nothing', async () => {
@@ -176,6 +190,45 @@ describe('patients', () => {
       assert.equal(g.body.notes, 'first save');
       const h = await c.doctor.get(`/api/v1/patients/${p.id}/history`);
       assert.equal(h.body.items.length, 2);
+    });
+
+    it('of twelve simultaneous saves of one version exactly one wins', async () => {
+      const p = await createPatient(c.doctor, { family_name: 'Racecheck' });
+      const rs = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+        (i % 2 ? c.doctor : c.reception).put(`/api/v1/patients/${p.id}`, { ...editable(p), notes: `save ${i}` })));
+      const statuses = rs.map((r) => r.status).sort();
+      assert.deepEqual(statuses, [200, ...Array(11).fill(409)], JSON.stringify(statuses));
+      const winner = rs.find((r) => r.status === 200).body;
+      const g = await c.doctor.get(`/api/v1/patients/${p.id}`);
+      assert.equal(g.body.version, 2);
+      assert.equal(g.body.notes, winner.notes);
+      assert.equal((await c.doctor.get(`/api/v1/patients/${p.id}/history`)).body.items.length, 2);
+    });
+
+    it('a record read back, empty fields as null, saves back with one change and nothing else lost', async () => {
+      const p = await createPatient(c.doctor, { family_name: 'Roundtrip', email: '', notes: '', address: '' });
+      const g = await c.doctor.get(`/api/v1/patients/${p.id}`);
+      assert.equal(g.body.email, null, 'an empty optional field should come back as null');
+      const body = { ...g.body, notes: 'Round trip' };
+      for (const k of ['id', 'mrn', 'created_at', 'updated_at', 'deleted']) delete body[k];
+      const r = await c.doctor.put(`/api/v1/patients/${p.id}`, body);
+      assert.equal(r.status, 200, show(r));
+      assert.equal(r.body.version, 2);
+      const { version: v1, updated_at: u1, notes: n1, ...before1 } = g.body;
+      const { version: v2, updated_at: u2, notes: n2, ...after1 } = r.body;
+      assert.deepEqual(after1, before1);
+      assert.equal(n1, null);
+      assert.equal(n2, 'Round trip');
+      assert.ok(u2 >= u1);
+      const h = await c.doctor.get(`/api/v1/patients/${p.id}/history`);
+      assert.deepEqual(Object.keys(h.body.items[0].changes), ['notes']);
+    });
+
+    it('a save answers the version incremented even when no field changed (the contract of PUT)', async () => {
+      const p = await createPatient(c.doctor, { family_name: 'Nochange' });
+      const r = await c.doctor.put(`/api/v1/patients/${p.id}`, editable(p));
+      assert.equal(r.status, 200, show(r));
+      assert.equal(r.body.version, p.version + 1, 'docs/api.md: PUT answers "the patient with the version incremented"');
     });
 
     it('an update without a version is 400 naming version', async () => {
@@ -345,6 +398,13 @@ describe('patients', () => {
       assert.equal(r.body.items.length, 3);
       await finds('+966555129', ['ahmad'], ['renee', 'jose']);
       await finds('+966555999006', ['amna'], ['fatima']);
+    });
+
+    it('LIKE wildcards and SQL quotes alone match nobody', async () => {
+      for (const q of ['%', '_', '%%', '__', "'", '"', '\\', "' OR 1=1 --", '%_%']) {
+        const r = await search(c.nurse, q);
+        assert.deepEqual(ids(r), [], `${JSON.stringify(q)} matched patients`);
+      }
     });
 
     it('a query matching nobody answers an empty list', async () => {

@@ -73,6 +73,18 @@ describe('session', () => {
     assert.equal(r.body?.error?.code, 'unauthenticated');
   });
 
+  it('a session id planted before the login is not adopted', async () => {
+    const c = new Client(server.url);
+    const planted = 'f'.repeat(64);
+    c.cookies.set('autologa_session', planted);
+    const r = await c.login(server.admin.username, server.admin.password);
+    assert.equal(r.status, 200, show(r));
+    assert.notEqual(c.cookies.get('autologa_session'), planted);
+    const other = new Client(server.url);
+    other.cookies.set('autologa_session', planted);
+    assert.equal((await other.get('/api/v1/session')).status, 401);
+  });
+
   it('two logins of one user get different sessions and tokens', async () => {
     const a = await loginAdmin(server);
     const b = await loginAdmin(server);
@@ -130,10 +142,19 @@ describe('session', () => {
     assert.equal(weak.body?.error?.code, 'weak_password');
     assert.equal(weak.body?.error?.field, 'new_password');
     const wrongCurrent = await c.post('/api/v1/session/password', { current_password: 'not-the-password-1', new_password: strongPassword() });
-    assert.ok(wrongCurrent.status >= 400 && wrongCurrent.status < 500, show(wrongCurrent));
+    assert.equal(wrongCurrent.status, 400, show(wrongCurrent));
+    assert.equal(wrongCurrent.body?.error?.code, 'bad_credentials');
+    assert.equal(wrongCurrent.body?.error?.field, 'current_password');
+    assert.equal((await c.get('/api/v1/session')).status, 200, 'a refused change ended the session');
+    const other = await login(server.url, u.username, u.password);
     const next = strongPassword();
     const r = await c.post('/api/v1/session/password', { current_password: u.password, new_password: next });
     assert.equal(r.status, 204, show(r));
+    // Every session of the user ends, this one included.
+    for (const s of [c, other]) {
+      const g = await s.get('/api/v1/session');
+      assert.equal(g.status, 401, `a session survived the password change: ${show(g)}`);
+    }
     const old = await new Client(server.url).login(u.username, u.password);
     assert.equal(old.status, 401, show(old));
     const fresh = await new Client(server.url).login(u.username, next);
