@@ -224,11 +224,14 @@ describe('patients', () => {
       assert.deepEqual(Object.keys(h.body.items[0].changes), ['notes']);
     });
 
-    it('a save answers the version incremented even when no field changed (the contract of PUT)', async () => {
+    it('a save that changes nothing is not a new version: the record comes back as it was', async () => {
       const p = await createPatient(c.doctor, { family_name: 'Nochange' });
       const r = await c.doctor.put(`/api/v1/patients/${p.id}`, editable(p));
       assert.equal(r.status, 200, show(r));
-      assert.equal(r.body.version, p.version + 1, 'docs/api.md: PUT answers "the patient with the version incremented"');
+      assert.equal(r.body.version, p.version, 'docs/api.md: an unchanged save keeps the version');
+      assert.equal(r.body.updated_at, p.updated_at);
+      const h = await c.doctor.get(`/api/v1/patients/${p.id}/history`);
+      assert.equal(h.body.items.length, 1, 'an unchanged save added a version');
     });
 
     it('an update without a version is 400 naming version', async () => {
