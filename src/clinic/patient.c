@@ -341,14 +341,6 @@ out:
     return st;
 }
 
-static int
-db_failure(struct db *db, int st, struct fail *f)
-{
-    if (st == ST_BUSY)
-        return fail_set(f, st, "", "busy", "the database is busy; try again");
-    return fail_set(f, st, "", "internal", "the database failed: %s", db_errmsg(db));
-}
-
 int
 patient_create(struct db *db, const struct actor *a, json_t *body, json_t **out, struct fail *f)
 {
@@ -364,7 +356,7 @@ patient_create(struct db *db, const struct actor *a, json_t *body, json_t **out,
         st = db_commit(db);
     if (st != ST_OK) {
         db_rollback(db);
-        st = db_failure(db, st, f);
+        st = db_fail(db, st, f);
     } else {
         *out = patient_to_json(&p);
     }
@@ -401,7 +393,7 @@ patient_update(struct db *db, const struct actor *a, int64_t id, json_t *body, j
         goto out_parse;
     st = db_begin_write(db);
     if (st != ST_OK) {
-        st = db_failure(db, st, f);
+        st = db_fail(db, st, f);
         goto out;
     }
     st = db_patient_get(db, id, &cur);
@@ -410,7 +402,7 @@ patient_update(struct db *db, const struct actor *a, int64_t id, json_t *body, j
         goto out;
     }
     if (st != ST_OK) {
-        st = db_failure(db, st, f);
+        st = db_fail(db, st, f);
         goto out;
     }
     if (cur.version != version) {
@@ -449,7 +441,7 @@ patient_update(struct db *db, const struct actor *a, int64_t id, json_t *body, j
     if (st == ST_OK)
         st = db_commit(db);
     if (st != ST_OK) {
-        st = db_failure(db, st, f);
+        st = db_fail(db, st, f);
         goto out;
     }
     *out = patient_to_json(&next);
@@ -479,7 +471,7 @@ patient_delete(struct db *db, const struct actor *a, int64_t id, json_t *body, s
         goto out;
     st = db_begin_write(db);
     if (st != ST_OK) {
-        st = db_failure(db, st, f);
+        st = db_fail(db, st, f);
         goto out;
     }
     st = db_patient_get(db, id, &cur);
@@ -504,7 +496,7 @@ patient_delete(struct db *db, const struct actor *a, int64_t id, json_t *body, s
     if (st == ST_OK)
         st = db_commit(db);
     if (st != ST_OK)
-        st = db_failure(db, st, f);
+        st = db_fail(db, st, f);
 out:
     if (st != ST_OK)
         db_rollback(db);
@@ -525,7 +517,7 @@ patient_read(struct db *db, const struct actor *a, int64_t id, bool see_deleted,
         return not_found(id, f);
     }
     if (st != ST_OK)
-        return db_failure(db, st, f);
+        return db_fail(db, st, f);
     char ids[24];
     id_str(id, ids);
     audit_read(a, "patient.read", "patient", ids);
@@ -563,7 +555,7 @@ patient_history(struct db *db, const struct actor *a, int64_t id, bool see_delet
     struct db_patient p;
     int st = db_begin_read(db);
     if (st != ST_OK)
-        return db_failure(db, st, f);
+        return db_fail(db, st, f);
     st = db_patient_get(db, id, &p);
     bool hidden = st == ST_OK && p.deleted && !see_deleted;
     db_patient_release(&p);
@@ -577,7 +569,7 @@ patient_history(struct db *db, const struct actor *a, int64_t id, bool see_delet
     db_rollback(db);
     if (st != ST_OK) {
         json_decref(items);
-        return db_failure(db, st, f);
+        return db_fail(db, st, f);
     }
     char ids[24];
     id_str(id, ids);
@@ -695,7 +687,7 @@ patient_list(struct db *db, const struct actor *a, const struct patient_list_par
         st = db_patient_count(db, prm->include_deleted, &total);
     db_rollback(db);
     if (st != ST_OK) {
-        st = db_failure(db, st, f);
+        st = db_fail(db, st, f);
         goto out;
     }
     audit_read(a, searching ? "patient.search" : "patient.list", "patient", "");

@@ -188,12 +188,12 @@ session_login(struct db *db, struct actor *a, const char *username, const char *
         anon.user_id = 0;
         anon.roles = 0;
         if (audit_alone(db, &anon, "session.login_failed", "") != ST_OK)
-            return fail_set(f, ST_DB, "", "internal", "the database failed: %s", db_errmsg(db));
+            return db_fail(db, ST_DB, f);
         return fail_set(f, ST_UNAUTHORIZED, "", "bad_credentials",
                         "the username or the password is wrong");
     }
     if (st != ST_OK)
-        return fail_set(f, st, "", "internal", "the database failed: %s", db_errmsg(db));
+        return db_fail(db, st, f);
 
     struct db_session s = {.user_id = u.id, .created_ms = now, .last_seen_ms = now};
     crypto_random_token(token);
@@ -216,7 +216,7 @@ session_login(struct db *db, struct actor *a, const char *username, const char *
         db_rollback(db);
         db_user_release(&u);
         token[0] = '\0';
-        return fail_set(f, st, "", "internal", "the database failed: %s", db_errmsg(db));
+        return db_fail(db, st, f);
     }
     pthread_mutex_lock(&throttle.lock);
     throttle_clear(ukey, now);
@@ -294,6 +294,6 @@ session_change_password(struct db *db, const struct actor *a, const struct sessi
         return fail_set(f, ST_INVALID, "current_password", "bad_credentials",
                         "the current password is wrong");
     if (st != ST_OK)
-        return fail_set(f, st, "", "internal", "the database failed: %s", db_errmsg(db));
+        return db_fail(db, st, f);
     return user_set_password(db, a, s->user_id, next, f);
 }

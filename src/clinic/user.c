@@ -14,14 +14,6 @@
 #include "core/validate.h"
 
 static int
-db_failure(struct db *db, int st, struct fail *f)
-{
-    if (st == ST_BUSY)
-        return fail_set(f, st, "", "busy", "the database is busy; try again");
-    return fail_set(f, st, "", "internal", "the database failed: %s", db_errmsg(db));
-}
-
-static int
 check_password(const char *password, struct fail *f)
 {
     size_t n = strlen(password);
@@ -99,7 +91,7 @@ user_add(struct db *db, const struct actor *a, const char *username, const char 
         st = db_commit(db);
     if (st != ST_OK) {
         db_rollback(db);
-        return db_failure(db, st, f);
+        return db_fail(db, st, f);
     }
     if (id)
         *id = u.id;
@@ -173,7 +165,7 @@ user_create_json(struct db *db, const struct actor *a, json_t *body, json_t **ou
         if (st == ST_OK)
             *out = user_to_json(&u);
         else
-            st = db_failure(db, st, f);
+            st = db_fail(db, st, f);
         db_user_release(&u);
     }
     free(username);
@@ -193,7 +185,7 @@ load_user(struct db *db, int64_t id, struct db_user *u, struct fail *f)
     if (st == ST_NOT_FOUND)
         return fail_set(f, st, "", "not_found", "user %lld does not exist", (long long)id);
     if (st != ST_OK)
-        return db_failure(db, st, f);
+        return db_fail(db, st, f);
     return ST_OK;
 }
 
@@ -226,7 +218,7 @@ user_update_json(struct db *db, const struct actor *a, int64_t id, json_t *body,
     }
     st = db_begin_write(db);
     if (st != ST_OK) {
-        st = db_failure(db, st, f);
+        st = db_fail(db, st, f);
         goto out;
     }
     st = load_user(db, id, &u, f);
@@ -252,7 +244,7 @@ user_update_json(struct db *db, const struct actor *a, int64_t id, json_t *body,
     if (st == ST_OK)
         st = db_commit(db);
     if (st != ST_OK) {
-        st = db_failure(db, st, f);
+        st = db_fail(db, st, f);
         goto out;
     }
     *out = user_to_json(&u);
@@ -278,7 +270,7 @@ user_set_password(struct db *db, const struct actor *a, int64_t id, const char *
         return fail_set(f, st, "", "internal", "cannot hash the password");
     st = db_begin_write(db);
     if (st != ST_OK)
-        return db_failure(db, st, f);
+        return db_fail(db, st, f);
     st = load_user(db, id, &u, f);
     if (st != ST_OK)
         goto out;
@@ -293,7 +285,7 @@ user_set_password(struct db *db, const struct actor *a, int64_t id, const char *
     if (st == ST_OK)
         st = db_commit(db);
     if (st != ST_OK)
-        st = db_failure(db, st, f);
+        st = db_fail(db, st, f);
 out:
     if (st != ST_OK)
         db_rollback(db);
@@ -307,7 +299,7 @@ user_set_disabled(struct db *db, const struct actor *a, int64_t id, bool disable
     struct db_user u = {0};
     int st = db_begin_write(db);
     if (st != ST_OK)
-        return db_failure(db, st, f);
+        return db_fail(db, st, f);
     st = load_user(db, id, &u, f);
     if (st != ST_OK)
         goto out;
@@ -322,7 +314,7 @@ user_set_disabled(struct db *db, const struct actor *a, int64_t id, bool disable
     if (st == ST_OK)
         st = db_commit(db);
     if (st != ST_OK)
-        st = db_failure(db, st, f);
+        st = db_fail(db, st, f);
 out:
     if (st != ST_OK)
         db_rollback(db);
@@ -362,7 +354,7 @@ user_list_json(struct db *db, const struct actor *a, json_t **out, struct fail *
     if (st != ST_OK) {
         json_decref(items);
         *out = NULL;
-        return db_failure(db, st, f);
+        return db_fail(db, st, f);
     }
     audit_read(a, "user.list", "user", "");
     *out = json_pack("{s:o}", "items", items);

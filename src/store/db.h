@@ -49,6 +49,10 @@ int db_backup(struct db *db, const char *dest, struct fail *f) WARN_UNUSED;
 /* The last SQLite error message of this connection, for logs. */
 const char *db_errmsg(struct db *db);
 
+/* Fills `f` for a database failure `st` as a person should see it ("busy; try again", or
+ * "the database failed: <SQLite's message>") and returns `st`. */
+int db_fail(struct db *db, int st, struct fail *f);
+
 /* ---- users ---- */
 
 struct db_user {

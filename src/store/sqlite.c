@@ -202,6 +202,14 @@ db_errmsg(struct db *db)
 }
 
 int
+db_fail(struct db *db, int st, struct fail *f)
+{
+    if (st == ST_BUSY)
+        return fail_set(f, st, "", "busy", "the database is busy; try again");
+    return fail_set(f, st, "", "internal", "the database failed: %s", db_errmsg(db));
+}
+
+int
 db_begin_read(struct db *db)
 {
     int st = exec(db, "BEGIN");
@@ -1029,6 +1037,24 @@ audit_from_row(sqlite3_stmt *st, struct db_audit *e)
     col_copy(st, 11, e->hash, sizeof(e->hash));
 }
 
+/* Steps through a statement's audit rows, calling cb for each; resets the statement. */
+static int
+audit_rows(sqlite3_stmt *st, db_audit_cb cb, void *ctx)
+{
+    int rc, ret = ST_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct db_audit e;
+        audit_from_row(st, &e);
+        ret = cb(ctx, &e);
+        if (ret != 0)
+            break;
+    }
+    if (ret == ST_OK && rc != SQLITE_DONE)
+        ret = status_of(rc);
+    sqlite3_reset(st);
+    return ret;
+}
+
 int
 db_audit_tail(struct db *db, int64_t *id, char hash[65])
 {
@@ -1117,17 +1143,7 @@ db_audit_list(struct db *db, const struct db_audit_filter *flt, db_audit_cb cb, 
     if (flt->before_id)
         sqlite3_bind_int64(st, 7, flt->before_id);
     sqlite3_bind_int(st, 8, flt->limit);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct db_audit e;
-        audit_from_row(st, &e);
-        ret = cb(ctx, &e);
-        if (ret != 0)
-            break;
-    }
-    if (ret == ST_OK && rc != SQLITE_DONE)
-        ret = status_of(rc);
-    sqlite3_reset(st);
+    ret = audit_rows(st, cb, ctx);
 out:
     buf_release(&sql);
     return ret;
@@ -1137,20 +1153,7 @@ int
 db_audit_scan(struct db *db, db_audit_cb cb, void *ctx)
 {
     sqlite3_stmt *st = stmt(db, "SELECT " AUDIT_COLS " FROM audit ORDER BY id");
-    if (!st)
-        return ST_DB;
-    int rc, ret = ST_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct db_audit e;
-        audit_from_row(st, &e);
-        ret = cb(ctx, &e);
-        if (ret != 0)
-            break;
-    }
-    if (ret == ST_OK && rc != SQLITE_DONE)
-        ret = status_of(rc);
-    sqlite3_reset(st);
-    return ret;
+    return st ? audit_rows(st, cb, ctx) : ST_DB;
 }
 
 /* ---- rooms ---- */
