@@ -259,21 +259,16 @@ write_version(struct db *db, const struct actor *a, const struct db_patient *bef
               const struct db_patient *after, const char *action, const char *reason, int64_t at_ms)
 {
     json_t *changes = json_object();
-    {
-        /* A creation lists every value it set, as changes from nothing. */
-        json_t *b = before ? patient_to_json(before) : json_object(), *n = patient_to_json(after);
+    if (before) {
+        json_t *b = patient_to_json(before), *n = patient_to_json(after);
         const char *key;
         json_t *val;
         json_object_foreach(n, key, val)
         {
-            if (!strcmp(key, "version") || !strcmp(key, "updated_at") ||
-                !strcmp(key, "created_at") || !strcmp(key, "id") || !strcmp(key, "mrn") ||
-                (!before && !strcmp(key, "deleted")))
+            if (!strcmp(key, "version") || !strcmp(key, "updated_at") || !strcmp(key, "created_at"))
                 continue;
             json_t *old = json_object_get(b, key);
-            if (!old)
-                old = json_null();
-            if (!json_equal(old, val) && !(before == NULL && json_is_null(val))) {
+            if (!json_equal(old, val)) {
                 json_t *ch = json_object();
                 json_object_set(ch, "from", old);
                 json_object_set(ch, "to", val);
@@ -526,6 +521,25 @@ patient_read(struct db *db, const struct actor *a, int64_t id, bool see_deleted,
     return ST_OK;
 }
 
+static void
+creation_changes(json_t *changes, const char *snapshot_json)
+{
+    static const char *const skip[] = {"id",         "mrn",     "version", "created_at",
+                                       "updated_at", "deleted", NULL};
+    json_t *snap = json_loads(snapshot_json ? snapshot_json : "{}", 0, NULL);
+    const char *key;
+    json_t *val;
+    json_object_foreach(snap, key, val)
+    {
+        bool skipped = json_is_null(val);
+        for (size_t i = 0; skip[i] && !skipped; i++)
+            skipped = strcmp(key, skip[i]) == 0;
+        if (!skipped)
+            json_object_set_new(changes, key, json_pack("{s:n, s:O}", "from", "to", val));
+    }
+    json_decref(snap);
+}
+
 static int
 history_item(void *ctx, const struct db_patient_version *v)
 {
@@ -533,6 +547,10 @@ history_item(void *ctx, const struct db_patient_version *v)
     char at[25];
     time_format_ms(v->at_ms, at);
     json_t *changes = json_loads(v->changes_json ? v->changes_json : "{}", 0, NULL);
+    /* A creation stores no change list (its snapshot holds the values): it is shown as every
+     * value it set, changed from nothing. */
+    if (changes && json_object_size(changes) == 0 && !strcmp(v->action, "create"))
+        creation_changes(changes, v->snapshot_json);
     json_t *user = json_null();
     if (v->user_id > 0) {
         user = json_object();
