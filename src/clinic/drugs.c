@@ -88,10 +88,7 @@ fail_at(struct fail *f, const struct ctx *c, int st, const char *field, const ch
     va_start(ap, fmt);
     vsnprintf(problem, sizeof(problem), fmt, ap);
     va_end(ap);
-    if (c->where[0])
-        return fail_set(f, st, field, code, "%s: %s: field '%s' %s", c->file, c->where, field,
-                        problem);
-    return fail_set(f, st, field, code, "%s: field '%s' %s", c->file, field, problem);
+    return protofile_fail(f, st, c->file, c->where, field, code, "%s", problem);
 }
 
 enum script { SCRIPT_LATIN, SCRIPT_ARABIC, SCRIPT_ANY };

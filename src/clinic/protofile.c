@@ -2,6 +2,7 @@
 #include "clinic/protofile.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,4 +88,19 @@ protofile_only_fields(json_t *obj, const char *const *allowed, const char **unkn
         }
     }
     return true;
+}
+
+int
+protofile_fail(struct fail *f, int st, const char *file, const char *where, const char *field,
+               const char *code, const char *fmt, ...)
+{
+    char problem[200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(problem, sizeof(problem), fmt, ap);
+    va_end(ap);
+    if (where && where[0])
+        return fail_set(f, st, field, code, "%s: %s: field '%s' %s", file, where, field, problem);
+    return fail_set(f, st, field, code, "%s: field '%s' %s", file, field, problem);
 }

@@ -25,4 +25,10 @@ int protofile_load(const char *path, json_t **out, struct fail *f) WARN_UNUSED;
  * stores the first other key in *unknown. */
 bool protofile_only_fields(json_t *obj, const char *const *allowed, const char **unknown);
 
+/* Fills `f` for a mistake in a data file and returns `st`: the message reads
+ * "<file>: <where>: field '<field>' <problem>" (without "<where>: " when `where` is empty), so
+ * that the person who edits the file finds the entry and the field. */
+int protofile_fail(struct fail *f, int st, const char *file, const char *where, const char *field,
+                   const char *code, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
 #endif
