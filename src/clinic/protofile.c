@@ -1,0 +1,106 @@
+/* Reading the clinical data files of protocols/ into JSON, with failures that name the file. */
+#include "clinic/protofile.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/text.h"
+
+int
+protofile_parse(const char *text, size_t n, const char *name, json_t **out, struct fail *f)
+{
+    json_error_t err;
+    json_t *root;
+
+    *out = NULL;
+    if (n > PROTOFILE_MAX_BYTES)
+        return fail_set(f, ST_TOO_BIG, "", "too_big", "%s: larger than %u bytes", name,
+                        PROTOFILE_MAX_BYTES);
+    if (!text_valid_utf8(text, n))
+        return fail_set(f, ST_INVALID, "", "invalid_utf8", "%s: not valid UTF-8 text", name);
+    root = json_loadb(n ? text : "", n, JSON_REJECT_DUPLICATES, &err);
+    if (!root)
+        return fail_set(f, ST_INVALID, "", "invalid_json", "%s: line %d, column %d: %s", name,
+                        err.line, err.column, err.text);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return fail_set(f, ST_INVALID, "", "not_object", "%s: the file must hold one JSON object",
+                        name);
+    }
+    *out = root;
+    return ST_OK;
+}
+
+int
+protofile_load(const char *path, json_t **out, struct fail *f)
+{
+    FILE *fp = NULL;
+    char *data = NULL;
+    size_t n = 0;
+    int st;
+
+    *out = NULL;
+    fp = fopen(path, "rb");
+    if (!fp) {
+        st =
+            fail_set(f, ST_IO, "", "unreadable", "%s: cannot be opened: %s", path, strerror(errno));
+        goto out;
+    }
+    /* One byte more than allowed, so that a file over the cap is seen as such. */
+    data = malloc(PROTOFILE_MAX_BYTES + 1);
+    if (!data) {
+        st = ST_NOMEM;
+        goto out;
+    }
+    n = fread(data, 1, PROTOFILE_MAX_BYTES + 1, fp);
+    if (ferror(fp)) {
+        st = fail_set(f, ST_IO, "", "unreadable", "%s: cannot be read", path);
+        goto out;
+    }
+    st = protofile_parse(data, n, path, out, f);
+out:
+    if (fp)
+        fclose(fp);
+    free(data);
+    return st;
+}
+
+bool
+protofile_only_fields(json_t *obj, const char *const *allowed, const char **unknown)
+{
+    const char *key;
+    json_t *value;
+    size_t i;
+
+    *unknown = NULL;
+    json_object_foreach(obj, key, value)
+    {
+        (void)value;
+        for (i = 0; allowed[i]; i++)
+            if (strcmp(key, allowed[i]) == 0)
+                break;
+        if (!allowed[i]) {
+            *unknown = key;
+            return false;
+        }
+    }
+    return true;
+}
+
+int
+protofile_fail(struct fail *f, int st, const char *file, const char *where, const char *field,
+               const char *code, const char *fmt, ...)
+{
+    char problem[200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(problem, sizeof(problem), fmt, ap);
+    va_end(ap);
+    if (where && where[0])
+        return fail_set(f, st, field, code, "%s: %s: field '%s' %s", file, where, field, problem);
+    return fail_set(f, st, field, code, "%s: field '%s' %s", file, field, problem);
+}
