@@ -201,6 +201,8 @@ session_login(struct db *db, struct actor *a, const char *username, const char *
     crypto_sha256_hex(token, strlen(token), s.token_hash);
     a->user_id = u.id;
     snprintf(a->username, sizeof(a->username), "%s", u.username);
+    char uid[24];
+    snprintf(uid, sizeof(uid), "%lld", (long long)u.id);
     a->roles = u.roles;
     st = db_begin_write(db);
     if (st == ST_OK)
@@ -209,7 +211,7 @@ session_login(struct db *db, struct actor *a, const char *username, const char *
     if (st == ST_OK)
         st = db_session_purge(db, now - policy.idle_ms, now - policy.absolute_ms);
     if (st == ST_OK)
-        st = audit_write(db, a, "session.login", "user", "");
+        st = audit_write(db, a, "session.login", "user", uid);
     if (st == ST_OK)
         st = db_commit(db);
     if (st != ST_OK) {
@@ -271,11 +273,13 @@ session_lookup(struct db *db, const char *token, struct session_user *out)
 int
 session_logout(struct db *db, const struct actor *a, const struct session_user *s)
 {
+    char uid[24];
+    snprintf(uid, sizeof(uid), "%lld", (long long)s->user_id);
     int st = db_begin_write(db);
     if (st == ST_OK)
         st = db_session_delete(db, s->token_hash);
     if (st == ST_OK)
-        st = audit_write(db, a, "session.logout", "user", "");
+        st = audit_write(db, a, "session.logout", "user", uid);
     if (st == ST_OK)
         st = db_commit(db);
     if (st != ST_OK)

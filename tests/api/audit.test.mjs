@@ -109,6 +109,12 @@ describe('audit', () => {
       [nu, 'user.create'], [pw, 'user.password']]) {
       assert.ok(await eventFor(r.headers.get('x-request-id'), action), `no ${action} event`);
     }
+    // Logging in and out names the account on the user entity.
+    for (const [r, action] of [[ok, 'session.login'], [out, 'session.logout']]) {
+      const e = await eventFor(r.headers.get('x-request-id'), action);
+      assert.equal(e.entity, 'user');
+      assert.equal(e.entity_id, String(ok.body.user.id), `${action} names the wrong account`);
+    }
   });
 
   it('refused requests leave no write events', async () => {
