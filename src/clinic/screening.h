@@ -126,7 +126,7 @@ struct screening_result {
  *   unknown last dose is missing. Exactly at the end of the window the rule does not apply.
  *   Without a window: any recorded medicine of the class;
  * - lab: the newest result of the analyte measured at most max_age_days before the session (and
- *   not after it) that carries what the comparison needs; none is missing;
+ *   not after it); none is missing, and so is its reference range when the comparison needs one;
  * - finding: boolean equal to `equals`, number compared with the threshold, event within the
  *   window; unknown is missing (only listed when the rule did not apply anyway).
  * The result is filled on success (release it with screening_result_release) and borrows from
