@@ -1,0 +1,857 @@
+/* Loading protocols/screening.json: strict validation in one pass, every failure naming the file,
+ * the rule (or list entry) and the field, so that a clinic's edit fails at start-up, not later. */
+#include "clinic/screening_rules.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/text.h"
+
+#define CODE_MAX_CHARS 48
+#define ID_MAX_CHARS 32
+#define LABEL_MAX_CHARS 200
+#define UNIT_MAX_CHARS 16
+#define SOURCE_MAX_CHARS 1000
+#define TEXT_MAX_CHARS 2000
+/* Ten years in each unit bound every window and result age, so no time sum can overflow. */
+#define MAX_HOURS 87600
+#define MAX_DAYS 3660
+#define MAX_MONTHS 120
+
+static const char *const effect_names[] = {"note", "caution", "defer", "contraindicated", NULL};
+static const char *const tier_names[] = {"G", "SR", "RCT", "S", "E", NULL};
+static const char *const kind_names[] = {"diagnosis", "medication", "lab", "finding", NULL};
+static const char *const cmp_names[] = {"<",
+                                        "<=",
+                                        ">",
+                                        ">=",
+                                        "below_reference_range",
+                                        "above_reference_range",
+                                        "outside_reference_range",
+                                        NULL};
+static const char *const type_names[] = {"boolean", "number", "event", NULL};
+static const char *const window_names[] = {"", "hours", "days", "months", NULL};
+
+/* Where in the file we are, for messages. */
+struct ctx {
+    const char *file;
+    char where[128]; /* "rule PRP-REL-3", "rules[4]", "conditions[2] (diabetes)"; "" at the top */
+    struct fail *f;
+};
+
+static int bad(struct ctx *c, const char *field, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+bad(struct ctx *c, const char *field, const char *code, const char *fmt, ...)
+{
+    char problem[200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(problem, sizeof(problem), fmt, ap);
+    va_end(ap);
+    if (c->where[0])
+        return fail_set(c->f, ST_INVALID, field, code, "%s: %s: field '%s' %s", c->file, c->where,
+                        field, problem);
+    return fail_set(c->f, ST_INVALID, field, code, "%s: field '%s' %s", c->file, field, problem);
+}
+
+static void
+path_join(char *out, size_t cap, const char *prefix, const char *key)
+{
+    if (prefix[0])
+        snprintf(out, cap, "%s.%s", prefix, key);
+    else
+        snprintf(out, cap, "%s", key);
+}
+
+static int
+name_index(const char *const *names, const char *s)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+/* "a, b or c" of a NULL-terminated list, for messages. */
+static void
+names_list(const char *const *names, char *out, size_t cap)
+{
+    size_t used = 0;
+    size_t n = 0;
+
+    out[0] = '\0';
+    while (names[n])
+        n++;
+    for (size_t i = 0; i < n && used < cap; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+        int w = snprintf(out + used, cap - used, "%s%s", sep, names[i]);
+        if (w < 0)
+            return;
+        used += (size_t)w;
+    }
+}
+
+static int
+only_fields(struct ctx *c, json_t *obj, const char *prefix, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+    char path[96];
+
+    json_object_foreach(obj, key, v)
+    {
+        if (name_index(allowed, key) < 0) {
+            path_join(path, sizeof(path), prefix, key);
+            return bad(c, path, "unknown_field", "is not a known field");
+        }
+    }
+    return ST_OK;
+}
+
+/* A present, non-null member, or a "required" failure. */
+static int
+need(struct ctx *c, json_t *obj, const char *prefix, const char *key, json_t **v)
+{
+    char path[96];
+
+    *v = json_object_get(obj, key);
+    if (*v && !json_is_null(*v))
+        return ST_OK;
+    *v = NULL;
+    path_join(path, sizeof(path), prefix, key);
+    return bad(c, path, "required", "is required");
+}
+
+static int
+get_string(struct ctx *c, json_t *obj, const char *prefix, const char *key, size_t max_chars,
+           char **out)
+{
+    json_t *v;
+    char path[96];
+    int st;
+
+    *out = NULL;
+    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
+        return st;
+    path_join(path, sizeof(path), prefix, key);
+    if (!json_is_string(v))
+        return bad(c, path, "invalid_type", "must be a string");
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    size_t tn = n;
+    text_trim(s, &tn);
+    if (tn == 0)
+        return bad(c, path, "required", "must not be empty");
+    if (!text_valid_utf8(s, n))
+        return bad(c, path, "invalid_text", "must not hold control characters");
+    if (text_codepoints(s, n) > max_chars)
+        return bad(c, path, "too_long", "must be at most %zu characters", max_chars);
+    *out = strdup(s);
+    if (!*out)
+        return fail_set(c->f, ST_NOMEM, path, "no_memory", "%s: out of memory", c->file);
+    return ST_OK;
+}
+
+/* Codes and ids: `lower` allows a-z, 0-9, '_' and '-'; otherwise A-Z, 0-9 and '-'. */
+static bool
+code_syntax_ok(const char *s, bool lower)
+{
+    if (!*s)
+        return false;
+    for (const char *p = s; *p; p++) {
+        char ch = *p;
+        bool ok = (ch >= '0' && ch <= '9') || ch == '-' ||
+                  (lower ? ((ch >= 'a' && ch <= 'z') || ch == '_') : (ch >= 'A' && ch <= 'Z'));
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static int
+get_code(struct ctx *c, json_t *obj, const char *prefix, const char *key, bool lower, char **out)
+{
+    char path[96];
+    int st = get_string(c, obj, prefix, key, lower ? CODE_MAX_CHARS : ID_MAX_CHARS, out);
+
+    if (st != ST_OK)
+        return st;
+    if (code_syntax_ok(*out, lower))
+        return ST_OK;
+    free(*out);
+    *out = NULL;
+    path_join(path, sizeof(path), prefix, key);
+    return bad(c, path, "invalid_value",
+               lower ? "must hold only a-z, 0-9, '_' and '-'" : "must hold only A-Z, 0-9 and '-'");
+}
+
+static int
+get_text(struct ctx *c, json_t *obj, const char *prefix, const char *key, size_t max_chars,
+         struct screening_text *out)
+{
+    static const char *const langs[] = {"en", "ar", NULL};
+    json_t *v;
+    char path[96];
+    int st;
+
+    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
+        return st;
+    path_join(path, sizeof(path), prefix, key);
+    if (!json_is_object(v))
+        return bad(c, path, "invalid_type", "must be an object with 'en' and 'ar'");
+    if ((st = only_fields(c, v, path, langs)) != ST_OK)
+        return st;
+    if ((st = get_string(c, v, path, "en", max_chars, &out->en)) != ST_OK)
+        return st;
+    return get_string(c, v, path, "ar", max_chars, &out->ar);
+}
+
+static int
+get_choice(struct ctx *c, json_t *obj, const char *prefix, const char *key,
+           const char *const *names, int *out)
+{
+    json_t *v;
+    char path[96];
+    char list[200];
+    int st;
+
+    *out = -1;
+    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
+        return st;
+    path_join(path, sizeof(path), prefix, key);
+    names_list(names, list, sizeof(list));
+    if (!json_is_string(v))
+        return bad(c, path, "invalid_type", "must be a string: %s", list);
+    *out = name_index(names, json_string_value(v));
+    if (*out < 0)
+        return bad(c, path, "invalid_value", "must be %s", list);
+    return ST_OK;
+}
+
+static int
+get_bool(struct ctx *c, json_t *obj, const char *prefix, const char *key, bool *out)
+{
+    json_t *v;
+    char path[96];
+    int st;
+
+    *out = false;
+    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
+        return st;
+    path_join(path, sizeof(path), prefix, key);
+    if (!json_is_boolean(v))
+        return bad(c, path, "invalid_type", "must be true or false");
+    *out = json_is_true(v);
+    return ST_OK;
+}
+
+static int
+get_number(struct ctx *c, json_t *obj, const char *prefix, const char *key, double *out)
+{
+    json_t *v;
+    char path[96];
+    int st;
+
+    *out = 0.0;
+    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
+        return st;
+    path_join(path, sizeof(path), prefix, key);
+    if (!json_is_number(v) || !isfinite(json_number_value(v)))
+        return bad(c, path, "invalid_type", "must be a number");
+    *out = json_number_value(v);
+    return ST_OK;
+}
+
+static int
+get_positive(struct ctx *c, json_t *obj, const char *prefix, const char *key, int64_t max,
+             int64_t *out)
+{
+    json_t *v;
+    char path[96];
+    int st;
+
+    *out = 0;
+    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
+        return st;
+    path_join(path, sizeof(path), prefix, key);
+    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > max)
+        return bad(c, path, "invalid_value", "must be a positive whole number up to %lld",
+                   (long long)max);
+    *out = json_integer_value(v);
+    return ST_OK;
+}
+
+static bool
+has(json_t *obj, const char *key)
+{
+    return json_object_get(obj, key) != NULL;
+}
+
+/* ---- coded lists ---- */
+
+enum list_flavour { LIST_PLAIN, LIST_ANALYTE, LIST_FINDING };
+
+static int
+parse_list(struct ctx *c, json_t *root, const char *name, enum list_flavour flavour, size_t max,
+           struct screening_list *out)
+{
+    static const char *const plain_fields[] = {"code", "label", NULL};
+    static const char *const analyte_fields[] = {"code", "unit", "label", NULL};
+    static const char *const finding_fields[] = {"code", "type", "unit", "label", NULL};
+    json_t *arr;
+    int st;
+
+    c->where[0] = '\0';
+    if ((st = need(c, root, "", name, &arr)) != ST_OK)
+        return st;
+    if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > max)
+        return bad(c, name, "invalid_type", "must be a list of 1 to %zu entries", max);
+    out->items = calloc(json_array_size(arr), sizeof(*out->items));
+    if (!out->items)
+        return fail_set(c->f, ST_NOMEM, name, "no_memory", "%s: out of memory", c->file);
+    out->n = json_array_size(arr);
+    for (size_t i = 0; i < out->n; i++) {
+        struct screening_code *e = &out->items[i];
+        json_t *o = json_array_get(arr, i);
+        snprintf(c->where, sizeof(c->where), "%s[%zu]", name, i);
+        if (!json_is_object(o))
+            return bad(c, "code", "invalid_type", "must be in an object");
+        if ((st = get_code(c, o, "", "code", true, &e->code)) != ST_OK)
+            return st;
+        snprintf(c->where, sizeof(c->where), "%s[%zu] (%s)", name, i, e->code);
+        if ((st = only_fields(c, o, "",
+                              flavour == LIST_PLAIN     ? plain_fields
+                              : flavour == LIST_ANALYTE ? analyte_fields
+                                                        : finding_fields)) != ST_OK)
+            return st;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(out->items[j].code, e->code) == 0)
+                return bad(c, "code", "duplicate", "repeats code '%s' of %s[%zu]", e->code, name,
+                           j);
+        if (flavour == LIST_FINDING) {
+            int t;
+            if ((st = get_choice(c, o, "", "type", type_names, &t)) != ST_OK)
+                return st;
+            e->type = (enum screening_finding_type)t;
+        }
+        bool unit = flavour == LIST_ANALYTE ||
+                    (flavour == LIST_FINDING && e->type == SCREENING_FINDING_NUMBER);
+        if (unit && (st = get_string(c, o, "", "unit", UNIT_MAX_CHARS, &e->unit)) != ST_OK)
+            return st;
+        if (!unit && has(o, "unit"))
+            return bad(c, "unit", "not_allowed", "is only allowed for number findings");
+        if ((st = get_text(c, o, "", "label", LABEL_MAX_CHARS, &e->label)) != ST_OK)
+            return st;
+    }
+    c->where[0] = '\0';
+    return ST_OK;
+}
+
+/* ---- rules ---- */
+
+/* An array of codes of `list`, each once, stored as indices. */
+static int
+parse_codes(struct ctx *c, json_t *cond, const char *key, const struct screening_list *list,
+            const char *list_name, struct screening_rule *rule)
+{
+    char path[96];
+    json_t *arr;
+    int st;
+
+    path_join(path, sizeof(path), "condition", key);
+    if ((st = need(c, cond, "condition", key, &arr)) != ST_OK)
+        return st;
+    if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+        json_array_size(arr) > SCREENING_MAX_CODES_PER_RULE)
+        return bad(c, path, "invalid_type", "must be a list of 1 to %d codes",
+                   SCREENING_MAX_CODES_PER_RULE);
+    rule->codes = calloc(json_array_size(arr), sizeof(*rule->codes));
+    if (!rule->codes)
+        return fail_set(c->f, ST_NOMEM, path, "no_memory", "%s: out of memory", c->file);
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        json_t *v = json_array_get(arr, i);
+        if (!json_is_string(v))
+            return bad(c, path, "invalid_type", "must hold strings");
+        long k = screening_list_find(list, json_string_value(v));
+        if (k < 0)
+            return bad(c, path, "unknown_code", "names '%s', which is not in '%s'",
+                       json_string_value(v), list_name);
+        for (size_t j = 0; j < rule->ncodes; j++)
+            if (rule->codes[j] == (size_t)k)
+                return bad(c, path, "duplicate", "names '%s' twice", json_string_value(v));
+        rule->codes[rule->ncodes++] = (size_t)k;
+    }
+    return ST_OK;
+}
+
+/* At most one of window_hours, window_days and window_months; none leaves the unit NONE. */
+static int
+parse_window(struct ctx *c, json_t *cond, struct screening_rule *rule)
+{
+    static const char *const keys[] = {"window_hours", "window_days", "window_months"};
+    static const int64_t caps[] = {MAX_HOURS, MAX_DAYS, MAX_MONTHS};
+    int st;
+
+    rule->window_unit = SCREENING_WINDOW_NONE;
+    for (int i = 0; i < 3; i++) {
+        if (!has(cond, keys[i]))
+            continue;
+        char path[96];
+        path_join(path, sizeof(path), "condition", keys[i]);
+        if (rule->window_unit != SCREENING_WINDOW_NONE)
+            return bad(c, path, "not_allowed",
+                       "cannot be given with another window: use one of window_hours, "
+                       "window_days and window_months");
+        if ((st = get_positive(c, cond, "condition", keys[i], caps[i], &rule->window)) != ST_OK)
+            return st;
+        rule->window_unit = (enum screening_window_unit)(i + 1);
+    }
+    return ST_OK;
+}
+
+static int
+not_allowed(struct ctx *c, json_t *cond, const char *key, const char *why)
+{
+    char path[96];
+
+    if (!has(cond, key))
+        return ST_OK;
+    path_join(path, sizeof(path), "condition", key);
+    return bad(c, path, "not_allowed", "is not allowed %s", why);
+}
+
+static int
+no_window(struct ctx *c, json_t *cond, const char *why)
+{
+    int st;
+
+    if ((st = not_allowed(c, cond, "window_hours", why)) != ST_OK ||
+        (st = not_allowed(c, cond, "window_days", why)) != ST_OK)
+        return st;
+    return not_allowed(c, cond, "window_months", why);
+}
+
+static int
+parse_comparison(struct ctx *c, json_t *cond, bool ranges, struct screening_rule *rule)
+{
+    int cmp;
+    int st;
+
+    if ((st = get_choice(c, cond, "condition", "comparison", cmp_names, &cmp)) != ST_OK)
+        return st;
+    rule->cmp = (enum screening_cmp)cmp;
+    if (rule->cmp >= SCREENING_CMP_BELOW_RANGE) {
+        if (!ranges)
+            return bad(c, "condition.comparison", "invalid_value",
+                       "must be <, <=, > or >= for a finding");
+        return not_allowed(c, cond, "threshold", "with a reference-range comparison");
+    }
+    rule->has_threshold = true;
+    return get_number(c, cond, "condition", "threshold", &rule->threshold);
+}
+
+static int
+parse_condition(struct ctx *c, const struct screening_rules *r, json_t *cond,
+                struct screening_rule *rule)
+{
+    static const char *const diagnosis_fields[] = {"kind", "conditions", NULL};
+    static const char *const medication_fields[] = {
+        "kind", "classes", "window_hours", "window_days", "window_months", "required", NULL};
+    static const char *const lab_fields[] = {"kind",         "analyte",  "comparison", "threshold",
+                                             "max_age_days", "required", NULL};
+    static const char *const finding_fields[] = {
+        "kind",         "findings",    "equals",        "comparison", "threshold",
+        "window_hours", "window_days", "window_months", "required",   NULL};
+    int kind;
+    int st;
+
+    if (!json_is_object(cond))
+        return bad(c, "condition", "invalid_type", "must be an object");
+    if ((st = get_choice(c, cond, "condition", "kind", kind_names, &kind)) != ST_OK)
+        return st;
+    rule->kind = (enum screening_kind)kind;
+    switch (rule->kind) {
+    case SCREENING_KIND_DIAGNOSIS:
+        if ((st = only_fields(c, cond, "condition", diagnosis_fields)) != ST_OK)
+            return st;
+        return parse_codes(c, cond, "conditions", &r->conditions, "conditions", rule);
+    case SCREENING_KIND_MEDICATION:
+        if ((st = only_fields(c, cond, "condition", medication_fields)) != ST_OK ||
+            (st = parse_codes(c, cond, "classes", &r->medication_classes, "medication_classes",
+                              rule)) != ST_OK ||
+            (st = parse_window(c, cond, rule)) != ST_OK)
+            return st;
+        /* without a window every recorded medicine of the class counts: no dose time is needed */
+        if (rule->window_unit == SCREENING_WINDOW_NONE)
+            return not_allowed(c, cond, "required", "without a window");
+        return get_bool(c, cond, "condition", "required", &rule->required);
+    case SCREENING_KIND_LAB: {
+        char *analyte = NULL;
+        if ((st = only_fields(c, cond, "condition", lab_fields)) != ST_OK ||
+            (st = get_string(c, cond, "condition", "analyte", CODE_MAX_CHARS, &analyte)) != ST_OK)
+            return st;
+        long k = screening_list_find(&r->analytes, analyte);
+        if (k < 0) {
+            st = bad(c, "condition.analyte", "unknown_code",
+                     "names '%s', which is not in 'analytes'", analyte);
+            free(analyte);
+            return st;
+        }
+        free(analyte);
+        rule->codes = calloc(1, sizeof(*rule->codes));
+        if (!rule->codes)
+            return fail_set(c->f, ST_NOMEM, "condition", "no_memory", "%s: out of memory", c->file);
+        rule->codes[0] = (size_t)k;
+        rule->ncodes = 1;
+        if ((st = parse_comparison(c, cond, true, rule)) != ST_OK)
+            return st;
+        rule->max_age_days = r->lab_max_age_days;
+        if (has(cond, "max_age_days") &&
+            (st = get_positive(c, cond, "condition", "max_age_days", MAX_DAYS,
+                               &rule->max_age_days)) != ST_OK)
+            return st;
+        return get_bool(c, cond, "condition", "required", &rule->required);
+    }
+    case SCREENING_KIND_FINDING:
+        if ((st = only_fields(c, cond, "condition", finding_fields)) != ST_OK ||
+            (st = parse_codes(c, cond, "findings", &r->findings, "findings", rule)) != ST_OK)
+            return st;
+        enum screening_finding_type type = r->findings.items[rule->codes[0]].type;
+        for (size_t i = 1; i < rule->ncodes; i++)
+            if (r->findings.items[rule->codes[i]].type != type)
+                return bad(c, "condition.findings", "invalid_value",
+                           "must name findings of one type ('%s' is %s, '%s' is %s)",
+                           r->findings.items[rule->codes[0]].code, type_names[type],
+                           r->findings.items[rule->codes[i]].code,
+                           type_names[r->findings.items[rule->codes[i]].type]);
+        if (type == SCREENING_FINDING_BOOLEAN) {
+            if ((st = not_allowed(c, cond, "comparison", "for boolean findings")) != ST_OK ||
+                (st = not_allowed(c, cond, "threshold", "for boolean findings")) != ST_OK ||
+                (st = no_window(c, cond, "for boolean findings")) != ST_OK)
+                return st;
+            if ((st = get_bool(c, cond, "condition", "equals", &rule->equals)) != ST_OK)
+                return st;
+        } else if (type == SCREENING_FINDING_NUMBER) {
+            if ((st = not_allowed(c, cond, "equals", "for number findings")) != ST_OK ||
+                (st = no_window(c, cond, "for number findings")) != ST_OK)
+                return st;
+            if ((st = parse_comparison(c, cond, false, rule)) != ST_OK)
+                return st;
+        } else {
+            if ((st = not_allowed(c, cond, "equals", "for event findings")) != ST_OK ||
+                (st = not_allowed(c, cond, "comparison", "for event findings")) != ST_OK ||
+                (st = not_allowed(c, cond, "threshold", "for event findings")) != ST_OK ||
+                (st = parse_window(c, cond, rule)) != ST_OK)
+                return st;
+            if (rule->window_unit == SCREENING_WINDOW_NONE)
+                return bad(c, "condition.window_months", "required",
+                           "is required for an event finding (or window_days or window_hours)");
+        }
+        return get_bool(c, cond, "condition", "required", &rule->required);
+    }
+    return bad(c, "condition.kind", "invalid_value", "is not handled");
+}
+
+static int
+parse_treatments(struct ctx *c, const struct screening_rules *r, json_t *o,
+                 struct screening_rule *rule)
+{
+    json_t *arr;
+    int st;
+
+    if ((st = need(c, o, "", "treatments", &arr)) != ST_OK)
+        return st;
+    if (!json_is_array(arr) || json_array_size(arr) == 0)
+        return bad(c, "treatments", "invalid_type", "must be a list of treatment codes");
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        json_t *v = json_array_get(arr, i);
+        if (!json_is_string(v))
+            return bad(c, "treatments", "invalid_type", "must hold strings");
+        long k = screening_list_find(&r->treatments, json_string_value(v));
+        if (k < 0)
+            return bad(c, "treatments", "unknown_code", "names '%s', which is not in 'treatments'",
+                       json_string_value(v));
+        uint32_t bit = (uint32_t)1 << k;
+        if (rule->treatments & bit)
+            return bad(c, "treatments", "duplicate", "names '%s' twice", json_string_value(v));
+        rule->treatments |= bit;
+    }
+    return ST_OK;
+}
+
+static int
+parse_rule(struct ctx *c, const struct screening_rules *r, size_t index, json_t *o,
+           struct screening_rule *rule)
+{
+    static const char *const fields[] = {"id",   "treatments", "condition", "effect",
+                                         "tier", "source",     "text",      NULL};
+    static const char *const text_fields[] = {"clinician", "patient", NULL};
+    json_t *v;
+    int e;
+    int st;
+
+    snprintf(c->where, sizeof(c->where), "rules[%zu]", index);
+    if (!json_is_object(o))
+        return bad(c, "id", "invalid_type", "must be in an object");
+    if ((st = get_code(c, o, "", "id", false, &rule->id)) != ST_OK)
+        return st;
+    snprintf(c->where, sizeof(c->where), "rule %s", rule->id);
+    for (size_t j = 0; j < index; j++)
+        if (strcmp(r->rules[j].id, rule->id) == 0)
+            return bad(c, "id", "duplicate", "repeats the id of rules[%zu]", j);
+    if ((st = only_fields(c, o, "", fields)) != ST_OK ||
+        (st = parse_treatments(c, r, o, rule)) != ST_OK ||
+        (st = need(c, o, "", "condition", &v)) != ST_OK ||
+        (st = parse_condition(c, r, v, rule)) != ST_OK)
+        return st;
+    if ((st = get_choice(c, o, "", "effect", effect_names, &e)) != ST_OK)
+        return st;
+    rule->effect = (enum screening_effect)e;
+    if ((st = get_choice(c, o, "", "tier", tier_names, &e)) != ST_OK)
+        return st;
+    rule->tier = (enum screening_tier)e;
+    if ((st = get_string(c, o, "", "source", SOURCE_MAX_CHARS, &rule->source)) != ST_OK ||
+        (st = need(c, o, "", "text", &v)) != ST_OK)
+        return st;
+    if (!json_is_object(v))
+        return bad(c, "text", "invalid_type", "must be an object with 'clinician' and 'patient'");
+    if ((st = only_fields(c, v, "text", text_fields)) != ST_OK ||
+        (st = get_text(c, v, "text", "clinician", TEXT_MAX_CHARS, &rule->clinician)) != ST_OK)
+        return st;
+    return get_text(c, v, "text", "patient", TEXT_MAX_CHARS, &rule->patient);
+}
+
+static int
+parse_root(struct ctx *c, json_t *root, struct screening_rules *r)
+{
+    static const char *const fields[] = {"schema_version",
+                                         "lab_max_age_days",
+                                         "lab_max_age_days_source",
+                                         "treatments",
+                                         "conditions",
+                                         "medication_classes",
+                                         "analytes",
+                                         "findings",
+                                         "rules",
+                                         NULL};
+    json_t *v;
+    int st;
+
+    if ((st = only_fields(c, root, "", fields)) != ST_OK ||
+        (st = need(c, root, "", "schema_version", &v)) != ST_OK)
+        return st;
+    if (!json_is_integer(v) || json_integer_value(v) != SCREENING_SCHEMA_VERSION)
+        return bad(c, "schema_version", "unsupported_version",
+                   "must be %d (the schema version this build reads)", SCREENING_SCHEMA_VERSION);
+    r->schema_version = SCREENING_SCHEMA_VERSION;
+    if ((st = get_positive(c, root, "", "lab_max_age_days", MAX_DAYS, &r->lab_max_age_days)) !=
+            ST_OK ||
+        (st = get_string(c, root, "", "lab_max_age_days_source", SOURCE_MAX_CHARS,
+                         &r->lab_max_age_days_source)) != ST_OK ||
+        (st = parse_list(c, root, "treatments", LIST_PLAIN, SCREENING_MAX_TREATMENTS,
+                         &r->treatments)) != ST_OK ||
+        (st = parse_list(c, root, "conditions", LIST_PLAIN, SCREENING_MAX_CODES, &r->conditions)) !=
+            ST_OK ||
+        (st = parse_list(c, root, "medication_classes", LIST_PLAIN, SCREENING_MAX_CODES,
+                         &r->medication_classes)) != ST_OK ||
+        (st = parse_list(c, root, "analytes", LIST_ANALYTE, SCREENING_MAX_CODES, &r->analytes)) !=
+            ST_OK ||
+        (st = parse_list(c, root, "findings", LIST_FINDING, SCREENING_MAX_CODES, &r->findings)) !=
+            ST_OK ||
+        (st = need(c, root, "", "rules", &v)) != ST_OK)
+        return st;
+    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > SCREENING_MAX_RULES)
+        return bad(c, "rules", "invalid_type", "must be a list of 1 to %d rules",
+                   SCREENING_MAX_RULES);
+    r->rules = calloc(json_array_size(v), sizeof(*r->rules));
+    if (!r->rules)
+        return fail_set(c->f, ST_NOMEM, "rules", "no_memory", "%s: out of memory", c->file);
+    r->nrules = json_array_size(v);
+    for (size_t i = 0; i < r->nrules; i++)
+        if ((st = parse_rule(c, r, i, json_array_get(v, i), &r->rules[i])) != ST_OK)
+            return st;
+    return ST_OK;
+}
+
+int
+screening_rules_parse(const char *name, const char *data, size_t n, struct screening_rules **out,
+                      struct fail *f)
+{
+    struct ctx c = {.file = name, .f = f};
+    struct screening_rules *r = NULL;
+    json_t *root = NULL;
+    json_error_t err;
+    int st;
+
+    *out = NULL;
+    if (n > SCREENING_RULES_MAX_BYTES) {
+        st = fail_set(f, ST_TOO_BIG, "", "too_big", "%s: larger than %d bytes", name,
+                      SCREENING_RULES_MAX_BYTES);
+        goto out;
+    }
+    root = json_loadb(data, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+    if (!root) {
+        st = fail_set(f, ST_INVALID, "", "invalid_json", "%s: line %d, column %d: %s", name,
+                      err.line, err.column, err.text);
+        goto out;
+    }
+    if (!json_is_object(root)) {
+        st = fail_set(f, ST_INVALID, "", "not_object", "%s: the top level must be an object", name);
+        goto out;
+    }
+    r = calloc(1, sizeof(*r));
+    if (!r) {
+        st = fail_set(f, ST_NOMEM, "", "no_memory", "%s: out of memory", name);
+        goto out;
+    }
+    st = parse_root(&c, root, r);
+    if (st == ST_OK) {
+        *out = r;
+        r = NULL;
+    }
+out:
+    screening_rules_free(r);
+    json_decref(root);
+    return st;
+}
+
+int
+screening_rules_load(const char *path, struct screening_rules **out, struct fail *f)
+{
+    FILE *fp = NULL;
+    char *data = NULL;
+    size_t n = 0;
+    int st;
+
+    *out = NULL;
+    fp = fopen(path, "rb");
+    if (!fp) {
+        st = fail_set(f, ST_IO, "", "io", "%s: cannot open: %s", path, strerror(errno));
+        goto out;
+    }
+    /* one byte more than allowed tells an oversized file from one exactly at the cap */
+    data = malloc(SCREENING_RULES_MAX_BYTES + 1);
+    if (!data) {
+        st = fail_set(f, ST_NOMEM, "", "no_memory", "%s: out of memory", path);
+        goto out;
+    }
+    n = fread(data, 1, SCREENING_RULES_MAX_BYTES + 1, fp);
+    if (ferror(fp)) {
+        st = fail_set(f, ST_IO, "", "io", "%s: cannot read: %s", path, strerror(errno));
+        goto out;
+    }
+    st = screening_rules_parse(path, data, n, out, f);
+out:
+    if (fp)
+        fclose(fp);
+    free(data);
+    return st;
+}
+
+static void
+text_release(struct screening_text *t)
+{
+    free(t->en);
+    free(t->ar);
+}
+
+static void
+list_release(struct screening_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].code);
+        free(l->items[i].unit);
+        text_release(&l->items[i].label);
+    }
+    free(l->items);
+}
+
+void
+screening_rules_free(struct screening_rules *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nrules; i++) {
+        struct screening_rule *rule = &r->rules[i];
+        free(rule->id);
+        free(rule->codes);
+        free(rule->source);
+        text_release(&rule->clinician);
+        text_release(&rule->patient);
+    }
+    free(r->rules);
+    free(r->lab_max_age_days_source);
+    list_release(&r->treatments);
+    list_release(&r->conditions);
+    list_release(&r->medication_classes);
+    list_release(&r->analytes);
+    list_release(&r->findings);
+    free(r);
+}
+
+long
+screening_list_find(const struct screening_list *l, const char *code)
+{
+    if (!code)
+        return -1;
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->items[i].code, code) == 0)
+            return (long)i;
+    return -1;
+}
+
+const struct screening_rule *
+screening_rules_rule(const struct screening_rules *r, const char *id)
+{
+    for (size_t i = 0; i < r->nrules; i++)
+        if (strcmp(r->rules[i].id, id) == 0)
+            return &r->rules[i];
+    return NULL;
+}
+
+#define NAME_OF(table, v, n) ((unsigned)(v) < (n) ? table[v] : "unknown")
+
+const char *
+screening_effect_name(enum screening_effect e)
+{
+    return NAME_OF(effect_names, e, 4u);
+}
+
+const char *
+screening_tier_name(enum screening_tier t)
+{
+    return NAME_OF(tier_names, t, 5u);
+}
+
+const char *
+screening_kind_name(enum screening_kind k)
+{
+    return NAME_OF(kind_names, k, 4u);
+}
+
+const char *
+screening_cmp_name(enum screening_cmp c)
+{
+    return NAME_OF(cmp_names, c, 7u);
+}
+
+const char *
+screening_window_name(enum screening_window_unit u)
+{
+    return NAME_OF(window_names, u, 4u);
+}
+
+const char *
+screening_finding_type_name(enum screening_finding_type t)
+{
+    return NAME_OF(type_names, t, 3u);
+}
