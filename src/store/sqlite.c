@@ -119,6 +119,16 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
+/* A user id, or NULL for "no user" (0: the command line, a failed login). */
+static void
+bind_user_id(sqlite3_stmt *st, int i, int64_t id)
+{
+    if (id > 0)
+        sqlite3_bind_int64(st, i, id);
+    else
+        sqlite3_bind_null(st, i);
+}
+
 static char *
 col_dup(sqlite3_stmt *st, int i)
 {
@@ -970,10 +980,7 @@ db_patient_version_insert(struct db *db, const struct db_patient_version *v)
     sqlite3_bind_int64(st, 1, v->patient_id);
     sqlite3_bind_int64(st, 2, v->version);
     bind_text(st, 3, v->action);
-    if (v->user_id > 0)
-        sqlite3_bind_int64(st, 4, v->user_id);
-    else
-        sqlite3_bind_null(st, 4);
+    bind_user_id(st, 4, v->user_id);
     sqlite3_bind_int64(st, 5, v->at_ms);
     bind_text(st, 6, v->changes_json);
     bind_text(st, 7, v->snapshot_json);
@@ -1085,10 +1092,7 @@ db_audit_insert(struct db *db, const struct db_audit *e)
         return ST_DB;
     sqlite3_bind_int64(st, 1, e->id);
     sqlite3_bind_int64(st, 2, e->at_ms);
-    if (e->user_id > 0)
-        sqlite3_bind_int64(st, 3, e->user_id);
-    else
-        sqlite3_bind_null(st, 3);
+    bind_user_id(st, 3, e->user_id);
     bind_text(st, 4, e->username);
     bind_text(st, 5, e->roles);
     bind_text(st, 6, e->action);
