@@ -56,7 +56,7 @@ export async function render(main, _params, ctx) {
     class: 'input search-input',
     type: 'search',
     value: state.q,
-    placeholder: t('patients.search_placeholder'),
+    placeholder: t('patients.search_prompt'),
     autocomplete: 'off',
     spellcheck: 'false',
     'aria-describedby': 'patient-search-hint',
