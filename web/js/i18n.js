@@ -116,7 +116,7 @@ function isolate(text) {
   return needs ? `\u2068${text}\u2069` : text;
 }
 
-// Like t(), but placeholders may be DOM nodes (a name in a <bdi>, a <time>): returns the pieces
+// Like t(), but the {name} slots may be DOM nodes (a name in a <bdi>, a <time>): returns the pieces
 // to append, so a translation can put them wherever its grammar wants.
 export function tNodes(key, nodes) {
   const text = t(key);

@@ -30,6 +30,20 @@ function writeState(state) {
   history.replaceState(null, '', s ? `#/patients?${s}` : '#/patients');
 }
 
+// The server returns search results in its own order whatever `sort` asks for. When the whole
+// result fits on one page, order it here so the column headers tell the truth.
+function orderSearchPage(items, state, body) {
+  if (!state.q.trim() || body.has_more || state.offset !== 0) return items;
+  const dir = state.order === 'desc' ? -1 : 1;
+  const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+  const value = (p) => {
+    if (state.sort === 'family_name') return p.family_name || p.family_name_ar || '';
+    if (state.sort === 'given_name') return p.given_name || p.given_name_ar || '';
+    return p[state.sort] || '';
+  };
+  return [...items].sort((x, y) => dir * collator.compare(value(x), value(y)) || x.id - y.id);
+}
+
 export async function render(main, _params, ctx) {
   ctx.setTitle(t('patients.title'));
   const state = readState(ctx.query);
@@ -42,7 +56,7 @@ export async function render(main, _params, ctx) {
     class: 'input search-input',
     type: 'search',
     value: state.q,
-    placeholder: t('patients.search_placeholder'),
+    placeholder: t('patients.search_prompt'),
     autocomplete: 'off',
     spellcheck: 'false',
     'aria-describedby': 'patient-search-hint',
@@ -307,7 +321,7 @@ export async function render(main, _params, ctx) {
         ),
       );
     } else {
-      replace(tbody, items.map(row));
+      replace(tbody, orderSearchPage(items, state, body).map(row));
     }
     const from = items.length ? state.offset + 1 : 0;
     const to = state.offset + items.length;
