@@ -455,32 +455,24 @@ out:
     return st;
 }
 
+static int
+build(json_t *root, const char *name, void *out, struct fail *f)
+{
+    return from_json(root, name, out, f);
+}
+
 int
 drugs_parse(const char *text, size_t n, const char *name, struct drugs **out, struct fail *f)
 {
-    json_t *root = NULL;
-    int st;
-
     *out = NULL;
-    st = protofile_parse(text, n, name, &root, f);
-    if (st == ST_OK)
-        st = from_json(root, name, out, f);
-    json_decref(root);
-    return st;
+    return protofile_parse_into(text, n, name, build, out, f);
 }
 
 int
 drugs_load(const char *path, struct drugs **out, struct fail *f)
 {
-    json_t *root = NULL;
-    int st;
-
     *out = NULL;
-    st = protofile_load(path, &root, f);
-    if (st == ST_OK)
-        st = from_json(root, path, out, f);
-    json_decref(root);
-    return st;
+    return protofile_load_into(path, build, out, f);
 }
 
 static void

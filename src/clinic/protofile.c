@@ -21,7 +21,8 @@ protofile_parse(const char *text, size_t n, const char *name, json_t **out, stru
                         PROTOFILE_MAX_BYTES);
     if (!text_valid_utf8(text, n))
         return fail_set(f, ST_INVALID, "", "invalid_utf8", "%s: not valid UTF-8 text", name);
-    root = json_loadb(n ? text : "", n, JSON_REJECT_DUPLICATES, &err);
+    /* Decoding any value lets a bare number or list be named as "not an object". */
+    root = json_loadb(n ? text : "", n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!root)
         return fail_set(f, ST_INVALID, "", "invalid_json", "%s: line %d, column %d: %s", name,
                         err.line, err.column, err.text);
@@ -65,6 +66,29 @@ out:
     if (fp)
         fclose(fp);
     free(data);
+    return st;
+}
+
+int
+protofile_parse_into(const char *text, size_t n, const char *name, protofile_build_fn build,
+                     void *out, struct fail *f)
+{
+    json_t *root = NULL;
+    int st = protofile_parse(text, n, name, &root, f);
+    if (st == ST_OK)
+        st = build(root, name, out, f);
+    json_decref(root);
+    return st;
+}
+
+int
+protofile_load_into(const char *path, protofile_build_fn build, void *out, struct fail *f)
+{
+    json_t *root = NULL;
+    int st = protofile_load(path, &root, f);
+    if (st == ST_OK)
+        st = build(root, path, out, f);
+    json_decref(root);
     return st;
 }
 

@@ -21,6 +21,16 @@ int protofile_parse(const char *text, size_t n, const char *name, json_t **out,
  * gives ST_IO with code "unreadable". */
 int protofile_load(const char *path, json_t **out, struct fail *f) WARN_UNUSED;
 
+/* Builds a module's structure from a parsed file: `out` is the module's result pointer (for
+ * example a struct drugs **), `name` the file for messages. */
+typedef int (*protofile_build_fn)(json_t *root, const char *name, void *out, struct fail *f);
+
+/* protofile_parse or protofile_load, then `build`: the one way every module reads its file. */
+int protofile_parse_into(const char *text, size_t n, const char *name, protofile_build_fn build,
+                         void *out, struct fail *f) WARN_UNUSED;
+int protofile_load_into(const char *path, protofile_build_fn build, void *out,
+                        struct fail *f) WARN_UNUSED;
+
 /* True when `obj` (an object) has only keys from the NULL-terminated `allowed`; otherwise
  * stores the first other key in *unknown. */
 bool protofile_only_fields(json_t *obj, const char *const *allowed, const char **unknown);

@@ -2,7 +2,8 @@
  * the rule (or list entry) and the field, so that a clinic's edit fails at start-up, not later. */
 #include "clinic/screening_rules.h"
 
-#include <errno.h>
+#include "clinic/protofile.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -682,79 +683,34 @@ parse_root(struct ctx *c, json_t *root, struct screening_rules *r)
     return ST_OK;
 }
 
+static int
+build(json_t *root, const char *name, void *out, struct fail *f)
+{
+    struct ctx c = {.file = name, .f = f};
+    struct screening_rules *r = calloc(1, sizeof(*r));
+    if (!r)
+        return fail_set(f, ST_NOMEM, "", "no_memory", "%s: out of memory", name);
+    int st = parse_root(&c, root, r);
+    if (st == ST_OK)
+        *(struct screening_rules **)out = r;
+    else
+        screening_rules_free(r);
+    return st;
+}
+
 int
 screening_rules_parse(const char *name, const char *data, size_t n, struct screening_rules **out,
                       struct fail *f)
 {
-    struct ctx c = {.file = name, .f = f};
-    struct screening_rules *r = NULL;
-    json_t *root = NULL;
-    json_error_t err;
-    int st;
-
     *out = NULL;
-    if (n > SCREENING_RULES_MAX_BYTES) {
-        st = fail_set(f, ST_TOO_BIG, "", "too_big", "%s: larger than %d bytes", name,
-                      SCREENING_RULES_MAX_BYTES);
-        goto out;
-    }
-    root = json_loadb(data, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
-    if (!root) {
-        st = fail_set(f, ST_INVALID, "", "invalid_json", "%s: line %d, column %d: %s", name,
-                      err.line, err.column, err.text);
-        goto out;
-    }
-    if (!json_is_object(root)) {
-        st = fail_set(f, ST_INVALID, "", "not_object", "%s: the top level must be an object", name);
-        goto out;
-    }
-    r = calloc(1, sizeof(*r));
-    if (!r) {
-        st = fail_set(f, ST_NOMEM, "", "no_memory", "%s: out of memory", name);
-        goto out;
-    }
-    st = parse_root(&c, root, r);
-    if (st == ST_OK) {
-        *out = r;
-        r = NULL;
-    }
-out:
-    screening_rules_free(r);
-    json_decref(root);
-    return st;
+    return protofile_parse_into(data, n, name, build, out, f);
 }
 
 int
 screening_rules_load(const char *path, struct screening_rules **out, struct fail *f)
 {
-    FILE *fp = NULL;
-    char *data = NULL;
-    size_t n = 0;
-    int st;
-
     *out = NULL;
-    fp = fopen(path, "rb");
-    if (!fp) {
-        st = fail_set(f, ST_IO, "", "io", "%s: cannot open: %s", path, strerror(errno));
-        goto out;
-    }
-    /* one byte more than allowed tells an oversized file from one exactly at the cap */
-    data = malloc(SCREENING_RULES_MAX_BYTES + 1);
-    if (!data) {
-        st = fail_set(f, ST_NOMEM, "", "no_memory", "%s: out of memory", path);
-        goto out;
-    }
-    n = fread(data, 1, SCREENING_RULES_MAX_BYTES + 1, fp);
-    if (ferror(fp)) {
-        st = fail_set(f, ST_IO, "", "io", "%s: cannot read: %s", path, strerror(errno));
-        goto out;
-    }
-    st = screening_rules_parse(path, data, n, out, f);
-out:
-    if (fp)
-        fclose(fp);
-    free(data);
-    return st;
+    return protofile_load_into(path, build, out, f);
 }
 
 static void

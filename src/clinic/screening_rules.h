@@ -11,7 +11,6 @@
 
 #define SCREENING_SCHEMA_VERSION 1
 /* The file is written by people; a larger one is a mistake, not a protocol. */
-#define SCREENING_RULES_MAX_BYTES (1024 * 1024)
 /* Treatments are a bit set in each rule. */
 #define SCREENING_MAX_TREATMENTS 32
 #define SCREENING_MAX_RULES 1000
@@ -126,11 +125,12 @@ struct screening_rules {
     size_t nrules;
 };
 
-/* Reads and validates the rules file at `path` (at most SCREENING_RULES_MAX_BYTES). On success
- * *out is the caller's, freed with screening_rules_free. On failure *out is NULL and `f` says what
- * is wrong as "<path>: rule <id>: field '<field>' <problem>" (or "rules[<index>]" before the id is
- * known, "<list>[<index>]" for coded lists), with f->field the field's path inside the rule or list
- * entry. Status: ST_IO (cannot read), ST_TOO_BIG, ST_INVALID, ST_NOMEM. */
+/* Reads and validates the rules file at `path` (at most PROTOFILE_MAX_BYTES, read by
+ * clinic/protofile.c). On success *out is the caller's, freed with screening_rules_free. On failure
+ * *out is NULL and `f` says what is wrong as "<path>: rule <id>: field '<field>' <problem>" (or
+ * "rules[<index>]" before the id is known, "<list>[<index>]" for coded lists), with f->field the
+ * field's path inside the rule or list entry. Status: ST_IO (cannot read), ST_TOO_BIG, ST_INVALID,
+ * ST_NOMEM. */
 int screening_rules_load(const char *path, struct screening_rules **out,
                          struct fail *f) WARN_UNUSED;
 

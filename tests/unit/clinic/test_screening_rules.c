@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "clinic/protofile.h"
 #include "clinic/screening_rules.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -458,7 +459,7 @@ test_not_a_rules_file(void **state)
     }
 
     /* one byte over the cap, even of blanks, is refused before parsing */
-    size_t n = SCREENING_RULES_MAX_BYTES + 1;
+    size_t n = PROTOFILE_MAX_BYTES + 1; /* the one cap of every protocol file */
     char *big = malloc(n);
     assert_non_null(big);
     memset(big, ' ', n);
@@ -471,7 +472,7 @@ test_not_a_rules_file(void **state)
     unlink(tmpfile_path);
     assert_int_equal(screening_rules_load(tmpfile_path, &r, &f), ST_IO);
     assert_null(r);
-    assert_string_equal(f.code, "io");
+    assert_string_equal(f.code, "unreadable");
     assert_int_equal(strncmp(f.message, tmpfile_path, strlen(tmpfile_path)), 0);
 }
 
