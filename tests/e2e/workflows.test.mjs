@@ -100,6 +100,24 @@ describe('web UI workflows', () => {
     await page.context().close();
   });
 
+  it('a toast keeps its own language and direction when the page switches to Arabic', async () => {
+    const p = await createPatient(api, { given_name: 'Toastdir', family_name: 'Switchlang' });
+    const page = await openAs(server.admin.username, server.admin.password);
+    await page.goto(`${server.url}/#/patients/${p.id}/edit`);
+    await page.locator('form#patient-form').waitFor();
+    await setField(page, '#patient-form', 'notes', 'Toast check');
+    await page.click('#patient-save');
+    const toastEl = page.locator('.toast').last();
+    await toastEl.waitFor();
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+    // The English toast written before the switch stays left to right.
+    assert.equal(await toastEl.getAttribute('lang'), 'en');
+    assert.equal(await toastEl.evaluate((el) => getComputedStyle(el).direction), 'ltr');
+    await page.evaluate(() => localStorage.removeItem('autologa.lang'));
+    await page.context().close();
+  });
+
   it('deletes a patient with a reason; the list no longer shows them', async () => {
     const p = await createPatient(api, { given_name: 'Deleteme', family_name: 'Viaui' });
     const page = await openAs(server.admin.username, server.admin.password);

@@ -2,7 +2,7 @@
 // toasts, badges and page headers, so every screen looks and behaves the same.
 
 import { h, icon, clear } from './dom.js';
-import { t, errorText } from './i18n.js';
+import { t, errorText, lang } from './i18n.js';
 
 export function pageHeader(title, { subtitle, actions, back } = {}) {
   return h(
@@ -131,7 +131,14 @@ export function toast(text, kind = 'success') {
   if (!region) return;
   const el = h(
     'div',
-    { class: `toast toast-${kind}`, 'data-toast': String(++toastSeq) },
+    // A toast keeps the language and direction it was written in, even if the page switches
+    // language while it is still showing.
+    {
+      class: `toast toast-${kind}`,
+      'data-toast': String(++toastSeq),
+      lang: lang(),
+      dir: lang() === 'ar' ? 'rtl' : 'ltr',
+    },
     icon(kind === 'success' ? 'check' : 'alert'),
     h('span', null, text),
   );
