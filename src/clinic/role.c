@@ -29,6 +29,16 @@ static const struct {
     [PERM_USER_MANAGE] = {"user.manage", ROLE_ADMIN,
                           "add users, change their roles, disable them, reset passwords"},
     [PERM_AUDIT_READ] = {"audit.read", ROLE_ADMIN, "read and verify the audit trail"},
+    [PERM_CLINICAL_READ] = {"clinical.read", ROLE_DOCTOR | ROLE_NURSE,
+                            "read assessments, medical history, lab results and screening results"},
+    [PERM_CLINICAL_WRITE] = {"clinical.write", ROLE_DOCTOR | ROLE_NURSE,
+                             "record assessments, medical history and lab results (manual or "
+                             "imported), and delete a wrong lab result with a reason"},
+    [PERM_SCREENING_RUN] = {"screening.run", ROLE_DOCTOR | ROLE_NURSE,
+                            "compute a screening for a planned session and store the result"},
+    [PERM_SCREENING_SIGN] = {"screening.sign", ROLE_DOCTOR,
+                             "sign off a screening result; proceeding against a caution, deferral, "
+                             "missing data or contraindication needs a written reason"},
 };
 
 const char *

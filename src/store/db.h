@@ -223,6 +223,157 @@ int db_audit_list(struct db *db, const struct db_audit_filter *flt, db_audit_cb 
 /* Every event, oldest first (for verification). */
 int db_audit_scan(struct db *db, db_audit_cb cb, void *ctx) WARN_UNUSED;
 
+/* ---- clinical records: assessments, medical history (JSON documents, versioned) ---- */
+
+/* One version of a versioned document (an assessment, a medical history). */
+struct db_doc_version {
+    int64_t record_id; /* the assessment id, or the patient id for a medical history */
+    int64_t version;
+    int64_t user_id;
+    int64_t at_ms;
+    const char *changes_json;  /* {"field":{"from":..,"to":..}}; for version 1 "{}" */
+    const char *snapshot_json; /* the whole document after this version */
+    /* filled when listing: */
+    const char *username;
+    const char *display_name;
+};
+typedef int (*db_doc_version_cb)(void *ctx, const struct db_doc_version *v);
+
+struct db_assessment {
+    int64_t id;
+    int64_t patient_id;
+    int64_t version;
+    char visit_date[11]; /* YYYY-MM-DD */
+    char complaint[8];   /* "hair" or "face" */
+    char *data;          /* the document as JSON (clinic/assessment.c knows its shape) */
+    int64_t created_ms;
+    int64_t created_by;
+    int64_t updated_ms;
+    int64_t updated_by;
+};
+void db_assessment_release(struct db_assessment *a);
+/* Inserts and sets a->id. */
+int db_assessment_insert(struct db *db, struct db_assessment *a) WARN_UNUSED;
+/* Overwrites version, visit_date, complaint, data, updated_* of a->id; ST_NOT_FOUND if absent. */
+int db_assessment_update(struct db *db, const struct db_assessment *a) WARN_UNUSED;
+int db_assessment_get(struct db *db, int64_t id, struct db_assessment *out) WARN_UNUSED;
+typedef int (*db_assessment_cb)(void *ctx, const struct db_assessment *a);
+/* A patient's assessments, newest visit first (then newest id). */
+int db_assessment_list(struct db *db, int64_t patient_id, db_assessment_cb cb,
+                       void *ctx) WARN_UNUSED;
+/* The newest assessment of a patient for `complaint` with visit_date <= `on_or_before`
+ * (YYYY-MM-DD); ST_NOT_FOUND when none. */
+int db_assessment_latest(struct db *db, int64_t patient_id, const char *complaint,
+                         const char *on_or_before, struct db_assessment *out) WARN_UNUSED;
+int db_assessment_version_insert(struct db *db, const struct db_doc_version *v) WARN_UNUSED;
+/* Versions of an assessment, newest first. */
+int db_assessment_versions(struct db *db, int64_t assessment_id, db_doc_version_cb cb,
+                           void *ctx) WARN_UNUSED;
+
+struct db_history {
+    int64_t patient_id;
+    int64_t version;
+    char *data; /* the document as JSON (clinic/history.c knows its shape) */
+    int64_t updated_ms;
+    int64_t updated_by;
+};
+void db_history_release(struct db_history *h);
+/* The medical history of a patient; ST_NOT_FOUND when none was ever saved. */
+int db_history_get(struct db *db, int64_t patient_id, struct db_history *out) WARN_UNUSED;
+/* Inserts (version 1) or overwrites the patient's medical history. */
+int db_history_put(struct db *db, const struct db_history *h) WARN_UNUSED;
+int db_history_version_insert(struct db *db, const struct db_doc_version *v) WARN_UNUSED;
+/* Versions of a patient's medical history, newest first. */
+int db_history_versions(struct db *db, int64_t patient_id, db_doc_version_cb cb,
+                        void *ctx) WARN_UNUSED;
+
+/* ---- lab results ---- */
+
+struct db_lab {
+    int64_t id;
+    int64_t patient_id;
+    char analyte[40];  /* a protocols/labs.json code */
+    int64_t measured_ms;
+    bool date_only;    /* only the day is known: measured_ms is 00:00 UTC that day */
+    double value;      /* as entered, in `unit` */
+    char unit[64];     /* the labs.json symbol of the unit entered */
+    double canonical_value;
+    char canonical_unit[64];
+    bool has_low, has_high;
+    double reference_low, reference_high; /* in `unit`, as the laboratory reported them */
+    char source[8];                       /* "manual" or "import" */
+    int64_t import_id;                    /* 0 unless imported */
+    int64_t entered_ms;
+    int64_t entered_by;
+    bool deleted;
+    int64_t deleted_ms;
+    int64_t deleted_by;
+    char *delete_reason; /* NULL unless deleted */
+    /* filled when reading: */
+    char entered_by_name[40]; /* username */
+};
+void db_lab_release(struct db_lab *l);
+/* Inserts and sets l->id. */
+int db_lab_insert(struct db *db, struct db_lab *l) WARN_UNUSED;
+int db_lab_get(struct db *db, int64_t id, struct db_lab *out) WARN_UNUSED;
+/* Marks a result deleted with who, when and why; ST_NOT_FOUND if absent, ST_CONFLICT if it
+ * already is. */
+int db_lab_mark_deleted(struct db *db, int64_t id, int64_t at_ms, int64_t user_id,
+                        const char *reason) WARN_UNUSED;
+typedef int (*db_lab_cb)(void *ctx, const struct db_lab *l);
+/* A patient's results, newest measurement first (then newest id). */
+int db_lab_list(struct db *db, int64_t patient_id, bool include_deleted, db_lab_cb cb,
+                void *ctx) WARN_UNUSED;
+
+struct db_lab_import {
+    int64_t id;
+    int64_t patient_id;
+    const char *file_name; /* may be NULL */
+    char sha256[65];
+    int64_t rows;
+    int64_t imported_ms;
+    int64_t imported_by;
+};
+/* Inserts and sets li->id; ST_CONFLICT when the patient already has a file with this hash. */
+int db_lab_import_insert(struct db *db, struct db_lab_import *li) WARN_UNUSED;
+
+/* ---- screening results ---- */
+
+struct db_screening {
+    int64_t id;
+    int64_t patient_id;
+    char treatment[32];
+    int64_t session_ms;
+    char outcome[16];
+    bool has_until;
+    int64_t until_ms;
+    char *result_json; /* screening_result_to_json */
+    char *inputs_json; /* the data it was computed from */
+    char rules_sha256[65];
+    int64_t computed_ms;
+    int64_t computed_by;
+    char computed_by_name[40];
+    /* the sign-off, when signed */
+    bool is_signed;
+    char decision[16]; /* "proceed" or "do_not_proceed" */
+    bool override;
+    char *reason;
+    int64_t signed_ms;
+    int64_t signed_by;
+    char signed_by_name[40];
+};
+void db_screening_release(struct db_screening *s);
+/* Inserts the result (not the sign-off) and sets s->id. */
+int db_screening_insert(struct db *db, struct db_screening *s) WARN_UNUSED;
+int db_screening_get(struct db *db, int64_t id, struct db_screening *out) WARN_UNUSED;
+typedef int (*db_screening_cb)(void *ctx, const struct db_screening *s);
+/* A patient's results, newest first; `treatment` NULL for all; at most `limit`. */
+int db_screening_list(struct db *db, int64_t patient_id, const char *treatment, int limit,
+                      db_screening_cb cb, void *ctx) WARN_UNUSED;
+/* Records the sign-off fields of s (decision, override, reason, signed_*) for s->id;
+ * ST_CONFLICT when it is already signed, ST_NOT_FOUND when there is no such result. */
+int db_screening_sign(struct db *db, const struct db_screening *s) WARN_UNUSED;
+
 /* ---- rooms (the demo clinic's; scheduling grows on them) ---- */
 int db_room_insert(struct db *db, const char *name, const char *kind, int64_t *id) WARN_UNUSED;
 int db_room_count(struct db *db, int64_t *n) WARN_UNUSED;

@@ -11,23 +11,9 @@
 
 #include "core/buf.h"
 #include "store/migrations.h"
+#include "store/sqlite_internal.h"
 
-#define STMT_CACHE 64
 #define BUSY_TIMEOUT_MS 5000
-
-struct stmt_slot {
-    unsigned long hash;
-    char *sql;
-    sqlite3_stmt *stmt;
-};
-
-struct db {
-    sqlite3 *conn;
-    struct stmt_slot cache[STMT_CACHE];
-    int ncache;
-    int in_tx;
-    bool holds_writer; /* this connection holds the process's writer lock */
-};
 
 /* Writers of one process take turns on this lock before asking SQLite for its write lock:
  * SQLite's own waiting is a sleep-and-retry loop, which under many concurrent writers leaves
@@ -56,8 +42,8 @@ sql_hash(const char *s)
     return h;
 }
 
-static int
-status_of(int rc)
+int
+sq_status(int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_OK:
@@ -79,8 +65,8 @@ status_of(int rc)
 }
 
 /* A cached prepared statement for `sql`, reset and with bindings cleared; NULL on failure. */
-static sqlite3_stmt *
-stmt(struct db *db, const char *sql)
+sqlite3_stmt *
+sq_stmt(struct db *db, const char *sql)
 {
     unsigned long h = sql_hash(sql);
     for (int i = 0; i < db->ncache; i++) {
@@ -110,8 +96,8 @@ stmt(struct db *db, const char *sql)
     return st;
 }
 
-static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
+void
+sq_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
     if (s)
         sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
@@ -120,8 +106,8 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 }
 
 /* A user id, or NULL for "no user" (0: the command line, a failed login). */
-static void
-bind_user_id(sqlite3_stmt *st, int i, int64_t id)
+void
+sq_bind_user_id(sqlite3_stmt *st, int i, int64_t id)
 {
     if (id > 0)
         sqlite3_bind_int64(st, i, id);
@@ -129,26 +115,26 @@ bind_user_id(sqlite3_stmt *st, int i, int64_t id)
         sqlite3_bind_null(st, i);
 }
 
-static char *
-col_dup(sqlite3_stmt *st, int i)
+char *
+sq_col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? strdup((const char *)t) : NULL;
 }
 
-static void
-col_copy(sqlite3_stmt *st, int i, char *dst, size_t cap)
+void
+sq_col_copy(sqlite3_stmt *st, int i, char *dst, size_t cap)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     snprintf(dst, cap, "%s", t ? (const char *)t : "");
 }
 
 /* Runs a statement that returns no rows. */
-static int
-run(sqlite3_stmt *st)
+int
+sq_run(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
-    int ret = rc == SQLITE_DONE || rc == SQLITE_ROW ? ST_OK : status_of(rc);
+    int ret = rc == SQLITE_DONE || rc == SQLITE_ROW ? ST_OK : sq_status(rc);
     sqlite3_reset(st);
     return ret;
 }
@@ -156,7 +142,7 @@ run(sqlite3_stmt *st)
 static int
 exec(struct db *db, const char *sql)
 {
-    return status_of(sqlite3_exec(db->conn, sql, NULL, NULL, NULL));
+    return sq_status(sqlite3_exec(db->conn, sql, NULL, NULL, NULL));
 }
 
 int
@@ -295,14 +281,14 @@ int
 db_schema_version(struct db *db, int *version)
 {
     *version = 0;
-    sqlite3_stmt *st = stmt(db, "PRAGMA user_version");
+    sqlite3_stmt *st = sq_stmt(db, "PRAGMA user_version");
     if (!st)
         return ST_DB;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *version = sqlite3_column_int(st, 0);
     sqlite3_reset(st);
-    return rc == SQLITE_ROW ? ST_OK : status_of(rc);
+    return rc == SQLITE_ROW ? ST_OK : sq_status(rc);
 }
 
 int
@@ -326,7 +312,7 @@ db_migrate(struct db *db, int *applied, int *version, struct fail *f)
         snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", v);
         st = db_begin_write(db);
         if (st == ST_OK)
-            st = status_of(sqlite3_exec(db->conn, (const char *)m->sql, NULL, NULL, NULL));
+            st = sq_status(sqlite3_exec(db->conn, (const char *)m->sql, NULL, NULL, NULL));
         if (st == ST_OK)
             st = exec(db, pragma);
         if (st == ST_OK)
@@ -397,9 +383,9 @@ user_from_row(sqlite3_stmt *st, struct db_user *u)
 {
     memset(u, 0, sizeof(*u));
     u->id = sqlite3_column_int64(st, 0);
-    col_copy(st, 1, u->username, sizeof(u->username));
-    u->display_name = col_dup(st, 2);
-    col_copy(st, 3, u->password_hash, sizeof(u->password_hash));
+    sq_col_copy(st, 1, u->username, sizeof(u->username));
+    u->display_name = sq_col_dup(st, 2);
+    sq_col_copy(st, 3, u->password_hash, sizeof(u->password_hash));
     u->roles = (unsigned)sqlite3_column_int(st, 4);
     u->disabled = sqlite3_column_int(st, 5) != 0;
     u->created_ms = sqlite3_column_int64(st, 6);
@@ -408,17 +394,17 @@ user_from_row(sqlite3_stmt *st, struct db_user *u)
 int
 db_user_insert(struct db *db, struct db_user *u)
 {
-    sqlite3_stmt *st = stmt(db, "INSERT INTO users (username, display_name, password_hash, roles,"
+    sqlite3_stmt *st = sq_stmt(db, "INSERT INTO users (username, display_name, password_hash, roles,"
                                 " disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)");
     if (!st)
         return ST_DB;
-    bind_text(st, 1, u->username);
-    bind_text(st, 2, u->display_name ? u->display_name : u->username);
-    bind_text(st, 3, u->password_hash);
+    sq_bind_text(st, 1, u->username);
+    sq_bind_text(st, 2, u->display_name ? u->display_name : u->username);
+    sq_bind_text(st, 3, u->password_hash);
     sqlite3_bind_int(st, 4, (int)u->roles);
     sqlite3_bind_int(st, 5, u->disabled);
     sqlite3_bind_int64(st, 6, u->created_ms);
-    int ret = run(st);
+    int ret = sq_run(st);
     if (ret == ST_OK)
         u->id = sqlite3_last_insert_rowid(db->conn);
     return ret;
@@ -427,16 +413,16 @@ db_user_insert(struct db *db, struct db_user *u)
 int
 db_user_update(struct db *db, const struct db_user *u)
 {
-    sqlite3_stmt *st = stmt(db, "UPDATE users SET display_name = ?, password_hash = ?, roles = ?,"
+    sqlite3_stmt *st = sq_stmt(db, "UPDATE users SET display_name = ?, password_hash = ?, roles = ?,"
                                 " disabled = ? WHERE id = ?");
     if (!st)
         return ST_DB;
-    bind_text(st, 1, u->display_name ? u->display_name : u->username);
-    bind_text(st, 2, u->password_hash);
+    sq_bind_text(st, 1, u->display_name ? u->display_name : u->username);
+    sq_bind_text(st, 2, u->password_hash);
     sqlite3_bind_int(st, 3, (int)u->roles);
     sqlite3_bind_int(st, 4, u->disabled);
     sqlite3_bind_int64(st, 5, u->id);
-    int ret = run(st);
+    int ret = sq_run(st);
     if (ret == ST_OK && sqlite3_changes(db->conn) == 0)
         ret = ST_NOT_FOUND;
     return ret;
@@ -452,7 +438,7 @@ user_one(struct db *db, sqlite3_stmt *st, struct db_user *out)
         user_from_row(st, out);
         ret = ST_OK;
     } else if (rc != SQLITE_DONE) {
-        ret = status_of(rc);
+        ret = sq_status(rc);
     }
     sqlite3_reset(st);
     return ret;
@@ -462,7 +448,7 @@ int
 db_user_get(struct db *db, int64_t id, struct db_user *out)
 {
     memset(out, 0, sizeof(*out));
-    sqlite3_stmt *st = stmt(db, "SELECT " USER_COLS " FROM users WHERE id = ?");
+    sqlite3_stmt *st = sq_stmt(db, "SELECT " USER_COLS " FROM users WHERE id = ?");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, id);
@@ -473,10 +459,10 @@ int
 db_user_by_name(struct db *db, const char *username, struct db_user *out)
 {
     memset(out, 0, sizeof(*out));
-    sqlite3_stmt *st = stmt(db, "SELECT " USER_COLS " FROM users WHERE username = ?");
+    sqlite3_stmt *st = sq_stmt(db, "SELECT " USER_COLS " FROM users WHERE username = ?");
     if (!st)
         return ST_DB;
-    bind_text(st, 1, username);
+    sq_bind_text(st, 1, username);
     return user_one(db, st, out);
 }
 
@@ -484,14 +470,14 @@ static int
 count_query(struct db *db, const char *sql, int64_t *n)
 {
     *n = 0;
-    sqlite3_stmt *st = stmt(db, sql);
+    sqlite3_stmt *st = sq_stmt(db, sql);
     if (!st)
         return ST_DB;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *n = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    return rc == SQLITE_ROW ? ST_OK : status_of(rc);
+    return rc == SQLITE_ROW ? ST_OK : sq_status(rc);
 }
 
 int
@@ -503,7 +489,7 @@ db_user_count(struct db *db, int64_t *n)
 int
 db_user_list(struct db *db, db_user_cb cb, void *ctx)
 {
-    sqlite3_stmt *st = stmt(db, "SELECT " USER_COLS " FROM users ORDER BY username");
+    sqlite3_stmt *st = sq_stmt(db, "SELECT " USER_COLS " FROM users ORDER BY username");
     if (!st)
         return ST_DB;
     int rc, ret = ST_OK;
@@ -516,7 +502,7 @@ db_user_list(struct db *db, db_user_cb cb, void *ctx)
             break;
     }
     if (ret == ST_OK && rc != SQLITE_DONE)
-        ret = status_of(rc);
+        ret = sq_status(rc);
     sqlite3_reset(st);
     return ret;
 }
@@ -526,37 +512,37 @@ db_user_list(struct db *db, db_user_cb cb, void *ctx)
 int
 db_session_insert(struct db *db, const struct db_session *s)
 {
-    sqlite3_stmt *st = stmt(db, "INSERT INTO sessions (token_hash, csrf_token, user_id,"
+    sqlite3_stmt *st = sq_stmt(db, "INSERT INTO sessions (token_hash, csrf_token, user_id,"
                                 " created_at, last_seen) VALUES (?, ?, ?, ?, ?)");
     if (!st)
         return ST_DB;
-    bind_text(st, 1, s->token_hash);
-    bind_text(st, 2, s->csrf_token);
+    sq_bind_text(st, 1, s->token_hash);
+    sq_bind_text(st, 2, s->csrf_token);
     sqlite3_bind_int64(st, 3, s->user_id);
     sqlite3_bind_int64(st, 4, s->created_ms);
     sqlite3_bind_int64(st, 5, s->last_seen_ms);
-    return run(st);
+    return sq_run(st);
 }
 
 int
 db_session_get(struct db *db, const char *token_hash, struct db_session *out)
 {
     memset(out, 0, sizeof(*out));
-    sqlite3_stmt *st = stmt(db, "SELECT token_hash, csrf_token, user_id, created_at, last_seen"
+    sqlite3_stmt *st = sq_stmt(db, "SELECT token_hash, csrf_token, user_id, created_at, last_seen"
                                 " FROM sessions WHERE token_hash = ?");
     if (!st)
         return ST_DB;
-    bind_text(st, 1, token_hash);
+    sq_bind_text(st, 1, token_hash);
     int rc = sqlite3_step(st), ret = ST_NOT_FOUND;
     if (rc == SQLITE_ROW) {
-        col_copy(st, 0, out->token_hash, sizeof(out->token_hash));
-        col_copy(st, 1, out->csrf_token, sizeof(out->csrf_token));
+        sq_col_copy(st, 0, out->token_hash, sizeof(out->token_hash));
+        sq_col_copy(st, 1, out->csrf_token, sizeof(out->csrf_token));
         out->user_id = sqlite3_column_int64(st, 2);
         out->created_ms = sqlite3_column_int64(st, 3);
         out->last_seen_ms = sqlite3_column_int64(st, 4);
         ret = ST_OK;
     } else if (rc != SQLITE_DONE) {
-        ret = status_of(rc);
+        ret = sq_status(rc);
     }
     sqlite3_reset(st);
     return ret;
@@ -568,24 +554,24 @@ db_session_with_user(struct db *db, const char *token_hash, struct db_session *s
 {
     memset(session, 0, sizeof(*session));
     memset(user, 0, sizeof(*user));
-    sqlite3_stmt *st = stmt(db, "SELECT u.id, u.username, u.display_name, u.password_hash, u.roles,"
+    sqlite3_stmt *st = sq_stmt(db, "SELECT u.id, u.username, u.display_name, u.password_hash, u.roles,"
                                 " u.disabled, u.created_at, s.token_hash, s.csrf_token,"
                                 " s.created_at, s.last_seen FROM sessions s JOIN users u"
                                 " ON u.id = s.user_id WHERE s.token_hash = ?");
     if (!st)
         return ST_DB;
-    bind_text(st, 1, token_hash);
+    sq_bind_text(st, 1, token_hash);
     int rc = sqlite3_step(st), ret = ST_NOT_FOUND;
     if (rc == SQLITE_ROW) {
         user_from_row(st, user);
-        col_copy(st, 7, session->token_hash, sizeof(session->token_hash));
-        col_copy(st, 8, session->csrf_token, sizeof(session->csrf_token));
+        sq_col_copy(st, 7, session->token_hash, sizeof(session->token_hash));
+        sq_col_copy(st, 8, session->csrf_token, sizeof(session->csrf_token));
         session->user_id = user->id;
         session->created_ms = sqlite3_column_int64(st, 9);
         session->last_seen_ms = sqlite3_column_int64(st, 10);
         ret = ST_OK;
     } else if (rc != SQLITE_DONE) {
-        ret = status_of(rc);
+        ret = sq_status(rc);
     }
     sqlite3_reset(st);
     return ret;
@@ -594,43 +580,43 @@ db_session_with_user(struct db *db, const char *token_hash, struct db_session *s
 int
 db_session_touch(struct db *db, const char *token_hash, int64_t last_seen_ms)
 {
-    sqlite3_stmt *st = stmt(db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?");
+    sqlite3_stmt *st = sq_stmt(db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, last_seen_ms);
-    bind_text(st, 2, token_hash);
-    return run(st);
+    sq_bind_text(st, 2, token_hash);
+    return sq_run(st);
 }
 
 int
 db_session_delete(struct db *db, const char *token_hash)
 {
-    sqlite3_stmt *st = stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
+    sqlite3_stmt *st = sq_stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
     if (!st)
         return ST_DB;
-    bind_text(st, 1, token_hash);
-    return run(st);
+    sq_bind_text(st, 1, token_hash);
+    return sq_run(st);
 }
 
 int
 db_session_delete_user(struct db *db, int64_t user_id)
 {
-    sqlite3_stmt *st = stmt(db, "DELETE FROM sessions WHERE user_id = ?");
+    sqlite3_stmt *st = sq_stmt(db, "DELETE FROM sessions WHERE user_id = ?");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, user_id);
-    return run(st);
+    return sq_run(st);
 }
 
 int
 db_session_purge(struct db *db, int64_t idle_before_ms, int64_t created_before_ms)
 {
-    sqlite3_stmt *st = stmt(db, "DELETE FROM sessions WHERE last_seen < ? OR created_at < ?");
+    sqlite3_stmt *st = sq_stmt(db, "DELETE FROM sessions WHERE last_seen < ? OR created_at < ?");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, idle_before_ms);
     sqlite3_bind_int64(st, 2, created_before_ms);
-    return run(st);
+    return sq_run(st);
 }
 
 /* ---- patients ---- */
@@ -667,21 +653,21 @@ patient_from_row(sqlite3_stmt *st, struct db_patient *p)
 {
     memset(p, 0, sizeof(*p));
     p->id = sqlite3_column_int64(st, 0);
-    col_copy(st, 1, p->mrn, sizeof(p->mrn));
+    sq_col_copy(st, 1, p->mrn, sizeof(p->mrn));
     p->version = sqlite3_column_int64(st, 2);
-    p->given_name = col_dup(st, 3);
-    p->family_name = col_dup(st, 4);
-    p->given_name_ar = col_dup(st, 5);
-    p->family_name_ar = col_dup(st, 6);
-    col_copy(st, 7, p->date_of_birth, sizeof(p->date_of_birth));
-    col_copy(st, 8, p->sex, sizeof(p->sex));
-    p->phone = col_dup(st, 9);
-    p->email = col_dup(st, 10);
-    col_copy(st, 11, p->preferred_language, sizeof(p->preferred_language));
-    p->address = col_dup(st, 12);
-    p->emergency_contact_name = col_dup(st, 13);
-    p->emergency_contact_phone = col_dup(st, 14);
-    p->notes = col_dup(st, 15);
+    p->given_name = sq_col_dup(st, 3);
+    p->family_name = sq_col_dup(st, 4);
+    p->given_name_ar = sq_col_dup(st, 5);
+    p->family_name_ar = sq_col_dup(st, 6);
+    sq_col_copy(st, 7, p->date_of_birth, sizeof(p->date_of_birth));
+    sq_col_copy(st, 8, p->sex, sizeof(p->sex));
+    p->phone = sq_col_dup(st, 9);
+    p->email = sq_col_dup(st, 10);
+    sq_col_copy(st, 11, p->preferred_language, sizeof(p->preferred_language));
+    p->address = sq_col_dup(st, 12);
+    p->emergency_contact_name = sq_col_dup(st, 13);
+    p->emergency_contact_phone = sq_col_dup(st, 14);
+    p->notes = sq_col_dup(st, 15);
     p->created_ms = sqlite3_column_int64(st, 16);
     p->updated_ms = sqlite3_column_int64(st, 17);
     p->deleted = sqlite3_column_int(st, 18) != 0;
@@ -690,12 +676,12 @@ patient_from_row(sqlite3_stmt *st, struct db_patient *p)
 static int
 counter_add(struct db *db, const char *name, int64_t delta)
 {
-    sqlite3_stmt *st = stmt(db, "UPDATE counters SET value = value + ? WHERE name = ?");
+    sqlite3_stmt *st = sq_stmt(db, "UPDATE counters SET value = value + ? WHERE name = ?");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, delta);
-    bind_text(st, 2, name);
-    return run(st);
+    sq_bind_text(st, 2, name);
+    return sq_run(st);
 }
 
 int
@@ -703,13 +689,13 @@ db_patient_next_seq(struct db *db, int64_t *seq)
 {
     *seq = 0;
     sqlite3_stmt *st =
-        stmt(db, "UPDATE counters SET value = value + 1 WHERE name = 'mrn' RETURNING value");
+        sq_stmt(db, "UPDATE counters SET value = value + 1 WHERE name = 'mrn' RETURNING value");
     if (!st)
         return ST_DB;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *seq = sqlite3_column_int64(st, 0);
-    int ret = rc == SQLITE_ROW ? ST_OK : status_of(rc);
+    int ret = rc == SQLITE_ROW ? ST_OK : sq_status(rc);
     /* Step to completion so the UPDATE is finished before the statement is reused. */
     if (rc == SQLITE_ROW)
         sqlite3_step(st);
@@ -720,50 +706,50 @@ db_patient_next_seq(struct db *db, int64_t *seq)
 static int
 search_index_put(struct db *db, int64_t id, const char *names)
 {
-    sqlite3_stmt *st = stmt(db, "INSERT INTO patient_search (rowid, names) VALUES (?, ?)");
+    sqlite3_stmt *st = sq_stmt(db, "INSERT INTO patient_search (rowid, names) VALUES (?, ?)");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, names);
-    return run(st);
+    sq_bind_text(st, 2, names);
+    return sq_run(st);
 }
 
 static int
 search_index_drop(struct db *db, int64_t id)
 {
-    sqlite3_stmt *st = stmt(db, "DELETE FROM patient_search WHERE rowid = ?");
+    sqlite3_stmt *st = sq_stmt(db, "DELETE FROM patient_search WHERE rowid = ?");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, id);
-    return run(st);
+    return sq_run(st);
 }
 
 static void
 bind_patient_fields(sqlite3_stmt *st, const struct db_patient *p, const struct db_patient_keys *k)
 {
     sqlite3_bind_int64(st, 1, p->version);
-    bind_text(st, 2, p->given_name);
-    bind_text(st, 3, p->family_name);
-    bind_text(st, 4, p->given_name_ar);
-    bind_text(st, 5, p->family_name_ar);
-    bind_text(st, 6, k->sort_family);
-    bind_text(st, 7, k->sort_given);
-    bind_text(st, 8, p->date_of_birth);
-    bind_text(st, 9, p->sex);
-    bind_text(st, 10, p->phone);
-    bind_text(st, 11, p->email);
-    bind_text(st, 12, p->preferred_language);
-    bind_text(st, 13, p->address);
-    bind_text(st, 14, p->emergency_contact_name);
-    bind_text(st, 15, p->emergency_contact_phone);
-    bind_text(st, 16, p->notes);
+    sq_bind_text(st, 2, p->given_name);
+    sq_bind_text(st, 3, p->family_name);
+    sq_bind_text(st, 4, p->given_name_ar);
+    sq_bind_text(st, 5, p->family_name_ar);
+    sq_bind_text(st, 6, k->sort_family);
+    sq_bind_text(st, 7, k->sort_given);
+    sq_bind_text(st, 8, p->date_of_birth);
+    sq_bind_text(st, 9, p->sex);
+    sq_bind_text(st, 10, p->phone);
+    sq_bind_text(st, 11, p->email);
+    sq_bind_text(st, 12, p->preferred_language);
+    sq_bind_text(st, 13, p->address);
+    sq_bind_text(st, 14, p->emergency_contact_name);
+    sq_bind_text(st, 15, p->emergency_contact_phone);
+    sq_bind_text(st, 16, p->notes);
     sqlite3_bind_int64(st, 17, p->updated_ms);
 }
 
 int
 db_patient_insert(struct db *db, struct db_patient *p, const struct db_patient_keys *k)
 {
-    sqlite3_stmt *st = stmt(
+    sqlite3_stmt *st = sq_stmt(
         db, "INSERT INTO patients (version, given_name, family_name, given_name_ar,"
             " family_name_ar, sort_family, sort_given, date_of_birth, sex, phone, email,"
             " preferred_language, address, emergency_contact_name, emergency_contact_phone, notes,"
@@ -772,9 +758,9 @@ db_patient_insert(struct db *db, struct db_patient *p, const struct db_patient_k
     if (!st)
         return ST_DB;
     bind_patient_fields(st, p, k);
-    bind_text(st, 18, p->mrn);
+    sq_bind_text(st, 18, p->mrn);
     sqlite3_bind_int64(st, 19, p->created_ms);
-    int ret = run(st);
+    int ret = sq_run(st);
     if (ret != ST_OK)
         return ret;
     p->id = sqlite3_last_insert_rowid(db->conn);
@@ -789,7 +775,7 @@ db_patient_insert(struct db *db, struct db_patient *p, const struct db_patient_k
 int
 db_patient_update(struct db *db, const struct db_patient *p, const struct db_patient_keys *k)
 {
-    sqlite3_stmt *st = stmt(
+    sqlite3_stmt *st = sq_stmt(
         db, "UPDATE patients SET version = ?, given_name = ?, family_name = ?, given_name_ar = ?,"
             " family_name_ar = ?, sort_family = ?, sort_given = ?, date_of_birth = ?, sex = ?,"
             " phone = ?, email = ?, preferred_language = ?, address = ?,"
@@ -799,7 +785,7 @@ db_patient_update(struct db *db, const struct db_patient *p, const struct db_pat
         return ST_DB;
     bind_patient_fields(st, p, k);
     sqlite3_bind_int64(st, 18, p->id);
-    int ret = run(st);
+    int ret = sq_run(st);
     if (ret != ST_OK)
         return ret;
     if (sqlite3_changes(db->conn) == 0)
@@ -813,14 +799,14 @@ db_patient_update(struct db *db, const struct db_patient *p, const struct db_pat
 int
 db_patient_mark_deleted(struct db *db, int64_t id, int64_t version, int64_t at_ms)
 {
-    sqlite3_stmt *st = stmt(db, "UPDATE patients SET deleted = 1, version = ?, updated_at = ?"
+    sqlite3_stmt *st = sq_stmt(db, "UPDATE patients SET deleted = 1, version = ?, updated_at = ?"
                                 " WHERE id = ? AND deleted = 0");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, version);
     sqlite3_bind_int64(st, 2, at_ms);
     sqlite3_bind_int64(st, 3, id);
-    int ret = run(st);
+    int ret = sq_run(st);
     if (ret != ST_OK)
         return ret;
     if (sqlite3_changes(db->conn) == 0)
@@ -835,7 +821,7 @@ int
 db_patient_get(struct db *db, int64_t id, struct db_patient *out)
 {
     memset(out, 0, sizeof(*out));
-    sqlite3_stmt *st = stmt(db, "SELECT " PATIENT_COLS " FROM patients p WHERE p.id = ?");
+    sqlite3_stmt *st = sq_stmt(db, "SELECT " PATIENT_COLS " FROM patients p WHERE p.id = ?");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, id);
@@ -844,7 +830,7 @@ db_patient_get(struct db *db, int64_t id, struct db_patient *out)
         patient_from_row(st, out);
         ret = ST_OK;
     } else if (rc != SQLITE_DONE) {
-        ret = status_of(rc);
+        ret = sq_status(rc);
     }
     sqlite3_reset(st);
     return ret;
@@ -941,15 +927,15 @@ db_patient_list(struct db *db, const struct db_patient_query *q, db_patient_cb c
     }
     if (ret != ST_OK)
         goto out;
-    sqlite3_stmt *st = stmt(db, buf_str(&sql));
+    sqlite3_stmt *st = sq_stmt(db, buf_str(&sql));
     if (!st) {
         ret = ST_DB;
         goto out;
     }
     if (q->name_words)
-        bind_text(st, 1, buf_str(&match));
+        sq_bind_text(st, 1, buf_str(&match));
     else if (q->digits)
-        bind_text(st, 1, q->digits);
+        sq_bind_text(st, 1, q->digits);
     sqlite3_bind_int(st, 2, q->limit);
     sqlite3_bind_int64(st, 3, q->offset);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -961,7 +947,7 @@ db_patient_list(struct db *db, const struct db_patient_query *q, db_patient_cb c
             break;
     }
     if (ret == ST_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        ret = status_of(rc);
+        ret = sq_status(rc);
     sqlite3_reset(st);
 out:
     buf_release(&sql);
@@ -972,26 +958,26 @@ out:
 int
 db_patient_version_insert(struct db *db, const struct db_patient_version *v)
 {
-    sqlite3_stmt *st = stmt(db, "INSERT INTO patient_versions (patient_id, version, action,"
+    sqlite3_stmt *st = sq_stmt(db, "INSERT INTO patient_versions (patient_id, version, action,"
                                 " user_id, at, changes, snapshot, reason) VALUES (?, ?, ?, ?, ?,"
                                 " ?, ?, ?)");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, v->patient_id);
     sqlite3_bind_int64(st, 2, v->version);
-    bind_text(st, 3, v->action);
-    bind_user_id(st, 4, v->user_id);
+    sq_bind_text(st, 3, v->action);
+    sq_bind_user_id(st, 4, v->user_id);
     sqlite3_bind_int64(st, 5, v->at_ms);
-    bind_text(st, 6, v->changes_json);
-    bind_text(st, 7, v->snapshot_json);
-    bind_text(st, 8, v->reason);
-    return run(st);
+    sq_bind_text(st, 6, v->changes_json);
+    sq_bind_text(st, 7, v->snapshot_json);
+    sq_bind_text(st, 8, v->reason);
+    return sq_run(st);
 }
 
 int
 db_patient_versions(struct db *db, int64_t patient_id, db_patient_version_cb cb, void *ctx)
 {
-    sqlite3_stmt *st = stmt(
+    sqlite3_stmt *st = sq_stmt(
         db,
         "SELECT v.patient_id, v.version, v.action, coalesce(v.user_id, 0), v.at, v.changes,"
         " v.snapshot, v.reason, u.username, u.display_name FROM patient_versions v"
@@ -1018,7 +1004,7 @@ db_patient_versions(struct db *db, int64_t patient_id, db_patient_version_cb cb,
             break;
     }
     if (ret == ST_OK && rc != SQLITE_DONE)
-        ret = status_of(rc);
+        ret = sq_status(rc);
     sqlite3_reset(st);
     return ret;
 }
@@ -1036,15 +1022,15 @@ audit_from_row(sqlite3_stmt *st, struct db_audit *e)
     e->id = sqlite3_column_int64(st, 0);
     e->at_ms = sqlite3_column_int64(st, 1);
     e->user_id = sqlite3_column_int64(st, 2);
-    col_copy(st, 3, e->username, sizeof(e->username));
-    col_copy(st, 4, e->roles, sizeof(e->roles));
-    col_copy(st, 5, e->action, sizeof(e->action));
-    col_copy(st, 6, e->entity, sizeof(e->entity));
-    col_copy(st, 7, e->entity_id, sizeof(e->entity_id));
-    col_copy(st, 8, e->remote, sizeof(e->remote));
-    col_copy(st, 9, e->request_id, sizeof(e->request_id));
-    col_copy(st, 10, e->prev_hash, sizeof(e->prev_hash));
-    col_copy(st, 11, e->hash, sizeof(e->hash));
+    sq_col_copy(st, 3, e->username, sizeof(e->username));
+    sq_col_copy(st, 4, e->roles, sizeof(e->roles));
+    sq_col_copy(st, 5, e->action, sizeof(e->action));
+    sq_col_copy(st, 6, e->entity, sizeof(e->entity));
+    sq_col_copy(st, 7, e->entity_id, sizeof(e->entity_id));
+    sq_col_copy(st, 8, e->remote, sizeof(e->remote));
+    sq_col_copy(st, 9, e->request_id, sizeof(e->request_id));
+    sq_col_copy(st, 10, e->prev_hash, sizeof(e->prev_hash));
+    sq_col_copy(st, 11, e->hash, sizeof(e->hash));
 }
 
 /* Steps through a statement's audit rows, calling cb for each; resets the statement. */
@@ -1060,7 +1046,7 @@ audit_rows(sqlite3_stmt *st, db_audit_cb cb, void *ctx)
             break;
     }
     if (ret == ST_OK && rc != SQLITE_DONE)
-        ret = status_of(rc);
+        ret = sq_status(rc);
     sqlite3_reset(st);
     return ret;
 }
@@ -1070,39 +1056,39 @@ db_audit_tail(struct db *db, int64_t *id, char hash[65])
 {
     *id = 0;
     hash[0] = '\0';
-    sqlite3_stmt *st = stmt(db, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
+    sqlite3_stmt *st = sq_stmt(db, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
     if (!st)
         return ST_DB;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *id = sqlite3_column_int64(st, 0);
-        col_copy(st, 1, hash, 65);
+        sq_col_copy(st, 1, hash, 65);
     }
     sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? ST_OK : status_of(rc);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? ST_OK : sq_status(rc);
 }
 
 int
 db_audit_insert(struct db *db, const struct db_audit *e)
 {
-    sqlite3_stmt *st = stmt(db, "INSERT INTO audit (id, at, user_id, username, roles, action,"
+    sqlite3_stmt *st = sq_stmt(db, "INSERT INTO audit (id, at, user_id, username, roles, action,"
                                 " entity, entity_id, remote, request_id, prev_hash, hash)"
                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, e->id);
     sqlite3_bind_int64(st, 2, e->at_ms);
-    bind_user_id(st, 3, e->user_id);
-    bind_text(st, 4, e->username);
-    bind_text(st, 5, e->roles);
-    bind_text(st, 6, e->action);
-    bind_text(st, 7, e->entity);
-    bind_text(st, 8, e->entity_id);
-    bind_text(st, 9, e->remote);
-    bind_text(st, 10, e->request_id);
-    bind_text(st, 11, e->prev_hash);
-    bind_text(st, 12, e->hash);
-    return run(st);
+    sq_bind_user_id(st, 3, e->user_id);
+    sq_bind_text(st, 4, e->username);
+    sq_bind_text(st, 5, e->roles);
+    sq_bind_text(st, 6, e->action);
+    sq_bind_text(st, 7, e->entity);
+    sq_bind_text(st, 8, e->entity_id);
+    sq_bind_text(st, 9, e->remote);
+    sq_bind_text(st, 10, e->request_id);
+    sq_bind_text(st, 11, e->prev_hash);
+    sq_bind_text(st, 12, e->hash);
+    return sq_run(st);
 }
 
 int
@@ -1130,19 +1116,19 @@ db_audit_list(struct db *db, const struct db_audit_filter *flt, db_audit_cb cb, 
         ret = buf_append_str(&sql, " ORDER BY id DESC LIMIT ?8");
     if (ret != ST_OK)
         goto out;
-    sqlite3_stmt *st = stmt(db, buf_str(&sql));
+    sqlite3_stmt *st = sq_stmt(db, buf_str(&sql));
     if (!st) {
         ret = ST_DB;
         goto out;
     }
     if (flt->username)
-        bind_text(st, 1, flt->username);
+        sq_bind_text(st, 1, flt->username);
     if (flt->action)
-        bind_text(st, 2, flt->action);
+        sq_bind_text(st, 2, flt->action);
     if (flt->entity)
-        bind_text(st, 3, flt->entity);
+        sq_bind_text(st, 3, flt->entity);
     if (flt->entity_id)
-        bind_text(st, 4, flt->entity_id);
+        sq_bind_text(st, 4, flt->entity_id);
     if (flt->from_ms)
         sqlite3_bind_int64(st, 5, flt->from_ms);
     if (flt->to_ms)
@@ -1159,7 +1145,7 @@ out:
 int
 db_audit_scan(struct db *db, db_audit_cb cb, void *ctx)
 {
-    sqlite3_stmt *st = stmt(db, "SELECT " AUDIT_COLS " FROM audit ORDER BY id");
+    sqlite3_stmt *st = sq_stmt(db, "SELECT " AUDIT_COLS " FROM audit ORDER BY id");
     return st ? audit_rows(st, cb, ctx) : ST_DB;
 }
 
@@ -1169,12 +1155,12 @@ int
 db_room_insert(struct db *db, const char *name, const char *kind, int64_t *id)
 {
     *id = 0;
-    sqlite3_stmt *st = stmt(db, "INSERT INTO rooms (name, kind) VALUES (?, ?)");
+    sqlite3_stmt *st = sq_stmt(db, "INSERT INTO rooms (name, kind) VALUES (?, ?)");
     if (!st)
         return ST_DB;
-    bind_text(st, 1, name);
-    bind_text(st, 2, kind);
-    int ret = run(st);
+    sq_bind_text(st, 1, name);
+    sq_bind_text(st, 2, kind);
+    int ret = sq_run(st);
     if (ret == ST_OK)
         *id = sqlite3_last_insert_rowid(db->conn);
     return ret;

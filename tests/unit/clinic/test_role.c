@@ -83,6 +83,10 @@ static const struct {
     {PERM_PATIENT_DELETE, "patient.delete", ROLE_ADMIN},
     {PERM_USER_MANAGE, "user.manage", ROLE_ADMIN},
     {PERM_AUDIT_READ, "audit.read", ROLE_ADMIN},
+    {PERM_CLINICAL_READ, "clinical.read", ROLE_DOCTOR | ROLE_NURSE},
+    {PERM_CLINICAL_WRITE, "clinical.write", ROLE_DOCTOR | ROLE_NURSE},
+    {PERM_SCREENING_RUN, "screening.run", ROLE_DOCTOR | ROLE_NURSE},
+    {PERM_SCREENING_SIGN, "screening.sign", ROLE_DOCTOR},
 };
 
 static void
