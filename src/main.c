@@ -12,6 +12,7 @@
 
 #include "clinic/audit.h"
 #include "clinic/demo.h"
+#include "clinic/protocols.h"
 #include "clinic/role.h"
 #include "clinic/user.h"
 #include "core/buf.h"
@@ -303,7 +304,7 @@ cmd_demo(int argc, char **argv)
 
 struct ini_target {
     struct server_config *cfg;
-    char *strings[3]; /* owned copies of db, listen, web_root */
+    char *strings[4]; /* owned copies of db, listen, web_root, protocols */
     const char *file;
     int bad_line;
     char bad[160];
@@ -328,10 +329,11 @@ on_ini(void *user, const char *section, const char *name, const char *value)
     long n = 0;
     int ok = 1;
     if (strcmp(section, "server") == 0) {
-        int slot = strcmp(name, "db") == 0         ? 0
-                   : strcmp(name, "listen") == 0   ? 1
-                   : strcmp(name, "web_root") == 0 ? 2
-                                                   : -1;
+        int slot = strcmp(name, "db") == 0          ? 0
+                   : strcmp(name, "listen") == 0    ? 1
+                   : strcmp(name, "web_root") == 0  ? 2
+                   : strcmp(name, "protocols") == 0 ? 3
+                                                    : -1;
         if (slot >= 0) {
             free(t->strings[slot]);
             t->strings[slot] = strdup(value);
@@ -367,19 +369,25 @@ on_ini(void *user, const char *section, const char *name, const char *value)
 static int
 cmd_serve(int argc, char **argv)
 {
-    static const char *const spec[] = {"db", "listen", "web-root", "config", "threads", NULL};
+    static const char *const spec[] = {"db",     "listen",  "web-root", "protocols",
+                                       "config", "threads", NULL};
     struct opts o;
     if (!opts_parse(&o, argc, argv, spec))
         return usage_error("serve", &o, "");
     if (o.help) {
         puts("usage: autologa serve --db PATH [--listen 127.0.0.1:8080] [--web-root web]\n"
-             "                      [--threads N] [--config FILE]\n"
-             "Serves the API and the web UI until SIGINT or SIGTERM. Options on the command line\n"
+             "                      [--protocols protocols] [--threads N] [--config FILE]\n"
+             "Serves the API and the web UI until SIGINT or SIGTERM. The clinic's data files\n"
+             "(screening rules, drugs, laboratory analytes) are read from --protocols at start;\n"
+             "a mistake in them stops the start with the file, entry and field named.\n"
+             "Options on the command line\n"
              "override the configuration file (see docs/configuration.md). --listen with port 0\n"
              "picks a free port; the chosen one is printed.");
         return EXIT_OK;
     }
     struct server_config cfg = {.listen = "127.0.0.1:8080", .web_root = "web"};
+    const char *protocols_dir = "protocols";
+    struct protocols *protocols = NULL;
     session_policy_default(&cfg.session);
     struct ini_target t = {.cfg = &cfg};
     int rc = EXIT_OK;
@@ -403,6 +411,8 @@ cmd_serve(int argc, char **argv)
             cfg.listen = t.strings[1];
         if (t.strings[2])
             cfg.web_root = t.strings[2];
+        if (t.strings[3])
+            protocols_dir = t.strings[3];
     }
     if (opt(&o, "db"))
         cfg.db_path = opt(&o, "db");
@@ -410,6 +420,8 @@ cmd_serve(int argc, char **argv)
         cfg.listen = opt(&o, "listen");
     if (opt(&o, "web-root"))
         cfg.web_root = opt(&o, "web-root");
+    if (opt(&o, "protocols"))
+        protocols_dir = opt(&o, "protocols");
     if (opt(&o, "threads")) {
         long n;
         if (!ini_number(opt(&o, "threads"), 0, 256, &n)) {
@@ -424,10 +436,16 @@ cmd_serve(int argc, char **argv)
     }
     struct fail f;
     fail_clear(&f);
+    if (protocols_load(protocols_dir, &protocols, &f) != ST_OK) {
+        rc = report("serve", &f);
+        goto out;
+    }
+    cfg.protocols = protocols;
     if (server_run(&cfg, &f) != ST_OK)
         rc = report("serve", &f);
 out:
-    for (int i = 0; i < 3; i++)
+    protocols_free(protocols);
+    for (int i = 0; i < 4; i++)
         free(t.strings[i]);
     return rc;
 }

@@ -36,14 +36,14 @@ protofile_parse(const char *text, size_t n, const char *name, json_t **out, stru
 }
 
 int
-protofile_load(const char *path, json_t **out, struct fail *f)
+protofile_read(const char *path, char **data, size_t *n, struct fail *f)
 {
     FILE *fp = NULL;
-    char *data = NULL;
-    size_t n = 0;
-    int st;
+    char *buf = NULL;
+    int st = ST_OK;
 
-    *out = NULL;
+    *data = NULL;
+    *n = 0;
     fp = fopen(path, "rb");
     if (!fp) {
         st =
@@ -51,20 +51,36 @@ protofile_load(const char *path, json_t **out, struct fail *f)
         goto out;
     }
     /* One byte more than allowed, so that a file over the cap is seen as such. */
-    data = malloc(PROTOFILE_MAX_BYTES + 1);
-    if (!data) {
+    buf = malloc(PROTOFILE_MAX_BYTES + 1);
+    if (!buf) {
         st = ST_NOMEM;
         goto out;
     }
-    n = fread(data, 1, PROTOFILE_MAX_BYTES + 1, fp);
+    size_t got = fread(buf, 1, PROTOFILE_MAX_BYTES + 1, fp);
     if (ferror(fp)) {
         st = fail_set(f, ST_IO, "", "unreadable", "%s: cannot be read", path);
         goto out;
     }
-    st = protofile_parse(data, n, path, out, f);
+    *data = buf;
+    *n = got;
+    buf = NULL;
 out:
     if (fp)
         fclose(fp);
+    free(buf);
+    return st;
+}
+
+int
+protofile_load(const char *path, json_t **out, struct fail *f)
+{
+    char *data = NULL;
+    size_t n = 0;
+
+    *out = NULL;
+    int st = protofile_read(path, &data, &n, f);
+    if (st == ST_OK)
+        st = protofile_parse(data, n, path, out, f);
     free(data);
     return st;
 }

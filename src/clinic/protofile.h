@@ -17,6 +17,10 @@
 int protofile_parse(const char *text, size_t n, const char *name, json_t **out,
                     struct fail *f) WARN_UNUSED;
 
+/* Reads the whole file at `path` (at most PROTOFILE_MAX_BYTES + 1 bytes, so that a larger file
+ * is seen as too big when parsed) into *data, the caller's to free(). ST_IO ("unreadable"). */
+int protofile_read(const char *path, char **data, size_t *n, struct fail *f) WARN_UNUSED;
+
 /* Reads the file at `path` and parses it as protofile_parse does. A file that cannot be read
  * gives ST_IO with code "unreadable". */
 int protofile_load(const char *path, json_t **out, struct fail *f) WARN_UNUSED;

@@ -1,4 +1,4 @@
-/* Health, the OpenAPI description and the permission table. */
+/* Health, the OpenAPI description, the permission table and the catalogue of coded lists. */
 #include <string.h>
 
 #include "clinic/role.h"
@@ -42,4 +42,10 @@ api_permissions(struct request *r, struct response *res)
         json_object_set_new(perms, permission_name((enum permission)p), who);
     }
     respond_json(res, MHD_HTTP_OK, json_pack("{s:o, s:o}", "roles", roles, "permissions", perms));
+}
+
+void
+api_catalog(struct request *r, struct response *res)
+{
+    respond_json(res, MHD_HTTP_OK, protocols_catalog_json(r->protocols));
 }

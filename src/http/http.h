@@ -10,11 +10,14 @@
 #include <stdint.h>
 
 #include "clinic/audit.h"
+#include "clinic/protocols.h"
 #include "clinic/session.h"
 #include "core/buf.h"
 #include "store/db.h"
 
 #define HTTP_BODY_MAX (64 * 1024)
+/* Routes that take a file (a laboratory's CSV export) accept more. */
+#define HTTP_UPLOAD_MAX (8 * 1024 * 1024)
 #define HTTP_MAX_PARAMS 2
 
 struct request {
@@ -26,7 +29,8 @@ struct request {
     struct buf body;
     bool body_too_big;
     int64_t start_us;
-    struct db *db; /* this worker thread's connection */
+    struct db *db;                     /* this worker thread's connection */
+    const struct protocols *protocols; /* the clinic's data files, read-only */
     bool has_session;
     struct session_user session;
     struct actor actor;               /* who acts: the session's user, or anonymous */

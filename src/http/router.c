@@ -20,6 +20,7 @@ struct route {
     const char *pattern; /* "{id}" matches one path segment */
     int access;
     void (*handler)(struct request *, struct response *);
+    size_t body_max; /* 0: HTTP_BODY_MAX */
 };
 
 static const struct route routes[] = {
@@ -30,6 +31,7 @@ static const struct route routes[] = {
     {"DELETE", "/api/v1/session", ACCESS_SESSION, api_session_logout},
     {"POST", "/api/v1/session/password", ACCESS_SESSION, api_session_password},
     {"GET", "/api/v1/permissions", ACCESS_SESSION, api_permissions},
+    {"GET", "/api/v1/catalog", ACCESS_SESSION, api_catalog},
     {"GET", "/api/v1/patients", PERM_PATIENT_READ, api_patients_list},
     {"POST", "/api/v1/patients", PERM_PATIENT_CREATE, api_patients_create},
     {"GET", "/api/v1/patients/{id}", PERM_PATIENT_READ, api_patient_get},
@@ -78,6 +80,17 @@ static bool
 state_changing(const char *method)
 {
     return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+size_t
+router_body_limit(const char *method, const char *path)
+{
+    struct request scratch;
+    for (size_t i = 0; i < NROUTES; i++)
+        if (routes[i].body_max && strcmp(routes[i].method, method) == 0 &&
+            match(routes[i].pattern, path, &scratch))
+            return routes[i].body_max;
+    return HTTP_BODY_MAX;
 }
 
 /* Resolves the session cookie into r->session. */

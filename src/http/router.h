@@ -12,8 +12,13 @@ bool router_owns(const char *path);
 /* Answers a request for a path the router owns. */
 void router_dispatch(struct request *r, struct response *res);
 
+/* The most bytes of body the route of `method` and `path` accepts: HTTP_BODY_MAX, or more for
+ * the routes that take a file. */
+size_t router_body_limit(const char *method, const char *path);
+
 /* The handlers, one family per file (api_*.c). */
 void api_health(struct request *r, struct response *res);
+void api_catalog(struct request *r, struct response *res);
 void api_openapi(struct request *r, struct response *res);
 void api_permissions(struct request *r, struct response *res);
 void api_session_login(struct request *r, struct response *res);

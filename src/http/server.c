@@ -198,6 +198,7 @@ handle(struct request *r)
         goto log;
     }
     r->db = thread_db();
+    r->protocols = config->protocols;
     if (!r->db)
         respond_error(&res, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", "",
                       "the database cannot be opened");
@@ -231,7 +232,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
         r->method = method;
         r->path = url;
         r->start_us = time_mono_us();
-        buf_init(&r->body, HTTP_BODY_MAX);
+        buf_init(&r->body, router_body_limit(method, url));
         snprintf(r->id, sizeof(r->id), "%s-%llu", request_prefix,
                  (unsigned long long)atomic_fetch_add(&request_counter, 1) + 1);
         remote_of(conn, r->remote);
@@ -246,7 +247,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
             /* Keep reading (and dropping) so that the client gets a clean 413. */
             r->body_too_big = true;
             buf_release(&r->body);
-            buf_init(&r->body, HTTP_BODY_MAX);
+            buf_init(&r->body, router_body_limit(r->method, r->path));
         }
         *upload_data_size = 0;
         return MHD_YES;

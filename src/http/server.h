@@ -3,6 +3,7 @@
 #ifndef AUTOLOGA_HTTP_SERVER_H
 #define AUTOLOGA_HTTP_SERVER_H
 
+#include "clinic/protocols.h"
 #include "clinic/session.h"
 #include "core/status.h"
 
@@ -10,6 +11,7 @@ struct server_config {
     const char *db_path;
     const char *listen;   /* "127.0.0.1:8080"; port 0 picks a free one */
     const char *web_root; /* the static UI */
+    const struct protocols *protocols; /* loaded and checked by the caller */
     int threads;          /* 0: one per core */
     struct session_policy session;
 };

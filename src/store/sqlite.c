@@ -394,8 +394,9 @@ user_from_row(sqlite3_stmt *st, struct db_user *u)
 int
 db_user_insert(struct db *db, struct db_user *u)
 {
-    sqlite3_stmt *st = sq_stmt(db, "INSERT INTO users (username, display_name, password_hash, roles,"
-                                " disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+    sqlite3_stmt *st =
+        sq_stmt(db, "INSERT INTO users (username, display_name, password_hash, roles,"
+                    " disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)");
     if (!st)
         return ST_DB;
     sq_bind_text(st, 1, u->username);
@@ -413,8 +414,9 @@ db_user_insert(struct db *db, struct db_user *u)
 int
 db_user_update(struct db *db, const struct db_user *u)
 {
-    sqlite3_stmt *st = sq_stmt(db, "UPDATE users SET display_name = ?, password_hash = ?, roles = ?,"
-                                " disabled = ? WHERE id = ?");
+    sqlite3_stmt *st =
+        sq_stmt(db, "UPDATE users SET display_name = ?, password_hash = ?, roles = ?,"
+                    " disabled = ? WHERE id = ?");
     if (!st)
         return ST_DB;
     sq_bind_text(st, 1, u->display_name ? u->display_name : u->username);
@@ -513,7 +515,7 @@ int
 db_session_insert(struct db *db, const struct db_session *s)
 {
     sqlite3_stmt *st = sq_stmt(db, "INSERT INTO sessions (token_hash, csrf_token, user_id,"
-                                " created_at, last_seen) VALUES (?, ?, ?, ?, ?)");
+                                   " created_at, last_seen) VALUES (?, ?, ?, ?, ?)");
     if (!st)
         return ST_DB;
     sq_bind_text(st, 1, s->token_hash);
@@ -529,7 +531,7 @@ db_session_get(struct db *db, const char *token_hash, struct db_session *out)
 {
     memset(out, 0, sizeof(*out));
     sqlite3_stmt *st = sq_stmt(db, "SELECT token_hash, csrf_token, user_id, created_at, last_seen"
-                                " FROM sessions WHERE token_hash = ?");
+                                   " FROM sessions WHERE token_hash = ?");
     if (!st)
         return ST_DB;
     sq_bind_text(st, 1, token_hash);
@@ -554,10 +556,11 @@ db_session_with_user(struct db *db, const char *token_hash, struct db_session *s
 {
     memset(session, 0, sizeof(*session));
     memset(user, 0, sizeof(*user));
-    sqlite3_stmt *st = sq_stmt(db, "SELECT u.id, u.username, u.display_name, u.password_hash, u.roles,"
-                                " u.disabled, u.created_at, s.token_hash, s.csrf_token,"
-                                " s.created_at, s.last_seen FROM sessions s JOIN users u"
-                                " ON u.id = s.user_id WHERE s.token_hash = ?");
+    sqlite3_stmt *st =
+        sq_stmt(db, "SELECT u.id, u.username, u.display_name, u.password_hash, u.roles,"
+                    " u.disabled, u.created_at, s.token_hash, s.csrf_token,"
+                    " s.created_at, s.last_seen FROM sessions s JOIN users u"
+                    " ON u.id = s.user_id WHERE s.token_hash = ?");
     if (!st)
         return ST_DB;
     sq_bind_text(st, 1, token_hash);
@@ -800,7 +803,7 @@ int
 db_patient_mark_deleted(struct db *db, int64_t id, int64_t version, int64_t at_ms)
 {
     sqlite3_stmt *st = sq_stmt(db, "UPDATE patients SET deleted = 1, version = ?, updated_at = ?"
-                                " WHERE id = ? AND deleted = 0");
+                                   " WHERE id = ? AND deleted = 0");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, version);
@@ -959,8 +962,8 @@ int
 db_patient_version_insert(struct db *db, const struct db_patient_version *v)
 {
     sqlite3_stmt *st = sq_stmt(db, "INSERT INTO patient_versions (patient_id, version, action,"
-                                " user_id, at, changes, snapshot, reason) VALUES (?, ?, ?, ?, ?,"
-                                " ?, ?, ?)");
+                                   " user_id, at, changes, snapshot, reason) VALUES (?, ?, ?, ?, ?,"
+                                   " ?, ?, ?)");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, v->patient_id);
@@ -1072,8 +1075,8 @@ int
 db_audit_insert(struct db *db, const struct db_audit *e)
 {
     sqlite3_stmt *st = sq_stmt(db, "INSERT INTO audit (id, at, user_id, username, roles, action,"
-                                " entity, entity_id, remote, request_id, prev_hash, hash)"
-                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                                   " entity, entity_id, remote, request_id, prev_hash, hash)"
+                                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, e->id);

@@ -32,6 +32,7 @@ const TABLE = {
     }),
   },
   'GET /api/v1/permissions': { permission: 'session', ok: 200, build: () => ({ path: '/api/v1/permissions' }) },
+  'GET /api/v1/catalog': { permission: 'session', ok: 200, build: () => ({ path: '/api/v1/catalog' }) },
   'GET /api/v1/patients': { permission: 'patient.read', ok: 200, build: () => ({ path: '/api/v1/patients?limit=5' }) },
   'POST /api/v1/patients': {
     permission: 'patient.create', ok: 201,

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = resolve(REPO, process.env.AUTOLOGA_BIN || 'build/autologa');
 export const WEB_ROOT = resolve(REPO, process.env.AUTOLOGA_WEB_ROOT || 'web');
+export const PROTOCOLS = resolve(REPO, 'protocols');
 export const ROLES = ['admin', 'doctor', 'nurse', 'reception'];
 
 // The permission table of the contract: which roles hold each permission.
@@ -20,6 +21,10 @@ export const PERMISSION_TABLE = {
   'patient.delete': ['admin'],
   'user.manage': ['admin'],
   'audit.read': ['admin'],
+  'clinical.read': ['doctor', 'nurse'],
+  'clinical.write': ['doctor', 'nurse'],
+  'screening.run': ['doctor', 'nurse'],
+  'screening.sign': ['doctor'],
 };
 
 // Sanitizer builds start and answer more slowly; one knob for every wait.
@@ -75,7 +80,10 @@ export async function startServer({ adminUser = 'admin', extraArgs = [], reuse =
       throw new Error(`autologa init failed (exit ${init.status}):\n${init.stdout}${init.stderr}`);
     }
   }
-  const args = ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web-root', WEB_ROOT, ...extraArgs];
+  const args = ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web-root', WEB_ROOT];
+  // A test may name its own protocols directory (a broken file must stop the start).
+  if (!extraArgs.includes('--protocols')) args.push('--protocols', PROTOCOLS);
+  args.push(...extraArgs);
   if (config !== null) {
     const file = join(dir, 'autologa.ini');
     await writeFile(file, config);

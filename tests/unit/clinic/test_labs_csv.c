@@ -123,7 +123,7 @@ static const struct csv_case csv_cases[] = {
      NULL,
      2,
      2,
-     {{2, "vitamin_d_25oh", 30, NULL, NULL, NULL}, {3, "hba1c", 48, NULL, NULL, NULL}}},
+     {{2, "vitamin_d", 30, NULL, NULL, NULL}, {3, "hba1c", 48, NULL, NULL, NULL}}},
     {"spaces around fields",
      H " 2026-03-01 , glucose , 90.08 , mg/dL \n",
      ST_OK,

@@ -1,0 +1,47 @@
+/* The clinic's data files of protocols/ loaded together at start-up and checked against each
+ * other: screening rules, the drug dictionary and the laboratory analytes. Read-only after
+ * loading, shared by every request. */
+#ifndef AUTOLOGA_CLINIC_PROTOCOLS_H
+#define AUTOLOGA_CLINIC_PROTOCOLS_H
+
+#include <jansson.h>
+
+#include "clinic/drugs.h"
+#include "clinic/labs.h"
+#include "clinic/screening_rules.h"
+#include "core/status.h"
+
+struct protocols {
+    struct screening_rules *screening;
+    struct drugs *drugs;
+    struct labs *labs;
+    char screening_sha256[65]; /* of screening.json as read: stored with every result */
+};
+
+/* Loads screening.json, drugs.json and labs.json from `dir` and checks that they agree: every
+ * analyte of the screening rules is an analyte of labs.json whose units include the one the
+ * rules compare in, and every medication class of the rules is a class of drugs.json. On
+ * failure *out is NULL and `f` names the file, the entry and the field (codes of each module's
+ * loader, and "unknown_analyte", "unknown_unit", "unknown_class" for disagreements). */
+int protocols_load(const char *dir, struct protocols **out, struct fail *f) WARN_UNUSED;
+/* Accepts NULL. */
+void protocols_free(struct protocols *p);
+
+/* A lab value in labs.json's canonical unit of `analyte`, in the unit the screening rules
+ * compare it in. ST_NOT_FOUND when the rules do not read this analyte; ST_INVALID when the
+ * value is not finite. */
+int protocols_lab_for_screening(const struct protocols *p, const char *analyte, double canonical,
+                                double *out) WARN_UNUSED;
+
+/* The coded lists the forms offer, with English and Arabic labels (the caller json_decref()s;
+ * NULL when out of memory):
+ * {"treatments":         [{"code","label":{"en","ar"}}],
+ *  "conditions":         [{"code","label"}],
+ *  "medication_classes": [{"code","label"}],        every class of drugs.json, "other" last
+ *  "findings":           [{"code","label","type","unit"}],
+ *  "analytes":           [{"code","label","canonical_unit","units":["g/dL","g/L"],
+ *                          "screening_unit": "g/dL" or null}],
+ *  "lab_max_age_days": 90} */
+json_t *protocols_catalog_json(const struct protocols *p);
+
+#endif
