@@ -122,4 +122,19 @@ export const api = {
 
   listAudit: (query, signal) => request('GET', '/audit', { query, signal }),
   verifyAudit: () => request('GET', '/audit/verify'),
+
+  catalog: () => request('GET', '/catalog'),
+
+  listAssessments: (pid) => request('GET', `/patients/${id(pid)}/assessments`),
+  createAssessment: (pid, fields) =>
+    request('POST', `/patients/${id(pid)}/assessments`, { body: fields }),
+  getAssessment: (aid) => request('GET', `/assessments/${id(aid)}`),
+  updateAssessment: (aid, fields) => request('PUT', `/assessments/${id(aid)}`, { body: fields }),
+  assessmentVersions: (aid) => request('GET', `/assessments/${id(aid)}/versions`),
+
+  getMedicalHistory: (pid) => request('GET', `/patients/${id(pid)}/medical-history`),
+  saveMedicalHistory: (pid, fields) =>
+    request('PUT', `/patients/${id(pid)}/medical-history`, { body: fields }),
+  medicalHistoryVersions: (pid) => request('GET', `/patients/${id(pid)}/medical-history/versions`),
+  searchDrugs: (q, limit, signal) => request('GET', '/drugs', { query: { q, limit }, signal }),
 };

@@ -22,6 +22,9 @@ import * as patientFormView from './views/patient-form.js';
 import * as patientView from './views/patient-view.js';
 import * as auditView from './views/audit.js';
 import * as usersView from './views/users.js';
+import * as assessmentsView from './views/assessments.js';
+import * as assessmentFormView from './views/assessment-form.js';
+import * as medicalHistoryView from './views/medical-history.js';
 
 const ROUTES = [
   { re: /^\/login$/, view: loginView, public: true, nav: null },
@@ -37,6 +40,34 @@ const ROUTES = [
     re: /^\/patients\/([^/]+)\/edit$/,
     view: patientFormView,
     perm: 'patient.update',
+    nav: 'patients',
+    params: (m) => ({ id: decodeURIComponent(m[1]) }),
+  },
+  {
+    re: /^\/patients\/([^/]+)\/assessments$/,
+    view: assessmentsView,
+    perm: 'clinical.read',
+    nav: 'patients',
+    params: (m) => ({ id: decodeURIComponent(m[1]) }),
+  },
+  {
+    re: /^\/patients\/([^/]+)\/assessments\/new$/,
+    view: assessmentFormView,
+    perm: 'clinical.read',
+    nav: 'patients',
+    params: (m) => ({ patientId: decodeURIComponent(m[1]), aid: null }),
+  },
+  {
+    re: /^\/assessments\/([^/]+)$/,
+    view: assessmentFormView,
+    perm: 'clinical.read',
+    nav: 'patients',
+    params: (m) => ({ aid: decodeURIComponent(m[1]) }),
+  },
+  {
+    re: /^\/patients\/([^/]+)\/history$/,
+    view: medicalHistoryView,
+    perm: 'clinical.read',
     nav: 'patients',
     params: (m) => ({ id: decodeURIComponent(m[1]) }),
   },
