@@ -29,6 +29,12 @@ export function codeLabel(entry) {
   return label[lang()] || label.en || entry.code;
 }
 
+// The catalogue writes labels in lower case so they fit inside sentences; a list item or a
+// label starts with a capital (Arabic has none, and is left as it is).
+export function capital(text) {
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+}
+
 export function todayYmd() {
   const d = new Date();
   const pad = (n) => String(n).padStart(2, '0');

@@ -7,10 +7,11 @@ import { api } from '../api.js';
 import { t, tp, fmtDate, fmtNumber } from '../i18n.js';
 import { can } from '../session.js';
 import { pageHeader, field, clearFieldErrors, toast, setBusy, spinner, errorBanner, button } from '../ui.js';
-import { SCALES, scaleImageUrl, scalpMap } from '../scales.js';
+import { SCALES, ZONES, scaleImageUrl, scalpMap } from '../scales.js';
 import {
   loadCatalog,
   codeLabel,
+  capital,
   todayYmd,
   radioField,
   yesNoField,
@@ -27,16 +28,6 @@ import {
 } from '../clinical.js';
 import { displayName } from '../names.js';
 
-export const ZONES = [
-  'frontal',
-  'temporal_left',
-  'temporal_right',
-  'midscalp',
-  'parietal_left',
-  'parietal_right',
-  'vertex',
-  'occipital',
-];
 export const FACTORS = [
   'genetics',
   'age',
@@ -82,8 +73,7 @@ export function scaleGradeText(scale, grade) {
 // A finding's label from the catalogue where it has one, with a capital first letter.
 function findingLabel(catalog, code, fallbackKey) {
   const entry = (catalog.findings || []).find((f) => f.code === code);
-  const text = entry ? codeLabel(entry) : t(fallbackKey);
-  return text.charAt(0).toUpperCase() + text.slice(1);
+  return capital(entry ? codeLabel(entry) : t(fallbackKey));
 }
 
 // The label of a field path, for errors and the version list.
@@ -478,7 +468,7 @@ function buildForm({ catalog, patient, readOnly }) {
         optional: true,
         wide: true,
         hint: t('hint.notes'),
-        control: h('textarea', { class: 'input textarea', rows: '3', maxlength: '4000' }),
+        control: h('textarea', { class: 'input textarea', rows: '3', maxlength: '4000', dir: 'auto' }),
       }),
     ),
   );
@@ -704,7 +694,7 @@ export async function render(main, params, ctx) {
       : null,
     h('div', { class: editing ? 'clinical-columns' : 'clinical-single' }, form, aside),
   );
-  if (!readOnly && !restored) form.elements.visit_date.focus();
+  if (!editing && !restored) form.elements.visit_date.focus();
 
   if (versionsPromise) {
     const { body, err } = await versionsPromise;

@@ -8,7 +8,8 @@ import { can } from '../session.js';
 import { pageHeader, spinner, errorBanner, badge, emptyState } from '../ui.js';
 import { patientHeader } from '../clinical.js';
 import { displayName } from '../names.js';
-import { ZONES, scaleGradeText } from './assessment-form.js';
+import { ZONES } from '../scales.js';
+import { scaleGradeText } from './assessment-form.js';
 
 // The findings of one assessment in a few words: grades, areas, skin type.
 function findings(a) {

@@ -20,6 +20,7 @@ import {
 import {
   loadCatalog,
   codeLabel,
+  capital,
   todayYmd,
   radioField,
   yesNoField,
@@ -82,7 +83,7 @@ function classLabel(catalog, code) {
 
 function conditionLabel(catalog, code) {
   const entry = (catalog.conditions || []).find((c) => c.code === code);
-  return entry ? codeLabel(entry) : code;
+  return entry ? capital(codeLabel(entry)) : code;
 }
 
 const FIELD_KEYS = {
@@ -116,6 +117,7 @@ const FIELD_KEYS = {
 
 // "medications.2.last_dose_at" → "Medications · 3 · Last dose".
 export function historyFieldLabel(path) {
+  if (path === 'scalp_procedure.had') return t('mh.scalp_procedure');
   return path
     .split('.')
     .map((seg) => (/^\d+$/.test(seg) ? String(Number(seg) + 1) : FIELD_KEYS[seg] ? t(FIELD_KEYS[seg]) : seg))
@@ -374,6 +376,7 @@ function buildForm({ catalog, patient, readOnly }) {
       type: 'text',
       class: 'input input-sm',
       name: `conditions.${code}.note`,
+      dir: 'auto',
       maxlength: '500',
       'aria-label': `${label}: ${t('mh.condition_note')}`,
       placeholder: t('mh.condition_note'),
@@ -406,7 +409,7 @@ function buildForm({ catalog, patient, readOnly }) {
   const conditionGrid = h(
     'div',
     { class: 'condition-grid' },
-    (catalog.conditions || []).map((c) => conditionRow(c.code, codeLabel(c))),
+    (catalog.conditions || []).map((c) => conditionRow(c.code, capital(codeLabel(c)))),
   );
 
   // ---- medications
@@ -488,6 +491,7 @@ function buildForm({ catalog, patient, readOnly }) {
       type: 'text',
       class: 'input input-sm',
       'data-part': 'name',
+      dir: 'auto',
       maxlength: '200',
       autocomplete: 'off',
       spellcheck: 'false',
@@ -506,6 +510,7 @@ function buildForm({ catalog, patient, readOnly }) {
       type: 'text',
       class: 'input input-sm',
       'data-part': 'dose',
+      dir: 'auto',
       maxlength: '200',
       'aria-label': t('mh.med.dose'),
       value: m.dose || '',
@@ -630,6 +635,7 @@ function buildForm({ catalog, patient, readOnly }) {
       type: 'text',
       class: 'input input-sm',
       'data-part': 'substance',
+      dir: 'auto',
       maxlength: '200',
       'aria-label': t('mh.allergy.substance'),
       value: a.substance || '',
@@ -638,6 +644,7 @@ function buildForm({ catalog, patient, readOnly }) {
       type: 'text',
       class: 'input input-sm',
       'data-part': 'reaction',
+      dir: 'auto',
       maxlength: '200',
       'aria-label': t('mh.allergy.reaction'),
       value: a.reaction || '',
@@ -717,7 +724,7 @@ function buildForm({ catalog, patient, readOnly }) {
 
   // ---- scalp procedure
   const scalpOn = h('input', { type: 'date', class: 'input', max: todayYmd() });
-  const scalpWhat = h('input', { type: 'text', class: 'input', maxlength: '200' });
+  const scalpWhat = h('input', { type: 'text', class: 'input', maxlength: '200', dir: 'auto' });
   const scalpDetails = h(
     'div',
     { class: 'form-grid scalp-details', hidden: true },
@@ -771,7 +778,7 @@ function buildForm({ catalog, patient, readOnly }) {
           optional: true,
           wide: true,
           hint: t('mh.other_conditions_hint'),
-          control: h('textarea', { class: 'input textarea', rows: '2', maxlength: '4000' }),
+          control: h('textarea', { class: 'input textarea', rows: '2', maxlength: '4000', dir: 'auto' }),
         }),
       ),
     ),
@@ -795,7 +802,7 @@ function buildForm({ catalog, patient, readOnly }) {
       readOnly ? null : h('div', { class: 'row-add' }, addAllergy),
     ),
     section(
-      t('mh.section_general'),
+      male ? t('mh.smoking') : t('mh.section_general'),
       null,
       pregnancy,
       radioField({
@@ -803,6 +810,8 @@ function buildForm({ catalog, patient, readOnly }) {
         label: t('mh.smoking'),
         options: [...SMOKING.map((s) => [s, t(`mh.smoking.${s}`)]), ['', t('clinical.unknown')]],
         wide: true,
+        // Alone in its section, the question repeats the section's title: say it once.
+        cls: male ? 'legend-hidden' : null,
       }),
     ),
     h(
