@@ -161,14 +161,23 @@ export function versionList({ id, items, label, value }) {
         'tr',
         { 'data-change': path },
         h('th', { scope: 'row' }, label(path)),
-        first ? null : h('td', { class: isBlank(from) ? 'change-from is-empty' : 'change-from' }, show(path, from)),
+        first
+          ? null
+          : h(
+              'td',
+              { class: isBlank(from) ? 'change-from is-empty' : 'change-from' },
+              show(path, from),
+            ),
         h('td', { class: 'change-to' }, show(path, to)),
       );
     });
     list.append(
       h(
         'li',
-        { class: `history-item history-${first ? 'create' : 'update'}`, 'data-version': String(item.version) },
+        {
+          class: `history-item history-${first ? 'create' : 'update'}`,
+          'data-version': String(item.version),
+        },
         h('span', { class: `history-dot dot-${kind}`, 'aria-hidden': 'true' }),
         h(
           'div',
@@ -196,7 +205,11 @@ export function versionList({ id, items, label, value }) {
             ? h(
                 'table',
                 { class: 'changes' },
-                h('caption', { class: 'sr-only' }, t('history.changes_caption', { n: item.version })),
+                h(
+                  'caption',
+                  { class: 'sr-only' },
+                  t('history.changes_caption', { n: item.version }),
+                ),
                 h(
                   'thead',
                   null,

@@ -6,7 +6,16 @@ import { h, icon, ltr, replace } from '../dom.js';
 import { api } from '../api.js';
 import { t, tp, fmtDate, fmtNumber } from '../i18n.js';
 import { can } from '../session.js';
-import { pageHeader, field, clearFieldErrors, toast, setBusy, spinner, errorBanner, button } from '../ui.js';
+import {
+  pageHeader,
+  field,
+  clearFieldErrors,
+  toast,
+  setBusy,
+  spinner,
+  errorBanner,
+  button,
+} from '../ui.js';
 import { SCALES, ZONES, scaleImageUrl, scalpMap } from '../scales.js';
 import {
   loadCatalog,
@@ -46,7 +55,14 @@ export const FACTORS = [
   'seborrhoeic_dermatitis',
   'chemotherapy',
 ];
-export const INDICATIONS = ['fine_lines', 'acne_scars', 'uneven_tone', 'dark_circles', 'lips', 'laxity'];
+export const INDICATIONS = [
+  'fine_lines',
+  'acne_scars',
+  'uneven_tone',
+  'dark_circles',
+  'lips',
+  'laxity',
+];
 const FITZPATRICK = ['I', 'II', 'III', 'IV', 'V', 'VI'];
 const GLOGAU = ['I', 'II', 'III', 'IV'];
 const SCALE_NAMES = ['norwood', 'ludwig', 'sinclair', 'savin'];
@@ -88,7 +104,11 @@ export function assessmentFieldLabel(path, catalog) {
     case 'hair.hair_present_in_area':
       return findingLabel(catalog, 'hair_present_in_area', 'assessment.hair_present_in_area');
     case 'face.high_risk_zone_planned':
-      return findingLabel(catalog, 'high_risk_face_zone_planned', 'assessment.high_risk_zone_planned');
+      return findingLabel(
+        catalog,
+        'high_risk_face_zone_planned',
+        'assessment.high_risk_zone_planned',
+      );
     case 'consent_to_risks':
       return findingLabel(catalog, 'consent', 'assessment.consent_to_risks');
     case 'acute_illness':
@@ -468,7 +488,12 @@ function buildForm({ catalog, patient, readOnly }) {
         optional: true,
         wide: true,
         hint: t('hint.notes'),
-        control: h('textarea', { class: 'input textarea', rows: '3', maxlength: '4000', dir: 'auto' }),
+        control: h('textarea', {
+          class: 'input textarea',
+          rows: '3',
+          maxlength: '4000',
+          dir: 'auto',
+        }),
       }),
     ),
   );
@@ -545,9 +570,7 @@ function buildForm({ catalog, patient, readOnly }) {
   };
 
   if (readOnly) {
-    form
-      .querySelectorAll('input, select, textarea')
-      .forEach((c) => c.setAttribute('disabled', ''));
+    form.querySelectorAll('input, select, textarea').forEach((c) => c.setAttribute('disabled', ''));
     form.classList.add('is-readonly');
   }
   return { form, read, fill };
@@ -622,7 +645,12 @@ export async function render(main, params, ctx) {
       page,
       patientHeader(patient, 'assessments'),
       pageHeader(title, { back: { href: listHref, label: t('assessments.title') } }),
-      h('div', { class: 'banner banner-info' }, icon('alert'), h('p', null, t('clinical.read_only'))),
+      h(
+        'div',
+        { class: 'banner banner-info' },
+        icon('alert'),
+        h('p', null, t('clinical.read_only')),
+      ),
     );
     return;
   }
@@ -676,7 +704,12 @@ export async function render(main, params, ctx) {
         h(
           'section',
           { class: 'card', 'aria-labelledby': 'sec-versions' },
-          h('h2', { id: 'sec-versions', class: 'card-title' }, icon('history'), t('clinical.versions')),
+          h(
+            'h2',
+            { id: 'sec-versions', class: 'card-title' },
+            icon('history'),
+            t('clinical.versions'),
+          ),
           versionsBox,
         ),
       )
@@ -690,7 +723,12 @@ export async function render(main, params, ctx) {
       subtitle: editing ? savedBy(assessment) : t('assessment.new_subtitle'),
     }),
     readOnly
-      ? h('div', { class: 'banner banner-info' }, icon('alert'), h('p', null, t('clinical.read_only')))
+      ? h(
+          'div',
+          { class: 'banner banner-info' },
+          icon('alert'),
+          h('p', null, t('clinical.read_only')),
+        )
       : null,
     h('div', { class: editing ? 'clinical-columns' : 'clinical-single' }, form, aside),
   );

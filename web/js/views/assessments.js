@@ -16,11 +16,14 @@ function findings(a) {
   const parts = [];
   if (a.complaint === 'hair' && a.hair) {
     for (const s of ['norwood', 'ludwig', 'sinclair', 'savin'])
-      if (a.hair[s] !== null && a.hair[s] !== undefined) parts.push(ltr(scaleGradeText(s, a.hair[s])));
+      if (a.hair[s] !== null && a.hair[s] !== undefined)
+        parts.push(ltr(scaleGradeText(s, a.hair[s])));
     if (a.hair.salt !== null && a.hair.salt !== undefined) parts.push(ltr(`SALT ${a.hair.salt} %`));
     const zones = ZONES.filter((z) => (a.hair.zones || []).includes(z));
     if (zones.length)
-      parts.push(h('span', null, zones.map((z) => t(`zone.${z}`)).join(t('common.list_separator'))));
+      parts.push(
+        h('span', null, zones.map((z) => t(`zone.${z}`)).join(t('common.list_separator'))),
+      );
   }
   if (a.complaint === 'face' && a.face) {
     const ind = a.face.indications || [];

@@ -120,7 +120,9 @@ export function historyFieldLabel(path) {
   if (path === 'scalp_procedure.had') return t('mh.scalp_procedure');
   return path
     .split('.')
-    .map((seg) => (/^\d+$/.test(seg) ? String(Number(seg) + 1) : FIELD_KEYS[seg] ? t(FIELD_KEYS[seg]) : seg))
+    .map((seg) =>
+      /^\d+$/.test(seg) ? String(Number(seg) + 1) : FIELD_KEYS[seg] ? t(FIELD_KEYS[seg]) : seg,
+    )
     .join(' · ');
 }
 
@@ -168,7 +170,12 @@ export function historyValue(path, v, catalog) {
       'ul',
       { class: 'plain-list' },
       v.map((a) =>
-        h('li', null, h('bdi', null, a.substance), a.reaction ? [' — ', h('bdi', null, a.reaction)] : null),
+        h(
+          'li',
+          null,
+          h('bdi', null, a.substance),
+          a.reaction ? [' — ', h('bdi', null, a.reaction)] : null,
+        ),
       ),
     );
   }
@@ -228,7 +235,12 @@ function section(title, desc, ...children) {
 // The drug search under a medication's name field: one list for the whole page, moved to the
 // row being typed in. Keyboard: arrows move, Enter chooses, Escape closes.
 function drugSearch(onChoose) {
-  const list = h('ul', { id: 'drug-suggestions', class: 'suggestions', role: 'listbox', hidden: true });
+  const list = h('ul', {
+    id: 'drug-suggestions',
+    class: 'suggestions',
+    role: 'listbox',
+    hidden: true,
+  });
   let input = null;
   let items = [];
   let activeIndex = -1;
@@ -248,7 +260,9 @@ function drugSearch(onChoose) {
   };
   const setActive = (i) => {
     activeIndex = i;
-    [...list.children].forEach((li, j) => li.setAttribute('aria-selected', j === i ? 'true' : 'false'));
+    [...list.children].forEach((li, j) =>
+      li.setAttribute('aria-selected', j === i ? 'true' : 'false'),
+    );
     const li = list.children[i];
     if (li && input) {
       input.setAttribute('aria-activedescendant', li.id);
@@ -266,7 +280,9 @@ function drugSearch(onChoose) {
     items = found;
     activeIndex = -1;
     if (!found.length) {
-      list.append(h('li', { class: 'suggestion-empty', role: 'presentation' }, t('mh.drug_no_match')));
+      list.append(
+        h('li', { class: 'suggestion-empty', role: 'presentation' }, t('mh.drug_no_match')),
+      );
     }
     found.forEach((d, i) => {
       const generic = lang() === 'ar' ? d.name_ar || d.name_en : d.name_en || d.name_ar;
@@ -371,7 +387,11 @@ function buildForm({ catalog, patient, readOnly }) {
   // ---- conditions
   const conditionRow = (code, label) => {
     const box = h('input', { type: 'checkbox', name: 'conditions', value: code });
-    const active = h('input', { type: 'checkbox', name: `conditions.${code}.active`, checked: true });
+    const active = h('input', {
+      type: 'checkbox',
+      name: `conditions.${code}.active`,
+      checked: true,
+    });
     const note = h('input', {
       type: 'text',
       class: 'input input-sm',
@@ -453,7 +473,13 @@ function buildForm({ catalog, patient, readOnly }) {
     if (!row.dataset.drug) return;
     slot.append(
       icon('check'),
-      h('span', null, t('mh.drug_linked'), ' ', h('bdi', { class: 'strong' }, row.drugName || row.dataset.drug)),
+      h(
+        'span',
+        null,
+        t('mh.drug_linked'),
+        ' ',
+        h('bdi', { class: 'strong' }, row.drugName || row.dataset.drug),
+      ),
       readOnly
         ? null
         : h(
@@ -477,7 +503,8 @@ function buildForm({ catalog, patient, readOnly }) {
       tr.dataset.index = String(i);
       tr.querySelectorAll('[data-part]').forEach((el) => {
         const part = el.dataset.part;
-        if (el.matches('[data-error-for]')) el.setAttribute('data-error-for', `${prefix}.${i}.${part}`);
+        if (el.matches('[data-error-for]'))
+          el.setAttribute('data-error-for', `${prefix}.${i}.${part}`);
         else el.name = `${prefix}.${i}.${part}`;
       });
       tr.querySelectorAll('[data-row-error]').forEach((el) =>
@@ -551,7 +578,12 @@ function buildForm({ catalog, patient, readOnly }) {
           icon('trash'),
         );
     const err = (part) =>
-      h('p', { class: 'field-error', 'data-part': part, 'data-error-for': '', 'aria-live': 'polite' });
+      h('p', {
+        class: 'field-error',
+        'data-part': part,
+        'data-error-for': '',
+        'aria-live': 'polite',
+      });
     const tr = h(
       'tr',
       { class: 'medication-row', 'data-drug': m.drug || '' },
@@ -650,7 +682,12 @@ function buildForm({ catalog, patient, readOnly }) {
       value: a.reaction || '',
     });
     const err = (part) =>
-      h('p', { class: 'field-error', 'data-part': part, 'data-error-for': '', 'aria-live': 'polite' });
+      h('p', {
+        class: 'field-error',
+        'data-part': part,
+        'data-error-for': '',
+        'aria-live': 'polite',
+      });
     const remove = readOnly
       ? null
       : h(
@@ -667,7 +704,13 @@ function buildForm({ catalog, patient, readOnly }) {
     const tr = h(
       'tr',
       { class: 'allergy-row' },
-      h('td', null, substance, err('substance'), h('p', { class: 'field-error', 'data-row-error': '' })),
+      h(
+        'td',
+        null,
+        substance,
+        err('substance'),
+        h('p', { class: 'field-error', 'data-row-error': '' }),
+      ),
       h('td', null, reaction, err('reaction')),
       h('td', { class: 'col-actions' }, remove),
     );
@@ -728,7 +771,13 @@ function buildForm({ catalog, patient, readOnly }) {
   const scalpDetails = h(
     'div',
     { class: 'form-grid scalp-details', hidden: true },
-    field({ form: F, name: 'scalp_procedure.on', label: t('mh.scalp_on'), optional: true, control: scalpOn }),
+    field({
+      form: F,
+      name: 'scalp_procedure.on',
+      label: t('mh.scalp_on'),
+      optional: true,
+      control: scalpOn,
+    }),
     field({
       form: F,
       name: 'scalp_procedure.what',
@@ -778,7 +827,12 @@ function buildForm({ catalog, patient, readOnly }) {
           optional: true,
           wide: true,
           hint: t('mh.other_conditions_hint'),
-          control: h('textarea', { class: 'input textarea', rows: '2', maxlength: '4000', dir: 'auto' }),
+          control: h('textarea', {
+            class: 'input textarea',
+            rows: '2',
+            maxlength: '4000',
+            dir: 'auto',
+          }),
         }),
       ),
     ),
@@ -920,7 +974,11 @@ function buildForm({ catalog, patient, readOnly }) {
               ? { had: false }
               : null,
       },
-      sent: { conditions: conditions.map((c) => c.code), medications: medRows, allergies: allergyRows },
+      sent: {
+        conditions: conditions.map((c) => c.code),
+        medications: medRows,
+        allergies: allergyRows,
+      },
       drugNames: rows(medBody, 'medication-row').map((tr) => tr.drugName || null),
     };
   };
@@ -929,7 +987,10 @@ function buildForm({ catalog, patient, readOnly }) {
     const on = new Map((doc.conditions || []).map((c) => [c.code, c]));
     // A condition no longer in the catalogue still shows, so a save does not drop it silently.
     for (const code of on.keys()) {
-      if (!conditionCodes.includes(code) && !conditionGrid.querySelector(`[data-condition="${CSS.escape(code)}"]`))
+      if (
+        !conditionCodes.includes(code) &&
+        !conditionGrid.querySelector(`[data-condition="${CSS.escape(code)}"]`)
+      )
         conditionGrid.append(conditionRow(code, code));
     }
     for (const row of conditionGrid.querySelectorAll('.condition')) {
@@ -958,15 +1019,20 @@ function buildForm({ catalog, patient, readOnly }) {
       setRadio(form, 'breastfeeding', doc.breastfeeding);
     }
     setRadio(form, 'smoking', doc.smoking);
-    height.value = doc.height_cm === null || doc.height_cm === undefined ? '' : String(doc.height_cm);
-    weight.value = doc.weight_kg === null || doc.weight_kg === undefined ? '' : String(doc.weight_kg);
+    height.value =
+      doc.height_cm === null || doc.height_cm === undefined ? '' : String(doc.height_cm);
+    weight.value =
+      doc.weight_kg === null || doc.weight_kg === undefined ? '' : String(doc.weight_kg);
     updateBmi();
     const sp = doc.scalp_procedure;
     setRadio(form, 'scalp_procedure.had', sp ? String(!!sp.had) : '');
     scalpOn.value = (sp && sp.on) || '';
     scalpWhat.value = (sp && sp.what) || '';
     syncScalp();
-    if (readOnly) form.querySelectorAll('input, select, textarea').forEach((c) => c.setAttribute('disabled', ''));
+    if (readOnly)
+      form
+        .querySelectorAll('input, select, textarea')
+        .forEach((c) => c.setAttribute('disabled', ''));
   };
 
   // Checks what the server would refuse for want of a choice, so the message comes at once.
@@ -976,16 +1042,22 @@ function buildForm({ catalog, patient, readOnly }) {
       const at = `medications.${sent.medications[i]}`;
       if (!m.name) problems.push({ field: `${at}.name`, code: 'required' });
       if (!m.class)
-        problems.push({ field: `${at}.class`, code: 'required', key: m.drug ? null : 'mh.med.class_needed' });
+        problems.push({
+          field: `${at}.class`,
+          code: 'required',
+          key: m.drug ? null : 'mh.med.class_needed',
+        });
     });
     doc.allergies.forEach((a, i) => {
-      if (!a.substance) problems.push({ field: `allergies.${sent.allergies[i]}.substance`, code: 'required' });
+      if (!a.substance)
+        problems.push({ field: `allergies.${sent.allergies[i]}.substance`, code: 'required' });
     });
     return problems;
   };
 
   form.addEventListener('change', (e) => {
-    if (e.target.name === 'conditions') e.target.closest('.condition').classList.toggle('is-on', e.target.checked);
+    if (e.target.name === 'conditions')
+      e.target.closest('.condition').classList.toggle('is-on', e.target.checked);
   });
 
   return { form, read, fill, check, closeSuggestions: drugs.close };
@@ -1039,7 +1111,11 @@ export async function render(main, params, ctx) {
       : h(
           'div',
           { class: 'form-actions sticky-actions' },
-          h('a', { class: 'btn btn-secondary', href: `#/patients/${encodeURIComponent(patient.id)}` }, t('common.cancel')),
+          h(
+            'a',
+            { class: 'btn btn-secondary', href: `#/patients/${encodeURIComponent(patient.id)}` },
+            t('common.cancel'),
+          ),
           save,
         ),
   );
@@ -1062,7 +1138,12 @@ export async function render(main, params, ctx) {
       subtitle: version ? savedBy(record) : t('mh.never_saved'),
     }),
     readOnly
-      ? h('div', { class: 'banner banner-info' }, icon('alert'), h('p', null, t('clinical.read_only')))
+      ? h(
+          'div',
+          { class: 'banner banner-info' },
+          icon('alert'),
+          h('p', null, t('clinical.read_only')),
+        )
       : null,
     form,
     h(
@@ -1098,7 +1179,11 @@ export async function render(main, params, ctx) {
       formError.classList.add('is-error');
       replace(
         formError,
-        h('p', null, problems.length > 1 ? t('form.fix_fields', { n: problems.length }) : t('form.fix_field')),
+        h(
+          'p',
+          null,
+          problems.length > 1 ? t('form.fix_fields', { n: problems.length }) : t('form.fix_field'),
+        ),
       );
       form.querySelector(`[name="${CSS.escape(problems[0].field)}"]`)?.focus();
       return;
