@@ -26,6 +26,7 @@ describe('clinical pages: assessments and medical history', () => {
   let reception;
   let man;
   let woman;
+  let other;
   const pageErrors = [];
 
   before(async () => {
@@ -43,6 +44,7 @@ describe('clinical pages: assessments and medical history', () => {
       sex: 'male',
     });
     woman = await createPatient(admin, { given_name: 'Lina', family_name: 'Samplewoman', sex: 'female' });
+    other = await createPatient(admin, { given_name: 'Sami', family_name: 'Sampleother', sex: 'other' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -371,6 +373,34 @@ describe('clinical pages: assessments and medical history', () => {
     await page.locator('#history-versions [data-version="2"]').waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
     await page.screenshot({ path: join(OUT, 'clinical-history-ar.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('in Arabic, a drug typed in Arabic is found and chosen with the keyboard', async () => {
+    const page = await openAs(doctor, { lang: 'ar' });
+    await page.goto(`${server.url}/#/patients/${other.id}/history`);
+    await page.locator('form#history-form').waitFor();
+    // Sex "other": pregnancy is asked.
+    await page.locator('#history-form [name="pregnant"]').first().waitFor();
+    await page.click('#add-medication');
+    const name0 = page.locator('[name="medications.0.name"]');
+    await name0.pressSequentially('وارفا', { delay: 40 });
+    const option = page.locator('#drug-suggestions [data-drug="warfarin"]').first();
+    await option.waitFor();
+    // The generic name and the class in the language of the page.
+    assert.match(await option.innerText(), /وارفارين/);
+    assert.match(await option.innerText(), /مضاد للتخثر/);
+    await page.screenshot({ path: join(OUT, 'clinical-drug-search-ar.png'), fullPage: false });
+    await name0.press('ArrowDown');
+    await name0.press('Enter');
+    await page.locator('#drug-suggestions').waitFor({ state: 'hidden' });
+    assert.equal(await page.locator('[name="medications.0.class"]').inputValue(), 'anticoagulant');
+    await page.click('#history-save');
+    await page.locator('#history-versions [data-version="1"]').waitFor();
+    const r = await (await api()).get(`/api/v1/patients/${other.id}/medical-history`);
+    assert.equal(r.body.medications[0].drug, 'warfarin');
+    assert.equal(r.body.medications[0].class, 'anticoagulant');
+    assert.equal(r.body.medications[0].ongoing, true);
     await page.context().close();
   });
 

@@ -230,7 +230,6 @@ function scalePicker(scale, open) {
                 alt: '',
                 width: '84',
                 height: '84',
-                loading: 'lazy',
                 decoding: 'async',
               }),
               h('span', { class: 'scale-grade', dir: 'ltr' }, gradeText(scale, grade)),
