@@ -6,7 +6,6 @@
 
 #include "core/jsonin.h"
 #include "http/http.h"
-#include "http/router.h"
 
 const char *
 request_query(const struct request *r, const char *key)
@@ -122,7 +121,7 @@ request_json(struct request *r, struct response *res)
 {
     if (r->body_too_big) {
         /* The cap is the route's: a file upload accepts more than a form. */
-        size_t limit = router_body_limit(r->method, r->path);
+        size_t limit = r->body.limit ? r->body.limit : HTTP_BODY_MAX;
         char msg[80];
         if (limit >= 1024 * 1024)
             snprintf(msg, sizeof(msg), "the request body is larger than %zu MiB",
