@@ -18,8 +18,8 @@
 /* The longest path a failure can name (the size of struct fail's field). */
 #define DOCIN_PATH_MAX 64
 
-/* Writes the path of obj[key] below `prefix`; a path that does not fit is cut (it still names
- * the document's section). */
+/* Writes the path of obj[key] below `prefix` (which must not be `out`); a path that does not
+ * fit is cut on a whole UTF-8 character (it still names the document's section). */
 void docin_path(char out[DOCIN_PATH_MAX], const char *prefix, const char *key);
 /* The path of the i-th item of the list at `prefix` ("medications[2]"). */
 void docin_item_path(char out[DOCIN_PATH_MAX], const char *prefix, size_t i);

@@ -61,7 +61,8 @@ parse_condition(const struct screening_list *codes, json_t *in, const char *path
         st = fail_set(f, ST_INVALID, cpath, "invalid_value",
                       "field '%s': '%s' is not a condition of the catalogue", cpath, code);
     if (st == ST_OK && json_object_get(seen, code))
-        st = fail_set(f, ST_INVALID, cpath, "duplicate", "condition '%s' is listed twice", code);
+        st = fail_set(f, ST_INVALID, cpath, "duplicate",
+                      "field '%s': condition '%s' is listed twice", cpath, code);
     if (st == ST_OK && json_object_set(seen, code, json_true()) != 0)
         st = ST_NOMEM;
     if (st == ST_OK)
