@@ -44,6 +44,11 @@ static const struct route routes[] = {
     {"PUT", "/api/v1/users/{id}/password", PERM_USER_MANAGE, api_user_password},
     {"GET", "/api/v1/audit", PERM_AUDIT_READ, api_audit_list},
     {"GET", "/api/v1/audit/verify", PERM_AUDIT_READ, api_audit_verify},
+    {"GET", "/api/v1/patients/{id}/screening", PERM_CLINICAL_READ, api_screening_preview},
+    {"GET", "/api/v1/patients/{id}/screenings", PERM_CLINICAL_READ, api_screenings_list},
+    {"POST", "/api/v1/patients/{id}/screenings", PERM_SCREENING_RUN, api_screenings_create},
+    {"GET", "/api/v1/screenings/{id}", PERM_CLINICAL_READ, api_screening_get},
+    {"POST", "/api/v1/screenings/{id}/signoff", PERM_SCREENING_SIGN, api_screening_signoff},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -37,5 +37,10 @@ void api_user_update(struct request *r, struct response *res);
 void api_user_password(struct request *r, struct response *res);
 void api_audit_list(struct request *r, struct response *res);
 void api_audit_verify(struct request *r, struct response *res);
+void api_screening_preview(struct request *r, struct response *res);
+void api_screenings_create(struct request *r, struct response *res);
+void api_screenings_list(struct request *r, struct response *res);
+void api_screening_get(struct request *r, struct response *res);
+void api_screening_signoff(struct request *r, struct response *res);
 
 #endif
