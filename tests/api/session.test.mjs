@@ -188,6 +188,12 @@ describe('session', () => {
     before(async () => {
       fixtures.patient = await createPatient(admin, { family_name: 'Csrfcheck' });
       fixtures.user = (await createUser(admin, ['nurse'])).user;
+      const d = await createUser(admin, ['doctor']);
+      const doctor = await login(server.url, d.username, d.password);
+      const session = new Date(Date.now() + 2 * 86400000).toISOString();
+      const s = await doctor.post(`/api/v1/patients/${fixtures.patient.id}/screenings`, { treatment: 'prp-hair', session_at: session });
+      assert.equal(s.status, 201, show(s));
+      fixtures.screening = s.body;
     });
     const requests = {
       'POST /api/v1/session/password': () => ({ json: { current_password: server.admin.password, new_password: strongPassword() } }),
@@ -198,6 +204,8 @@ describe('session', () => {
       'POST /api/v1/users': () => ({ json: { username: unique('csrf'), display_name: 'Csrf User', password: strongPassword(), roles: ['nurse'] } }),
       'PUT /api/v1/users/{id}': () => ({ id: fixtures.user.id, json: { display_name: 'Changed', roles: ['doctor'], disabled: true } }),
       'PUT /api/v1/users/{id}/password': () => ({ id: fixtures.user.id, json: { password: strongPassword() } }),
+      'POST /api/v1/patients/{id}/screenings': () => ({ id: fixtures.patient.id, json: { treatment: 'prp-hair', session_at: new Date(Date.now() + 86400000).toISOString() } }),
+      'POST /api/v1/screenings/{id}/signoff': () => ({ id: fixtures.screening.id, json: { decision: 'do_not_proceed' } }),
     };
     const ops = operations(repoOpenApi()).filter((o) => o.method !== 'GET' && o.key !== 'POST /api/v1/session');
 
