@@ -733,7 +733,7 @@ screening_record_preview(struct db *db, const struct protocols *p, const struct 
     }
     id_str(patient_id, ids);
     if (st == ST_OK && audit_now) {
-        st = audit_write(db, a, "screening.preview", "screening", ids);
+        st = audit_write(db, a, "screening.preview", "patient", ids);
         if (st == ST_OK)
             st = db_commit(db);
         if (st != ST_OK)
@@ -743,7 +743,7 @@ out:
     db_rollback(db);
     if (st == ST_OK) {
         if (!audit_now)
-            audit_read(a, "screening.preview", "screening", ids);
+            audit_read(a, "screening.preview", "patient", ids);
         *out = json_pack("{s:O}", "items", items);
         if (!*out)
             st = nomem(f);
@@ -922,7 +922,7 @@ out:
     db_rollback(db);
     if (st == ST_OK) {
         id_str(patient_id, ids);
-        audit_read(a, "screening.list", "screening", ids);
+        audit_read(a, "screening.list", "patient", ids);
         *out = json_pack("{s:O}", "items", lc.items);
         if (!*out)
             st = nomem(f);

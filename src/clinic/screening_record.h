@@ -71,7 +71,7 @@ json_t *screening_record_input_json(const struct screening_rules *rules,
 
 /* Computes, without storing, the result of every treatment of the rules (or of `treatment`
  * alone) for patient `patient_id` at session_ms: {"items":[result without id]}. The read is
- * audited as screening.preview (entity screening, the patient's id); with `audit_now` the event
+ * audited as screening.preview (entity patient, its id); with `audit_now` the event
  * is written at once in a write transaction (the command line, which has no queue of reads).
  * ST_NOT_FOUND for a missing or deleted patient, ST_INVALID ("invalid_query" on "treatment")
  * for an unknown treatment. */

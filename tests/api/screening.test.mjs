@@ -111,8 +111,9 @@ describe('screening', () => {
     return r;
   }
 
-  async function auditEvents(query) {
-    const r = await c.admin.get(`/api/v1/audit?entity=screening&${query}`);
+  // Events about results name the result (entity screening); previews and lists the patient.
+  async function auditEvents(query, entity = 'screening') {
+    const r = await c.admin.get(`/api/v1/audit?entity=${entity}&${query}`);
     assert.equal(r.status, 200, show(r));
     return r.body.items;
   }
@@ -140,7 +141,7 @@ describe('screening', () => {
     assert.deepEqual(one.body.items.map((x) => x.treatment), ['prp-face']);
     const list = await c.doctor.get(`/api/v1/patients/${p.id}/screenings`);
     assert.deepEqual(list.body.items, [], 'a preview stored something');
-    const ev = await auditEvents(`action=screening.preview&entity_id=${p.id}`);
+    const ev = await auditEvents(`action=screening.preview&entity_id=${p.id}`, 'patient');
     assert.equal(ev.length, 2, JSON.stringify(ev));
     assert.equal(ev[1].username, c.nurse.username);
   });
@@ -285,7 +286,7 @@ describe('screening', () => {
       assert.equal(bad.status, 400, `${q}: ${show(bad)}`);
       assert.equal(bad.body.error.code, 'invalid_query');
     }
-    const ev = await auditEvents(`action=screening.list&entity_id=${p.id}`);
+    const ev = await auditEvents(`action=screening.list&entity_id=${p.id}`, 'patient');
     assert.ok(ev.length >= 2);
   });
 
@@ -398,7 +399,7 @@ describe('screening', () => {
     assert.equal(JSON.parse(midnight.stdout).session_at, iso(Date.parse(`${day(session)}T00:00:00Z`) - 4 * H));
 
     const ev = await poll(async () => {
-      const e = await auditEvents(`action=screening.preview&entity_id=${p.id}&user=cli`);
+      const e = await auditEvents(`action=screening.preview&entity_id=${p.id}&user=cli`, 'patient');
       return e.length >= 3 ? e : null;
     });
     assert.ok(ev, 'the command line left no audit events');

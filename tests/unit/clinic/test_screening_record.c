@@ -830,7 +830,7 @@ test_preview_every_treatment(void **state)
     char sql[200];
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM audit WHERE action = 'screening.preview' AND username = 'cli'"
-             " AND entity = 'screening' AND entity_id = '%lld'",
+             " AND entity = 'patient' AND entity_id = '%lld'",
              (long long)id);
     assert_int_equal(testdb_int(tdb, sql), 1);
 
