@@ -1,7 +1,7 @@
 // Screening results over HTTP and on the command line: results computed from the stored medical
-// history, assessment and lab results (written straight into the database in the shapes the
-// contract gives them), stored results with the data they came from, the doctor's sign-off,
-// permissions, validation and audit events.
+// history and assessment (written straight into the database in the shapes the contract gives
+// them) and lab results (entered through their endpoint), stored results with the data they came
+// from, the doctor's sign-off, permissions, validation and audit events.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
@@ -56,18 +56,21 @@ function addAssessment(server, patientId, visitDate, complaint, fields) {
     ${text(data)}, ${Date.now()}, ${Date.now()}); SELECT last_insert_rowid();`));
 }
 
-function addLab(server, patientId, l) {
-  const range = l.low === undefined ? 'NULL, NULL' : `${l.low}, ${l.high}`;
-  const deleted = l.deleted ? `${Date.now()}, 'entered twice'` : 'NULL, NULL';
-  return Number(sqlite(server.db, `INSERT INTO lab_results (patient_id, analyte, measured_at, date_only,
-    value, unit, canonical_value, canonical_unit, reference_low, reference_high, source, entered_at,
-    deleted_at, delete_reason) VALUES (${patientId}, ${text(l.analyte)}, ${l.at}, 0, ${l.value},
-    ${text(l.unit)}, ${l.canonical ?? l.value}, ${text(l.canonicalUnit ?? l.unit)}, ${range}, 'manual',
-    ${Date.now()}, ${deleted}); SELECT last_insert_rowid();`));
+// Lab results go through their own endpoint, so that screening reads what the lab module stores.
+async function addLab(client, patientId, l) {
+  const body = { analyte: l.analyte, value: l.value, unit: l.unit, measured_at: iso(l.at) };
+  if (l.low !== undefined) Object.assign(body, { reference_low: l.low, reference_high: l.high });
+  const r = await client.post(`/api/v1/patients/${patientId}/labs`, body);
+  assert.equal(r.status, 201, show(r));
+  if (l.deleted) {
+    const d = await client.del(`/api/v1/labs/${r.body.id}`, { reason: 'Entered for the wrong patient' });
+    assert.equal(d.status, 204, show(d));
+  }
+  return r.body.id;
 }
 
 // A patient ready for PRP except for the medicine given, last taken 30 hours before the session.
-function prepare(server, patient, session, medicationClass) {
+async function prepare(server, client, patient, session, medicationClass) {
   putHistory(server, patient.id, 1, {
     medications: [{
       drug: null, name: 'painkiller', class: medicationClass, dose: '500 mg', started_on: null,
@@ -79,8 +82,8 @@ function prepare(server, patient, session, medicationClass) {
     hair: HAIR, consent_to_risks: true, acute_illness: false,
   });
   const labs = [
-    addLab(server, patient.id, { analyte: 'platelets', value: 250, unit: '×10⁹/L', at: Date.now() - 10 * D }),
-    addLab(server, patient.id, { analyte: 'haemoglobin', value: 140, unit: 'g/L', canonical: 14, canonicalUnit: 'g/dL', at: Date.now() - 10 * D, low: 120, high: 160 }),
+    await addLab(client, patient.id, { analyte: 'platelets', value: 250, unit: '10^9/L', at: Date.now() - 10 * D }),
+    await addLab(client, patient.id, { analyte: 'haemoglobin', value: 140, unit: 'g/L', at: Date.now() - 10 * D, low: 120, high: 160 }),
   ];
   return { assessment, labs };
 }
@@ -179,7 +182,7 @@ describe('screening', () => {
 
   it('naproxen 30 hours before the session defers PRP until 48 hours after the dose; a COX-2 drug does not', async () => {
     const p = await createPatient(c.doctor, { family_name: 'Naproxen' });
-    const seeded = prepare(server, p, session, 'nsaid_nonselective');
+    const seeded = await prepare(server, c.doctor, p, session, 'nsaid_nonselective');
     const r = await store(c.nurse, p, { treatment: 'prp-hair', session_at: iso(session) });
     const res = r.body;
     assert.equal(res.outcome, 'defer', JSON.stringify(res.reasons.map((x) => x.rule)));
@@ -207,7 +210,7 @@ describe('screening', () => {
     assert.deepEqual(engine.findings.find((f) => f.code === 'consent'), { code: 'consent', type: 'boolean', value: true });
 
     const q = await createPatient(c.doctor, { family_name: 'Celecoxib' });
-    prepare(server, q, session, 'nsaid_cox2');
+    await prepare(server, c.doctor, q, session, 'nsaid_cox2');
     const r2 = await store(c.doctor, q, { treatment: 'prp-hair', session_at: iso(session) });
     assert.equal(r2.body.outcome, 'eligible', rules(r2.body).join());
     assert.equal(r2.body.until, null);
@@ -215,7 +218,7 @@ describe('screening', () => {
 
   it('keeps the inputs of a stored result when the history changes later', async () => {
     const p = await createPatient(c.doctor, { family_name: 'Laterchange' });
-    prepare(server, p, session, 'nsaid_cox2');
+    await prepare(server, c.doctor, p, session, 'nsaid_cox2');
     const first = (await store(c.doctor, p, { treatment: 'adsc-hair', session_at: iso(session) })).body;
     putHistory(server, p.id, 2, { smoking: 'current', bmi: 41.5 });
     const again = await c.nurse.get(`/api/v1/screenings/${first.id}`);
@@ -232,9 +235,9 @@ describe('screening', () => {
 
   it('reads a lab in g/L as g/dL, and leaves out deleted results and analytes the rules do not read', async () => {
     const p = await createPatient(c.doctor, { family_name: 'Labunits' });
-    const hb = addLab(server, p.id, { analyte: 'haemoglobin', value: 95, unit: 'g/L', canonical: 9.5, canonicalUnit: 'g/dL', at: Date.now() - 5 * D });
-    addLab(server, p.id, { analyte: 'platelets', value: 40, unit: '×10⁹/L', at: Date.now() - 4 * D, deleted: true });
-    addLab(server, p.id, { analyte: 'lymphocytes', value: 2, unit: '×10⁹/L', at: Date.now() - 4 * D });
+    const hb = await addLab(c.nurse, p.id, { analyte: 'haemoglobin', value: 95, unit: 'g/l', at: Date.now() - 5 * D });
+    await addLab(c.nurse, p.id, { analyte: 'platelets', value: 40, unit: 'K/uL', at: Date.now() - 4 * D, deleted: true });
+    await addLab(c.nurse, p.id, { analyte: 'lymphocytes', value: 2, unit: '10^9/L', at: Date.now() - 4 * D });
     const res = (await store(c.doctor, p, { treatment: 'prp-face', session_at: iso(session) })).body;
     const rel1 = res.reasons.find((x) => x.rule === 'PRP-REL-1');
     assert.ok(rel1, rules(res).join());
@@ -342,7 +345,7 @@ describe('screening', () => {
     assert.equal(no.body.signoff.override, false);
     assert.equal(no.body.signoff.reason, null);
     const q = await createPatient(c.doctor, { family_name: 'Eligible' });
-    prepare(server, q, session, 'nsaid_cox2');
+    await prepare(server, c.doctor, q, session, 'nsaid_cox2');
     const res3 = (await store(c.doctor, q, { treatment: 'prp-hair', session_at: iso(session) })).body;
     assert.equal(res3.outcome, 'eligible');
     const yes = await c.doctor.post(`/api/v1/screenings/${res3.id}/signoff`, { decision: 'proceed' });
@@ -363,7 +366,7 @@ describe('screening', () => {
     const p = await createPatient(c.doctor, { family_name: 'Commandline' });
     // The session is at 09:00 in UTC+4, i.e. 05:00 UTC; the dose 30 hours before that.
     const utc = Date.parse(`${day(session)}T05:00:00Z`);
-    prepare(server, p, utc, 'nsaid_nonselective');
+    await prepare(server, c.doctor, p, utc, 'nsaid_nonselective');
     const args = ['screen', '--db', server.db, '--patient', p.mrn, '--treatment', 'prp-hair', '--protocols', PROTOCOLS];
     const env = { TZ: '<+04>-4' };
     const json = runCli([...args, '--date', `${day(session)}T09:00`, '--json'], env);
