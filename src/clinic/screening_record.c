@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clinic/labresult.h"
 #include "core/date.h"
 #include "core/jsonin.h"
 #include "core/text.h"
@@ -89,7 +90,6 @@ struct gather {
     bool *has_condition;                  /* one per condition of the rules */
     size_t lab_cap;
     json_t *lab_sources;
-    int st; /* a failure inside a store callback */
 };
 
 /* The slot of a finding the rules know with this type, or NULL: a finding the clinic removed
@@ -298,10 +298,10 @@ range_value(const struct protocols *p, const struct labs_analyte *a, const struc
            protocols_lab_for_screening(p, a->code, canonical, out) == ST_OK;
 }
 
+/* Adds one stored result to the input, in the rules' unit; ST_NOMEM or 0. */
 static int
-lab_item(void *ctx, const struct db_lab *l)
+lab_item(struct gather *g, const struct db_lab *l)
 {
-    struct gather *g = ctx;
     long k = screening_list_find(&g->rules->analytes, l->analyte);
     const struct labs_analyte *a = labs_find(g->p->labs, l->analyte);
     if (k < 0 || !a)
@@ -321,7 +321,7 @@ lab_item(void *ctx, const struct db_lab *l)
         size_t cap = g->lab_cap ? g->lab_cap * 2 : 16;
         struct screening_lab *grown = realloc(d->labs, cap * sizeof(*grown));
         if (!grown)
-            return g->st = ST_NOMEM;
+            return ST_NOMEM;
         d->labs = grown;
         g->lab_cap = cap;
     }
@@ -336,7 +336,7 @@ lab_item(void *ctx, const struct db_lab *l)
         json_pack("{s:I, s:s, s:f, s:s, s:o}", "id", (json_int_t)l->id, "analyte", l->analyte,
                   "value", l->value, "unit", l->unit, "measured_at", time_json(l->measured_ms));
     if (!src || json_array_append_new(g->lab_sources, src) != 0)
-        return g->st = ST_NOMEM;
+        return ST_NOMEM;
     d->in.nlabs++;
     return 0;
 }
@@ -361,6 +361,8 @@ screening_record_gather(struct db *db, const struct protocols *p, const struct d
 {
     const struct screening_rules *rules = p->screening;
     struct gather g = {.p = p, .rules = rules, .d = out};
+    struct db_lab *labs = NULL;
+    size_t nlabs = 0;
     int st = ST_OK;
 
     memset(out, 0, sizeof(*out));
@@ -384,11 +386,12 @@ screening_record_gather(struct db *db, const struct protocols *p, const struct d
         st = gather_assessment(db, &g, patient->id, treatment, session_ms, f);
     if (st != ST_OK)
         goto out;
-    st = db_lab_list(db, patient->id, false, lab_item, &g);
-    if (st != ST_OK) {
-        st = g.st == ST_NOMEM ? nomem(f) : db_fail(db, st, f);
+    st = labresult_for_screening(db, patient->id, &labs, &nlabs, f);
+    for (size_t i = 0; st == ST_OK && i < nlabs; i++)
+        if (lab_item(&g, &labs[i]) != 0)
+            st = nomem(f);
+    if (st != ST_OK)
         goto out;
-    }
     if (json_object_set(out->sources, "labs", g.lab_sources) != 0) {
         st = nomem(f);
         goto out;
@@ -408,6 +411,7 @@ screening_record_gather(struct db *db, const struct protocols *p, const struct d
     out->in.labs = out->labs;
     out->in.findings = out->findings;
 out:
+    labresult_for_screening_release(labs, nlabs);
     free(g.by_finding);
     free(g.has_condition);
     json_decref(g.lab_sources);
