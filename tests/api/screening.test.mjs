@@ -1,9 +1,7 @@
-// Screening results over HTTP and on the command line: results computed from the stored medical
-// history and assessment (written straight into the database in the shapes the contract gives
-// them) and lab results (entered through their endpoint), stored results with the data they came
-// from, the doctor's sign-off, permissions, validation and audit events.
+// Screening results over HTTP and on the command line: results computed from the medical history,
+// assessments and lab results entered through their own endpoints, stored results with the data
+// they came from, the doctor's sign-off, permissions, validation and audit events.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import {
   PROTOCOLS, createPatient, dammCheckDigit, poll, roleClients, runCli, show, startServer,
@@ -15,48 +13,31 @@ const H = 3600000;
 const D = 24 * H;
 const doc = repoOpenApi();
 
-function sqlite(db, sql) {
-  const r = spawnSync('sqlite3', ['-batch', '-bail', db, sql], { encoding: 'utf8' });
-  if (r.error) throw new Error(`cannot run sqlite3 (install the sqlite3 package): ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`sqlite3 failed on ${sql}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-const text = (s) => `'${String(s).replace(/'/g, "''")}'`;
 const iso = (ms) => new Date(ms).toISOString();
 const day = (ms) => iso(ms).slice(0, 10);
 // A time as the command line prints it in UTC+4: "2026-12-01 09:00 +0400".
 const plus4 = (ms) => `${iso(ms + 4 * H).slice(0, 16).replace('T', ' ')} +0400`;
 
-// The stored documents of the contract: every field present, null when empty.
-const EMPTY_HISTORY = {
-  conditions: [], other_conditions: null, medications: [], allergies: [], pregnant: null,
-  breastfeeding: null, smoking: null, height_cm: null, weight_kg: null, bmi: null, scalp_procedure: null,
-};
 const HAIR = {
   norwood: 'III-vertex', ludwig: null, sinclair: null, savin: null, salt: null, duration_months: 18,
   hair_present_in_area: true, zones: ['vertex'], factors: ['genetics'],
 };
 
-function putHistory(server, patientId, version, fields) {
-  const data = JSON.stringify({ ...EMPTY_HISTORY, ...fields });
-  sqlite(server.db, `INSERT INTO medical_histories (patient_id, version, data, updated_at)
-    VALUES (${patientId}, ${version}, ${text(data)}, ${Date.now()})
-    ON CONFLICT (patient_id) DO UPDATE SET version = excluded.version, data = excluded.data,
-    updated_at = excluded.updated_at`);
+// Saves the medical history over the current version; fields left out become empty.
+async function putHistory(client, patientId, fields) {
+  const cur = await client.get(`/api/v1/patients/${patientId}/medical-history`);
+  assert.equal(cur.status, 200, show(cur));
+  const r = await client.put(`/api/v1/patients/${patientId}/medical-history`, { version: cur.body.version, ...fields });
+  assert.equal(r.status, 200, show(r));
+  return r.body;
 }
 
-function addAssessment(server, patientId, visitDate, complaint, fields) {
-  const data = JSON.stringify({
-    visit_date: visitDate, complaint, hair: null, face: null, consent_to_risks: null,
-    acute_illness: null, notes: null, ...fields,
-  });
-  return Number(sqlite(server.db, `INSERT INTO assessments (patient_id, version, visit_date, complaint,
-    data, created_at, updated_at) VALUES (${patientId}, 1, ${text(visitDate)}, ${text(complaint)},
-    ${text(data)}, ${Date.now()}, ${Date.now()}); SELECT last_insert_rowid();`));
+async function addAssessment(client, patientId, visitDate, complaint, fields) {
+  const r = await client.post(`/api/v1/patients/${patientId}/assessments`, { visit_date: visitDate, complaint, ...fields });
+  assert.equal(r.status, 201, show(r));
+  return r.body.id;
 }
 
-// Lab results go through their own endpoint, so that screening reads what the lab module stores.
 async function addLab(client, patientId, l) {
   const body = { analyte: l.analyte, value: l.value, unit: l.unit, measured_at: iso(l.at) };
   if (l.low !== undefined) Object.assign(body, { reference_low: l.low, reference_high: l.high });
@@ -70,15 +51,15 @@ async function addLab(client, patientId, l) {
 }
 
 // A patient ready for PRP except for the medicine given, last taken 30 hours before the session.
-async function prepare(server, client, patient, session, medicationClass) {
-  putHistory(server, patient.id, 1, {
+async function prepare(client, patient, session, medicationClass) {
+  await putHistory(client, patient.id, {
     medications: [{
       drug: null, name: 'painkiller', class: medicationClass, dose: '500 mg', started_on: null,
       ongoing: false, last_dose_at: iso(session - 30 * H),
     }],
     pregnant: false, breastfeeding: false, smoking: 'never',
   });
-  const assessment = addAssessment(server, patient.id, day(Date.now()), 'hair', {
+  const assessment = await addAssessment(client, patient.id, day(Date.now()), 'hair', {
     hair: HAIR, consent_to_risks: true, acute_illness: false,
   });
   const labs = [
@@ -97,8 +78,8 @@ const rules = (r) => r.reasons.map((x) => x.rule);
 describe('screening', () => {
   let server;
   let c;
-  // The next whole hour two days from now: a session that may be stored.
-  const session = Math.ceil((Date.now() + 2 * D) / H) * H;
+  // A whole hour less than a day ahead: a dose 30 hours before it has been taken already.
+  const session = Math.ceil(Date.now() / H) * H + 20 * H;
   before(async () => {
     server = await startServer();
     c = await roleClients(server);
@@ -182,7 +163,7 @@ describe('screening', () => {
 
   it('naproxen 30 hours before the session defers PRP until 48 hours after the dose; a COX-2 drug does not', async () => {
     const p = await createPatient(c.doctor, { family_name: 'Naproxen' });
-    const seeded = await prepare(server, c.doctor, p, session, 'nsaid_nonselective');
+    const seeded = await prepare(c.doctor, p, session, 'nsaid_nonselective');
     const r = await store(c.nurse, p, { treatment: 'prp-hair', session_at: iso(session) });
     const res = r.body;
     assert.equal(res.outcome, 'defer', JSON.stringify(res.reasons.map((x) => x.rule)));
@@ -210,7 +191,7 @@ describe('screening', () => {
     assert.deepEqual(engine.findings.find((f) => f.code === 'consent'), { code: 'consent', type: 'boolean', value: true });
 
     const q = await createPatient(c.doctor, { family_name: 'Celecoxib' });
-    await prepare(server, c.doctor, q, session, 'nsaid_cox2');
+    await prepare(c.doctor, q, session, 'nsaid_cox2');
     const r2 = await store(c.doctor, q, { treatment: 'prp-hair', session_at: iso(session) });
     assert.equal(r2.body.outcome, 'eligible', rules(r2.body).join());
     assert.equal(r2.body.until, null);
@@ -218,9 +199,9 @@ describe('screening', () => {
 
   it('keeps the inputs of a stored result when the history changes later', async () => {
     const p = await createPatient(c.doctor, { family_name: 'Laterchange' });
-    await prepare(server, c.doctor, p, session, 'nsaid_cox2');
+    await prepare(c.doctor, p, session, 'nsaid_cox2');
     const first = (await store(c.doctor, p, { treatment: 'adsc-hair', session_at: iso(session) })).body;
-    putHistory(server, p.id, 2, { smoking: 'current', bmi: 41.5 });
+    await putHistory(c.nurse, p.id, { smoking: 'current', height_cm: 160, weight_kg: 106 });
     const again = await c.nurse.get(`/api/v1/screenings/${first.id}`);
     assert.equal(again.status, 200, show(again));
     fits('/api/v1/screenings/{id}', 'GET', again);
@@ -345,7 +326,7 @@ describe('screening', () => {
     assert.equal(no.body.signoff.override, false);
     assert.equal(no.body.signoff.reason, null);
     const q = await createPatient(c.doctor, { family_name: 'Eligible' });
-    await prepare(server, c.doctor, q, session, 'nsaid_cox2');
+    await prepare(c.doctor, q, session, 'nsaid_cox2');
     const res3 = (await store(c.doctor, q, { treatment: 'prp-hair', session_at: iso(session) })).body;
     assert.equal(res3.outcome, 'eligible');
     const yes = await c.doctor.post(`/api/v1/screenings/${res3.id}/signoff`, { decision: 'proceed' });
@@ -364,32 +345,32 @@ describe('screening', () => {
 
   it('autologa screen prints the result of a patient at a local date and time, and logs the look-up', async () => {
     const p = await createPatient(c.doctor, { family_name: 'Commandline' });
-    // The session is at 09:00 in UTC+4, i.e. 05:00 UTC; the dose 30 hours before that.
-    const utc = Date.parse(`${day(session)}T05:00:00Z`);
-    await prepare(server, c.doctor, p, utc, 'nsaid_nonselective');
+    // The machine's zone is UTC+4: the session written as local time.
+    await prepare(c.doctor, p, session, 'nsaid_nonselective');
+    const local = iso(session + 4 * H).slice(0, 16);
     const args = ['screen', '--db', server.db, '--patient', p.mrn, '--treatment', 'prp-hair', '--protocols', PROTOCOLS];
     const env = { TZ: '<+04>-4' };
-    const json = runCli([...args, '--date', `${day(session)}T09:00`, '--json'], env);
+    const json = runCli([...args, '--date', local, '--json'], env);
     assert.equal(json.status, 0, json.stderr);
     const res = JSON.parse(json.stdout);
-    assert.equal(res.session_at, iso(utc));
+    assert.equal(res.session_at, iso(session));
     assert.equal(res.outcome, 'defer');
-    assert.equal(res.until, iso(utc + 18 * H));
+    assert.equal(res.until, iso(session + 18 * H));
     assert.equal(res.patient_id, p.id);
     assert.equal(res.computed_by, null);
     assert.equal(res.id, undefined);
     // the same as the API's preview
-    const api = await c.doctor.get(`/api/v1/patients/${p.id}/screening?session_at=${iso(utc)}&treatment=prp-hair`);
+    const api = await c.doctor.get(`/api/v1/patients/${p.id}/screening?session_at=${iso(session)}&treatment=prp-hair`);
     const { computed_at: a1, computed_by: b1, ...fromApi } = api.body.items[0];
     const { computed_at: a2, computed_by: b2, ...fromCli } = res;
     assert.deepEqual(fromCli, fromApi);
 
-    const plain = runCli([...args, '--date', `${day(session)}T09:00`], env);
+    const plain = runCli([...args, '--date', local], env);
     assert.equal(plain.status, 0, plain.stderr);
     const out = plain.stdout;
     assert.match(out, /PRP for the scalp \(prp-hair\)/);
-    assert.ok(out.includes(`Session:  ${plus4(utc)}\n`), out);
-    assert.ok(out.includes(`Outcome:  defer until ${plus4(utc + 18 * H)}\n`), out);
+    assert.ok(out.includes(`Session:  ${plus4(session)}\n`), out);
+    assert.ok(out.includes(`Outcome:  defer until ${plus4(session + 18 * H)}\n`), out);
     assert.match(out, /PRP-REL-3 +defer, evidence tier E/);
     assert.match(out, /Regular NSAID use: defer until 48 h after the last dose/);
     assert.match(out, /source: ICMS PRP guideline draft/);
@@ -397,9 +378,9 @@ describe('screening', () => {
     assert.equal(plain.stderr, '');
 
     // a date alone is midnight local time
-    const midnight = runCli([...args, '--date', day(session), '--json'], env);
+    const midnight = runCli([...args, '--date', local.slice(0, 10), '--json'], env);
     assert.equal(midnight.status, 0, midnight.stderr);
-    assert.equal(JSON.parse(midnight.stdout).session_at, iso(Date.parse(`${day(session)}T00:00:00Z`) - 4 * H));
+    assert.equal(JSON.parse(midnight.stdout).session_at, iso(Date.parse(`${local.slice(0, 10)}T00:00:00Z`) - 4 * H));
 
     const ev = await poll(async () => {
       const e = await auditEvents(`action=screening.preview&entity_id=${p.id}&user=cli`, 'patient');
