@@ -129,6 +129,21 @@ sq_col_copy(sqlite3_stmt *st, int i, char *dst, size_t cap)
     snprintf(dst, cap, "%s", t ? (const char *)t : "");
 }
 
+int
+sq_col_dup_checked(sqlite3_stmt *st, int i, char **out)
+{
+    /* The type first: it is only meaningful before sqlite3_column_text converts the value. */
+    int type = sqlite3_column_type(st, i);
+    *out = sq_col_dup(st, i);
+    return !*out && type != SQLITE_NULL ? ST_NOMEM : ST_OK;
+}
+
+bool
+sq_fits(const char *s, size_t cap)
+{
+    return memchr(s, '\0', cap) != NULL;
+}
+
 /* Runs a statement that returns no rows. */
 int
 sq_run(sqlite3_stmt *st)

@@ -39,7 +39,20 @@ void sq_bind_user_id(sqlite3_stmt *st, int i, int64_t id);
 char *sq_col_dup(sqlite3_stmt *st, int i);
 /* A text column into a fixed buffer ("" for NULL), truncated to fit. */
 void sq_col_copy(sqlite3_stmt *st, int i, char *dst, size_t cap);
+/* *out: a copy of a text column, NULL for SQL NULL; ST_NOMEM (and *out NULL) when the copy
+ * fails, which sq_col_dup cannot tell apart from NULL. */
+int sq_col_dup_checked(sqlite3_stmt *st, int i, char **out);
+/* Whether the string in a record's fixed char array of `cap` bytes ends inside it: writers refuse
+ * (ST_INVALID) what does not, rather than reading past the array or storing a cut value. */
+bool sq_fits(const char *s, size_t cap);
 /* Runs a statement that returns no rows, then resets it. */
 int sq_run(sqlite3_stmt *st);
+
+/* Versioned documents (assessments, medical histories; sqlite_assessment.c). Binds `v` as
+ * (record id, version, user id, at, changes, snapshot) and runs the insert `st`. */
+int sq_doc_version_insert(sqlite3_stmt *st, const struct db_doc_version *v);
+/* Calls cb for each row of `st`, whose columns are record id, version, user id (0 for none), at,
+ * changes, snapshot, username, display name; a non-zero return stops and is returned. Resets st. */
+int sq_doc_version_rows(sqlite3_stmt *st, db_doc_version_cb cb, void *ctx);
 
 #endif
