@@ -434,7 +434,7 @@ export async function render(main, params, ctx) {
     h('option', { value: '' }, t('form.choose')),
     analytes.map((a) => h('option', { value: a.code }, localText(a.label))),
   );
-  const unitSel = h('select', { class: 'input select', dir: 'ltr', disabled: true });
+  const unitSel = h('select', { class: 'input select', disabled: true });
   const valueIn = h('input', {
     type: 'number',
     class: 'input',
@@ -764,7 +764,10 @@ export async function render(main, params, ctx) {
             'span',
             { class: 'row-error-text' },
             h('strong', null, columnText(e.field)),
-            e.field ? [' ', ltr(e.field, 'mono muted')] : null,
+            // The header name as the file spells it, where the label does not already say it.
+            e.field && columnText(e.field).toLowerCase() !== e.field.replace(/_/g, ' ')
+              ? [' ', ltr(e.field, 'mono muted')]
+              : null,
             ': ',
             csvErrorText(e.code),
           ),

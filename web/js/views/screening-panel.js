@@ -336,6 +336,8 @@ export function screeningPanel(patient, ctx, { restored } = {}) {
     cards.classList.remove('is-loading');
     status.textContent = t('screening.computed_for', { at: fmtDateTime(iso) });
     replace(cards, live.map(card));
+    // Which session the cards are for, in the API's form: tests and tools wait on it.
+    cards.dataset.sessionAt = iso;
     updateRecordedLines();
   }
 
@@ -347,7 +349,6 @@ export function screeningPanel(patient, ctx, { restored } = {}) {
           kind: 'secondary',
           iconName: 'check',
           'data-action': 'record-screening',
-          'data-treatment': tr,
         })
       : null;
     if (recordBtn) recordBtn.addEventListener('click', () => recordResult(result, recordBtn));
@@ -555,7 +556,7 @@ export function screeningPanel(patient, ctx, { restored } = {}) {
       {
         class: `screening-record card-outcome-${o}`,
         'data-screening-id': String(rec.id),
-        'data-treatment': rec.treatment,
+        'data-record-treatment': rec.treatment,
         'data-outcome': o,
         'data-signed': rec.signoff ? 'true' : 'false',
       },
