@@ -293,6 +293,11 @@ describe('screening panel and lab results', () => {
     assert.equal(signed.override, true);
     assert.equal(signed.reason, reasonText);
     assert.equal(signed.signed_by.username, doctor.username);
+    // The data the result was computed from, on request.
+    await signedItem.locator('.record-details summary').click();
+    const used = (await docApi.get(`/api/v1/screenings/${stored.id}`)).body.inputs.labs.map((l) => String(l.id));
+    assert.ok(used.length >= 2, 'the stored inputs list the lab results used');
+    for (const id of used) await signedItem.locator(`.record-inputs [data-lab-id="${id}"]`).waitFor();
     await page.screenshot({ path: join(OUT, 'screening-signed-en.png'), fullPage: true });
     await page.context().close();
   });

@@ -4,7 +4,7 @@
 
 import { h, icon, ltr, replace, clear } from '../dom.js';
 import { request } from '../api.js';
-import { t, tNodes, fmtDateTime, fmtNumber, errorText } from '../i18n.js';
+import { t, tNodes, fmtDate, fmtDateTime, fmtNumber, errorText } from '../i18n.js';
 import { can } from '../session.js';
 import {
   button,
@@ -64,6 +64,15 @@ function timeEl(iso) {
   return h('time', { datetime: iso }, fmtDateTime(iso));
 }
 
+// A lab result entered with a date only is stored at 00:00 UTC of that day: show the day, not
+// a midnight shifted into local time.
+function sampleTimeEl(iso) {
+  if (/T00:00:00(\.000)?Z$/.test(iso || '')) {
+    return h('time', { datetime: iso.slice(0, 10) }, fmtDate(iso.slice(0, 10)));
+  }
+  return timeEl(iso);
+}
+
 function sameInstant(a, b) {
   return !!a && !!b && new Date(a).getTime() === new Date(b).getTime();
 }
@@ -107,7 +116,7 @@ function matchedText(m) {
     if (m.ongoing) parts.push(' · ', t('screening.matched.ongoing'));
     else if (m.at) parts.push(' · ', tNodes('screening.matched.last_dose', { at: timeEl(m.at) }));
   } else if (m.kind === 'lab' && m.at) {
-    parts.push(' · ', tNodes('screening.matched.measured', { at: timeEl(m.at) }));
+    parts.push(' · ', tNodes('screening.matched.measured', { at: sampleTimeEl(m.at) }));
   } else if (m.at) {
     parts.push(' · ', tNodes('screening.matched.on', { at: timeEl(m.at) }));
   }
@@ -593,13 +602,85 @@ export function screeningPanel(patient, ctx, { restored } = {}) {
             h('span', { class: 'record-awaiting' }, icon('history'), t('signoff.awaiting')),
             signBtn,
           ),
-      h(
-        'details',
-        { class: 'record-details' },
-        h('summary', null, t('screening.record_details')),
-        h('div', { class: 'record-details-body' }, resultDetails(rec)),
-      ),
+      recordDetails(rec),
     );
+  }
+
+  // The reasons of a stored result, and on opening, the data it was computed from (the stored
+  // inputs, read only when someone asks: each read is audited).
+  function recordDetails(rec) {
+    const inputs = h('div', { class: 'record-inputs', 'aria-live': 'polite' });
+    const details = h(
+      'details',
+      { class: 'record-details' },
+      h('summary', null, t('screening.record_details')),
+      h('div', { class: 'record-details-body' }, resultDetails(rec), inputs),
+    );
+    let loaded = false;
+    details.addEventListener('toggle', async () => {
+      if (!details.open || loaded) return;
+      loaded = true;
+      replace(inputs, spinner());
+      try {
+        const full = await request('GET', `/screenings/${encodeURIComponent(String(rec.id))}`);
+        if (!ctx.alive()) return;
+        replace(inputs, inputsView(full.inputs || {}));
+      } catch (err) {
+        loaded = false;
+        if (!ctx.alive() || err.status === 401) return;
+        replace(inputs, h('p', { class: 'form-error', role: 'alert' }, errorText(err)));
+      }
+    });
+    return details;
+  }
+
+  function inputsView(inp) {
+    const labs = inp.labs || [];
+    const a = inp.assessment;
+    const item = (label, value) =>
+      h('div', { class: 'detail' }, h('dt', null, label), h('dd', null, value));
+    return [
+      h('h4', { class: 'screening-sub' }, t('screening.inputs_title')),
+      h(
+        'dl',
+        { class: 'details details-1 record-inputs-list' },
+        item(
+          t('tabs.history'),
+          inp.medical_history_version
+            ? t('screening.inputs.history_version', { n: inp.medical_history_version })
+            : h('span', { class: 'muted' }, t('screening.inputs.none')),
+        ),
+        item(
+          t('tabs.assessments'),
+          a
+            ? tNodes('screening.inputs.assessment', {
+                date: h('time', { datetime: a.visit_date }, fmtDate(a.visit_date)),
+                n: String(a.version),
+              })
+            : h('span', { class: 'muted' }, t('screening.inputs.none')),
+        ),
+        item(
+          t('tabs.labs'),
+          labs.length
+            ? h(
+                'ul',
+                { class: 'record-input-labs' },
+                labs.map((l) =>
+                  h(
+                    'li',
+                    { 'data-lab-id': String(l.id) },
+                    h('span', null, codeLabel(catalog && catalog.analytes, l.analyte)),
+                    ' ',
+                    ltr(`${fmtNumber(l.value)} ${l.unit}`, 'strong'),
+                    ' · ',
+                    sampleTimeEl(l.measured_at),
+                  ),
+                ),
+              )
+            : h('span', { class: 'muted' }, t('screening.inputs.none')),
+        ),
+      ),
+    ];
   }
 
   function signoffView(s) {
