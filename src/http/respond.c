@@ -120,8 +120,15 @@ json_t *
 request_json(struct request *r, struct response *res)
 {
     if (r->body_too_big) {
-        respond_error(res, MHD_HTTP_CONTENT_TOO_LARGE, "too_big", "",
-                      "the request body is larger than 64 KiB");
+        /* The cap is the route's: a file upload accepts more than a form. */
+        size_t limit = r->body.limit ? r->body.limit : HTTP_BODY_MAX;
+        char msg[80];
+        if (limit >= 1024 * 1024)
+            snprintf(msg, sizeof(msg), "the request body is larger than %zu MiB",
+                     limit / (1024 * 1024));
+        else
+            snprintf(msg, sizeof(msg), "the request body is larger than %zu KiB", limit / 1024);
+        respond_error(res, MHD_HTTP_CONTENT_TOO_LARGE, "too_big", "", msg);
         return NULL;
     }
     struct fail f;

@@ -65,6 +65,52 @@ const TABLE = {
   'GET /api/v1/patients/{id}/history': {
     permission: 'patient.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/history` }),
   },
+  'GET /api/v1/patients/{id}/labs': {
+    permission: 'clinical.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/labs?include_deleted=1` }),
+  },
+  'POST /api/v1/patients/{id}/labs': {
+    permission: 'clinical.write', ok: 201,
+    build: async (ctx) => {
+      ctx.labsBefore = (await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/labs`)).body.items.length;
+      return {
+        path: `/api/v1/patients/${ctx.patient.id}/labs`,
+        json: { analyte: 'PLT', value: 250, unit: '10^9/L', measured_at: '2026-01-10', reference_low: 150, reference_high: 400 },
+      };
+    },
+    check: async (ctx, r, allowed) => {
+      const now = (await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/labs`)).body.items.length;
+      assert.equal(now, ctx.labsBefore + (allowed ? 1 : 0), 'results after the request');
+    },
+  },
+  'POST /api/v1/patients/{id}/labs/import': {
+    permission: 'clinical.write', ok: 201,
+    build: async (ctx) => {
+      ctx.labsBefore = (await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/labs`)).body.items.length;
+      // A different file each time: the same file is refused the second time.
+      const csv = `date,analyte,value,unit,mrn\n2026-01-11,Hb,13.${ctx.labsBefore},g/dL,${ctx.patient.mrn}\n` +
+        '2026-01-11,WBC,6.2,K/uL,\n';
+      return { path: `/api/v1/patients/${ctx.patient.id}/labs/import`, json: { csv, file_name: 'perm.csv', commit: true } };
+    },
+    check: async (ctx, r, allowed) => {
+      const now = (await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/labs`)).body.items.length;
+      assert.equal(now, ctx.labsBefore + (allowed ? 2 : 0), 'results after the request');
+    },
+  },
+  'DELETE /api/v1/labs/{id}': {
+    permission: 'clinical.write', ok: 204,
+    build: async (ctx) => {
+      const r = await ctx.clients.doctor.post(`/api/v1/patients/${ctx.patient.id}/labs`, {
+        analyte: 'haemoglobin', value: 13, unit: 'g/dL', measured_at: '2026-01-12',
+      });
+      assert.equal(r.status, 201, show(r));
+      ctx.lab = r.body;
+      return { path: `/api/v1/labs/${ctx.lab.id}`, json: { reason: 'Entered for the wrong visit' } };
+    },
+    check: async (ctx, r, allowed) => {
+      const all = (await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/labs?include_deleted=1`)).body.items;
+      assert.equal(all.find((l) => l.id === ctx.lab.id).deleted, allowed, 'deleted flag after the request');
+    },
+  },
   'GET /api/v1/users': { permission: 'user.manage', ok: 200, build: () => ({ path: '/api/v1/users' }) },
   'POST /api/v1/users': {
     permission: 'user.manage', ok: 201,

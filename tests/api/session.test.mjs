@@ -188,6 +188,13 @@ describe('session', () => {
     before(async () => {
       fixtures.patient = await createPatient(admin, { family_name: 'Csrfcheck' });
       fixtures.user = (await createUser(admin, ['nurse'])).user;
+      const doctor = await createUser(admin, ['doctor']);
+      fixtures.doctor = await login(server.url, doctor.username, doctor.password);
+      const lab = await fixtures.doctor.post(`/api/v1/patients/${fixtures.patient.id}/labs`, {
+        analyte: 'platelets', value: 250, unit: '10^9/L', measured_at: '2026-01-10',
+      });
+      assert.equal(lab.status, 201, show(lab));
+      fixtures.lab = lab.body;
     });
     const requests = {
       'POST /api/v1/session/password': () => ({ json: { current_password: server.admin.password, new_password: strongPassword() } }),
@@ -198,6 +205,13 @@ describe('session', () => {
       'POST /api/v1/users': () => ({ json: { username: unique('csrf'), display_name: 'Csrf User', password: strongPassword(), roles: ['nurse'] } }),
       'PUT /api/v1/users/{id}': () => ({ id: fixtures.user.id, json: { display_name: 'Changed', roles: ['doctor'], disabled: true } }),
       'PUT /api/v1/users/{id}/password': () => ({ id: fixtures.user.id, json: { password: strongPassword() } }),
+      'POST /api/v1/patients/{id}/labs': () => ({
+        id: fixtures.patient.id, json: { analyte: 'Hb', value: 13, unit: 'g/dL', measured_at: '2026-01-10' },
+      }),
+      'POST /api/v1/patients/{id}/labs/import': () => ({
+        id: fixtures.patient.id, json: { csv: 'date,analyte,value,unit\n2026-01-10,Hb,13,g/dL\n', commit: true },
+      }),
+      'DELETE /api/v1/labs/{id}': () => ({ id: fixtures.lab.id, json: { reason: 'Entered for the wrong patient' } }),
     };
     const ops = operations(repoOpenApi()).filter((o) => o.method !== 'GET' && o.key !== 'POST /api/v1/session');
 
@@ -230,6 +244,8 @@ describe('session', () => {
           const u = users.body.items.find((x) => x.id === fixtures.user.id);
           assert.deepEqual(u.roles, ['nurse']);
           assert.equal(u.disabled, false);
+          const labs = await fixtures.doctor.get(`/api/v1/patients/${fixtures.patient.id}/labs?include_deleted=1`);
+          assert.deepEqual(labs.body.items.map((l) => [l.id, l.deleted]), [[fixtures.lab.id, false]]);
           assert.equal((await new Client(server.url).login(server.admin.username, server.admin.password)).status, 200,
             'the admin password changed');
         });
