@@ -236,7 +236,9 @@ export function screeningPanel(patient, ctx, { restored } = {}) {
   let timer = null;
   let seq = 0;
   // Live results of stored records' own sessions, keyed treatment|session: a promise each.
+  // Emptied at every live computation, which is when the panel reads the records afresh.
   const checks = new Map();
+  let liveDone = Promise.resolve();
 
   const sessionInput = h('input', {
     type: 'datetime-local',
@@ -306,7 +308,12 @@ export function screeningPanel(patient, ctx, { restored } = {}) {
     if (controller) controller.abort();
   });
 
-  async function refreshLive() {
+  function refreshLive() {
+    liveDone = computeLive();
+    return liveDone;
+  }
+
+  async function computeLive() {
     const my = ++seq;
     clearFieldErrors(sessionField);
     const iso = inputToIso(sessionInput.value);
@@ -316,6 +323,7 @@ export function screeningPanel(patient, ctx, { restored } = {}) {
     }
     if (controller) controller.abort();
     controller = new AbortController();
+    checks.clear();
     cards.setAttribute('aria-busy', 'true');
     cards.classList.add('is-loading');
     status.textContent = t('screening.computing');
@@ -348,6 +356,7 @@ export function screeningPanel(patient, ctx, { restored } = {}) {
     // Which session the cards are for, in the API's form: tests and tools wait on it.
     cards.dataset.sessionAt = iso;
     updateRecordedLines();
+    checkStale();
   }
 
   function card(result) {
@@ -479,6 +488,10 @@ export function screeningPanel(patient, ctx, { restored } = {}) {
   }
 
   async function checkStale() {
+    // Records of the session on screen compare with the cards: wait for them rather than
+    // asking the server a second time.
+    await liveDone;
+    if (!ctx.alive()) return;
     const list = recordsToCheck();
     await Promise.all(
       list.map(async (rec) => {
