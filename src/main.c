@@ -17,6 +17,7 @@
 #include "clinic/user.h"
 #include "core/buf.h"
 #include "core/crypto.h"
+#include "core/date.h"
 #include "core/log.h"
 #include "http/server.h"
 #include "store/db.h"
@@ -242,16 +243,18 @@ demo_progress(int64_t done, int64_t total)
 static int
 cmd_demo(int argc, char **argv)
 {
-    static const char *const spec[] = {"db", "patients", "force!", NULL};
+    static const char *const spec[] = {"db", "patients", "protocols", "force!", NULL};
     struct opts o;
     if (!opts_parse(&o, argc, argv, spec))
         return usage_error("demo", &o, "");
     if (o.help) {
-        printf("usage: autologa demo --db PATH [--patients N] [--force]\n"
+        printf("usage: autologa demo --db PATH [--patients N] [--protocols protocols] [--force]\n"
                "Creates an invented demo clinic: one user of each role (password '%s'),\n"
-               "rooms, and N patients (default %d) with English and Arabic names.\n"
+               "rooms, and N patients (default %d) with English and Arabic names; the first\n"
+               "%d have a medical history, an assessment and lab results (checked against\n"
+               "the data files of --protocols) that show what screening says.\n"
                "--force replaces an existing file.\n",
-               DEMO_PASSWORD, DEMO_DEFAULT_PATIENTS);
+               DEMO_PASSWORD, DEMO_DEFAULT_PATIENTS, DEMO_CLINICAL_PATIENTS);
         return EXIT_OK;
     }
     const char *path = opt(&o, "db"), *np = opt(&o, "patients");
@@ -280,14 +283,22 @@ cmd_demo(int argc, char **argv)
         unlink(side);
     }
     struct db *db = NULL;
+    struct protocols *protocols = NULL;
     struct fail f;
     fail_clear(&f);
+    if (protocols_load(opt(&o, "protocols") ? opt(&o, "protocols") : "protocols", &protocols, &f) !=
+        ST_OK)
+        return report("demo", &f);
     int rc = open_db("demo", path, true, &db);
     if (rc == EXIT_OK && db_migrate(db, NULL, NULL, &f) != ST_OK)
         rc = report("demo", &f);
     if (rc == EXIT_OK && demo_create(db, n, demo_progress, &f) != ST_OK)
         rc = report("demo", &f);
+    if (rc == EXIT_OK && n >= DEMO_CLINICAL_PATIENTS &&
+        demo_clinical(db, protocols, time_now_ms(), &f) != ST_OK)
+        rc = report("demo", &f);
     db_close(db);
+    protocols_free(protocols);
     if (rc != EXIT_OK) {
         unlink(path);
         return rc;

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clinic/assessment.h"
 #include "clinic/audit.h"
+#include "clinic/history.h"
+#include "clinic/labresult.h"
 #include "clinic/patient.h"
 #include "clinic/role.h"
 #include "clinic/user.h"
@@ -159,5 +162,169 @@ demo_create(struct db *db, int64_t patients, void (*progress)(int64_t done, int6
         if (progress)
             progress(done, patients);
     }
+    return st;
+}
+
+/* ---- clinical records of a few demo patients ---- */
+
+#define HOUR_MS INT64_C(3600000)
+#define DAY_MS (24 * HOUR_MS)
+
+static void
+iso_time(int64_t ms, char out[25])
+{
+    time_format_ms(ms, out);
+}
+
+static void
+iso_date(int64_t ms, char out[11])
+{
+    struct date d;
+    date_from_days(ms >= 0 ? ms / DAY_MS : (ms - DAY_MS + 1) / DAY_MS, &d);
+    date_format(&d, out);
+}
+
+/* Runs one domain call and drops its answer: only the failure matters here. */
+static int
+keep_status(int st, json_t *answer)
+{
+    json_decref(answer);
+    return st;
+}
+
+static int
+demo_history(struct db *db, const struct actor *a, const struct protocols *p, int64_t patient,
+             bool is_female, json_t *medications, json_t *conditions, struct fail *f)
+{
+    json_t *out = NULL;
+    json_t *body = json_pack(
+        "{s:i, s:o, s:n, s:o, s:[], s:O, s:O, s:s, s:f, s:f, s:n}", "version", 0, "conditions",
+        conditions, "other_conditions", "medications", medications, "allergies", "pregnant",
+        is_female ? json_false() : json_null(), "breastfeeding",
+        is_female ? json_false() : json_null(), "smoking", "never", "height_cm",
+        is_female ? 164.0 : 178.0, "weight_kg", is_female ? 61.5 : 84.0, "scalp_procedure");
+    if (!body)
+        return ST_NOMEM;
+    int st = history_update(db, a, p, patient, body, &out, f);
+    json_decref(body);
+    return keep_status(st, out);
+}
+
+static int
+demo_lab(struct db *db, const struct actor *a, const struct protocols *p, int64_t patient,
+         const char *analyte, double value, const char *unit, double low, double high,
+         const char *measured, struct fail *f)
+{
+    json_t *out = NULL;
+    json_t *body =
+        json_pack("{s:s, s:f, s:s, s:s, s:f, s:f}", "analyte", analyte, "value", value, "unit",
+                  unit, "measured_at", measured, "reference_low", low, "reference_high", high);
+    if (!body)
+        return ST_NOMEM;
+    int st = labresult_create(db, a, p->labs, patient, body, &out, f);
+    json_decref(body);
+    return keep_status(st, out);
+}
+
+static int
+demo_assessment(struct db *db, const struct actor *a, int64_t patient, json_t *body, struct fail *f)
+{
+    json_t *out = NULL;
+    if (!body)
+        return ST_NOMEM;
+    int st = assessment_create(db, a, patient, body, &out, f);
+    json_decref(body);
+    return keep_status(st, out);
+}
+
+int
+demo_clinical(struct db *db, const struct protocols *p, int64_t now_ms, struct fail *f)
+{
+    struct db_user doctor = {0};
+    struct db_patient pt[DEMO_CLINICAL_PATIENTS] = {0};
+    char today[11], week_ago[11], dose[25];
+    int st = db_user_by_name(db, "doctor", &doctor);
+    if (st != ST_OK) {
+        st = fail_set(f, st == ST_NOT_FOUND ? ST_NOT_FOUND : st, "", "not_found",
+                      "the demo doctor is missing: run demo_create first");
+        goto out;
+    }
+    for (int i = 0; i < DEMO_CLINICAL_PATIENTS; i++)
+        if ((st = db_patient_get(db, i + 1, &pt[i])) != ST_OK) {
+            st = fail_set(f, st, "", "not_found", "the demo needs %d patients for clinical records",
+                          DEMO_CLINICAL_PATIENTS);
+            goto out;
+        }
+    struct actor a;
+    actor_cli(&a);
+    a.user_id = doctor.id;
+    a.roles = doctor.roles;
+    snprintf(a.username, sizeof(a.username), "%s", doctor.username);
+
+    iso_date(now_ms, today);
+    iso_date(now_ms - 7 * DAY_MS, week_ago);
+    /* Naproxen taken last night: a session tomorrow morning falls inside its 48 hours. */
+    iso_time(now_ms - 14 * HOUR_MS, dose);
+    bool women[DEMO_CLINICAL_PATIENTS];
+    for (int i = 0; i < DEMO_CLINICAL_PATIENTS; i++)
+        women[i] = strcmp(pt[i].sex, "female") == 0;
+
+    /* 1: hair loss, a recent NSAID, low ferritin. */
+    if ((st = demo_history(db, &a, p, pt[0].id, women[0],
+                           json_pack("[{s:s, s:s, s:s, s:s, s:n, s:b, s:s}]", "drug", "naproxen",
+                                     "name", "Naprosyn 500", "class", "nsaid_nonselective", "dose",
+                                     "500 mg when needed", "started_on", "ongoing", false,
+                                     "last_dose_at", dose),
+                           json_array(), f)) != ST_OK ||
+        (st = demo_assessment(
+             db, &a, pt[0].id,
+             json_pack("{s:s, s:s, s:{s:s?, s:s?, s:i, s:b, s:[s,s], s:[s,s]}, s:b, s:b}",
+                       "visit_date", today, "complaint", "hair", "hair", "norwood",
+                       women[0] ? NULL : "III-vertex", "ludwig", women[0] ? "II" : NULL,
+                       "duration_months", 30, "hair_present_in_area", true, "zones", "vertex",
+                       "frontal", "factors", "genetics", "stress", "consent_to_risks", true,
+                       "acute_illness", false),
+             f)) != ST_OK ||
+        (st = demo_lab(db, &a, p, pt[0].id, "platelets", 245, "×10⁹/L", 150, 400, week_ago, f)) !=
+            ST_OK ||
+        (st = demo_lab(db, &a, p, pt[0].id, "haemoglobin", 13.9, "g/dL", 12, 16, week_ago, f)) !=
+            ST_OK ||
+        (st = demo_lab(db, &a, p, pt[0].id, "ferritin", 22, "ng/mL", 15, 150, week_ago, f)) !=
+            ST_OK)
+        goto out;
+
+    /* 2: the face, nothing against PRP. */
+    if ((st = demo_history(db, &a, p, pt[1].id, women[1], json_array(), json_array(), f)) !=
+            ST_OK ||
+        (st = demo_assessment(db, &a, pt[1].id,
+                              json_pack("{s:s, s:s, s:{s:[s,s], s:s, s:s, s:b}, s:b, s:b}",
+                                        "visit_date", today, "complaint", "face", "face",
+                                        "indications", "fine_lines", "dark_circles", "fitzpatrick",
+                                        "III", "glogau", "II", "high_risk_zone_planned", false,
+                                        "consent_to_risks", true, "acute_illness", false),
+                              f)) != ST_OK ||
+        (st = demo_lab(db, &a, p, pt[1].id, "platelets", 260000, "/µL", 150000, 400000, week_ago,
+                       f)) != ST_OK ||
+        (st = demo_lab(db, &a, p, pt[1].id, "haemoglobin", 128, "g/L", 120, 160, week_ago, f)) !=
+            ST_OK)
+        goto out;
+
+    /* 3: hair loss with well-controlled hypertension and no lab results yet. */
+    st = demo_history(db, &a, p, pt[2].id, women[2], json_array(),
+                      json_pack("[{s:s, s:b, s:s}]", "code", "hypertension", "active", true, "note",
+                                "treated, stable"),
+                      f);
+    if (st == ST_OK)
+        st = demo_assessment(
+            db, &a, pt[2].id,
+            json_pack("{s:s, s:s, s:{s:s?, s:o, s:b, s:[s]}, s:b, s:b}", "visit_date", today,
+                      "complaint", "hair", "hair", "norwood", women[2] ? NULL : "IV", "sinclair",
+                      women[2] ? json_integer(3) : json_null(), "hair_present_in_area", true,
+                      "zones", "midscalp", "consent_to_risks", true, "acute_illness", false),
+            f);
+out:
+    db_user_release(&doctor);
+    for (int i = 0; i < DEMO_CLINICAL_PATIENTS; i++)
+        db_patient_release(&pt[i]);
     return st;
 }

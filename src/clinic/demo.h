@@ -4,6 +4,7 @@
 #define AUTOLOGA_CLINIC_DEMO_H
 
 #include <stdint.h>
+#include "clinic/protocols.h"
 #include "store/db.h"
 
 #define DEMO_PASSWORD "autologa-demo"
@@ -17,5 +18,17 @@ extern const char *const demo_user_roles[];
  * that a million take well under two minutes; `progress` (may be NULL) is called after each. */
 int demo_create(struct db *db, int64_t patients, void (*progress)(int64_t done, int64_t total),
                 struct fail *f) WARN_UNUSED;
+
+/* Number of demo patients that demo_clinical gives clinical records. */
+#define DEMO_CLINICAL_PATIENTS 3
+
+/* Gives the first DEMO_CLINICAL_PATIENTS patients of a demo clinic (made by demo_create) a
+ * medical history, an assessment and lab results that show each side of screening: one whose
+ * recent naproxen defers a session tomorrow, one eligible for PRP of the face, one without lab
+ * results (incomplete). Written as the demo doctor through the same functions as the API, with
+ * times relative to `now_ms` so the demo stays current. ST_NOT_FOUND when there are not enough
+ * patients or no demo doctor. */
+int demo_clinical(struct db *db, const struct protocols *p, int64_t now_ms,
+                  struct fail *f) WARN_UNUSED;
 
 #endif

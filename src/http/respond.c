@@ -71,7 +71,9 @@ respond_json(struct response *res, int status, json_t *body)
     free(res->body);
     res->status = status;
     res->content_type = "application/json; charset=utf-8";
-    res->body = json_dumps(body, JSON_COMPACT);
+    /* 15 significant digits write a BMI of 27.2 as 27.2, not 27.199999999999999; every value a
+     * person entered with fewer digits comes back as it was entered. */
+    res->body = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
     res->len = res->body ? strlen(res->body) : 0;
     json_decref(body);
     if (!res->body) {

@@ -49,6 +49,16 @@ static const struct route routes[] = {
     {"PUT", "/api/v1/users/{id}/password", PERM_USER_MANAGE, api_user_password},
     {"GET", "/api/v1/audit", PERM_AUDIT_READ, api_audit_list},
     {"GET", "/api/v1/audit/verify", PERM_AUDIT_READ, api_audit_verify},
+    {"GET", "/api/v1/patients/{id}/assessments", PERM_CLINICAL_READ, api_assessments_list},
+    {"POST", "/api/v1/patients/{id}/assessments", PERM_CLINICAL_WRITE, api_assessments_create},
+    {"GET", "/api/v1/assessments/{id}", PERM_CLINICAL_READ, api_assessment_get},
+    {"PUT", "/api/v1/assessments/{id}", PERM_CLINICAL_WRITE, api_assessment_update},
+    {"GET", "/api/v1/assessments/{id}/versions", PERM_CLINICAL_READ, api_assessment_versions},
+    {"GET", "/api/v1/patients/{id}/medical-history", PERM_CLINICAL_READ, api_history_get},
+    {"PUT", "/api/v1/patients/{id}/medical-history", PERM_CLINICAL_WRITE, api_history_update},
+    {"GET", "/api/v1/patients/{id}/medical-history/versions", PERM_CLINICAL_READ,
+     api_history_versions},
+    {"GET", "/api/v1/drugs", PERM_CLINICAL_READ, api_drugs_search},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

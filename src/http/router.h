@@ -41,5 +41,14 @@ void api_user_update(struct request *r, struct response *res);
 void api_user_password(struct request *r, struct response *res);
 void api_audit_list(struct request *r, struct response *res);
 void api_audit_verify(struct request *r, struct response *res);
+void api_assessments_list(struct request *r, struct response *res);
+void api_assessments_create(struct request *r, struct response *res);
+void api_assessment_get(struct request *r, struct response *res);
+void api_assessment_update(struct request *r, struct response *res);
+void api_assessment_versions(struct request *r, struct response *res);
+void api_history_get(struct request *r, struct response *res);
+void api_history_update(struct request *r, struct response *res);
+void api_history_versions(struct request *r, struct response *res);
+void api_drugs_search(struct request *r, struct response *res);
 
 #endif

@@ -151,7 +151,82 @@ const TABLE = {
   },
   'GET /api/v1/audit': { permission: 'audit.read', ok: 200, build: () => ({ path: '/api/v1/audit?limit=5' }) },
   'GET /api/v1/audit/verify': { permission: 'audit.read', ok: 200, build: () => ({ path: '/api/v1/audit/verify' }) },
+  'GET /api/v1/patients/{id}/assessments': {
+    permission: 'clinical.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/assessments` }),
+  },
+  'POST /api/v1/patients/{id}/assessments': {
+    permission: 'clinical.write', ok: 201,
+    build: async (ctx) => {
+      ctx.assessmentCount = (await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/assessments`)).body.items.length;
+      return { path: `/api/v1/patients/${ctx.patient.id}/assessments`, json: assessmentInput() };
+    },
+    check: async (ctx, r, allowed) => {
+      const list = await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/assessments`);
+      assert.equal(list.body.items.length, ctx.assessmentCount + (allowed ? 1 : 0), 'assessments after the request');
+    },
+  },
+  'GET /api/v1/assessments/{id}': {
+    permission: 'clinical.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/assessments/${(await assessmentOf(ctx)).id}` }),
+  },
+  'PUT /api/v1/assessments/{id}': {
+    permission: 'clinical.write', ok: 200,
+    build: async (ctx) => {
+      const id = (await assessmentOf(ctx)).id;
+      const cur = (await ctx.clients.doctor.get(`/api/v1/assessments/${id}`)).body;
+      ctx.assessmentVersion = cur.version;
+      const { visit_date, complaint, hair, face, consent_to_risks, acute_illness, version } = cur;
+      return {
+        path: `/api/v1/assessments/${id}`,
+        json: { visit_date, complaint, hair, face, consent_to_risks, acute_illness, version, notes: unique('note ') },
+      };
+    },
+    check: async (ctx, r, allowed) => {
+      const cur = await ctx.clients.doctor.get(`/api/v1/assessments/${ctx.assessment.id}`);
+      assert.equal(cur.body.version, ctx.assessmentVersion + (allowed ? 1 : 0), 'assessment version after the request');
+    },
+  },
+  'GET /api/v1/assessments/{id}/versions': {
+    permission: 'clinical.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/assessments/${(await assessmentOf(ctx)).id}/versions` }),
+  },
+  'GET /api/v1/patients/{id}/medical-history': {
+    permission: 'clinical.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/medical-history` }),
+  },
+  'PUT /api/v1/patients/{id}/medical-history': {
+    permission: 'clinical.write', ok: 200,
+    build: async (ctx) => {
+      const cur = await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/medical-history`);
+      ctx.historyVersion = cur.body.version;
+      return {
+        path: `/api/v1/patients/${ctx.patient.id}/medical-history`,
+        json: { version: cur.body.version, other_conditions: unique('condition '), height_cm: 170, weight_kg: 70 },
+      };
+    },
+    check: async (ctx, r, allowed) => {
+      const cur = await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/medical-history`);
+      assert.equal(cur.body.version, ctx.historyVersion + (allowed ? 1 : 0), 'history version after the request');
+    },
+  },
+  'GET /api/v1/patients/{id}/medical-history/versions': {
+    permission: 'clinical.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/medical-history/versions` }),
+  },
+  'GET /api/v1/drugs': { permission: 'clinical.read', ok: 200, build: () => ({ path: '/api/v1/drugs?q=asp&limit=5' }) },
 };
+
+// A valid assessment body (a hair complaint seen yesterday).
+function assessmentInput() {
+  const visit = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+  return { visit_date: visit, complaint: 'hair', hair: { norwood: 'III', zones: ['vertex'] }, consent_to_risks: true };
+}
+
+// The assessment the table's requests work on, recorded by a doctor the first time it is needed.
+async function assessmentOf(ctx) {
+  if (!ctx.assessment) {
+    const r = await ctx.clients.doctor.post(`/api/v1/patients/${ctx.patient.id}/assessments`, assessmentInput());
+    assert.equal(r.status, 201, show(r));
+    ctx.assessment = r.body;
+  }
+  return ctx.assessment;
+}
 
 const doc = repoOpenApi();
 const ops = operations(doc);

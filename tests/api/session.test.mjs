@@ -195,6 +195,11 @@ describe('session', () => {
       });
       assert.equal(lab.status, 201, show(lab));
       fixtures.lab = lab.body;
+      const visit = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+      fixtures.assessmentInput = { visit_date: visit, complaint: 'hair', hair: { norwood: 'II' } };
+      const a = await fixtures.doctor.post(`/api/v1/patients/${fixtures.patient.id}/assessments`, fixtures.assessmentInput);
+      assert.equal(a.status, 201, show(a));
+      fixtures.assessment = a.body;
     });
     const requests = {
       'POST /api/v1/session/password': () => ({ json: { current_password: server.admin.password, new_password: strongPassword() } }),
@@ -205,6 +210,11 @@ describe('session', () => {
       'POST /api/v1/users': () => ({ json: { username: unique('csrf'), display_name: 'Csrf User', password: strongPassword(), roles: ['nurse'] } }),
       'PUT /api/v1/users/{id}': () => ({ id: fixtures.user.id, json: { display_name: 'Changed', roles: ['doctor'], disabled: true } }),
       'PUT /api/v1/users/{id}/password': () => ({ id: fixtures.user.id, json: { password: strongPassword() } }),
+      'POST /api/v1/patients/{id}/assessments': () => ({ id: fixtures.patient.id, json: fixtures.assessmentInput }),
+      'PUT /api/v1/assessments/{id}': () => ({
+        id: fixtures.assessment.id, json: { ...fixtures.assessmentInput, notes: 'changed', version: fixtures.assessment.version },
+      }),
+      'PUT /api/v1/patients/{id}/medical-history': () => ({ id: fixtures.patient.id, json: { version: 0, smoking: 'current' } }),
       'POST /api/v1/patients/{id}/labs': () => ({
         id: fixtures.patient.id, json: { analyte: 'Hb', value: 13, unit: 'g/dL', measured_at: '2026-01-10' },
       }),
@@ -248,6 +258,11 @@ describe('session', () => {
           assert.deepEqual(labs.body.items.map((l) => [l.id, l.deleted]), [[fixtures.lab.id, false]]);
           assert.equal((await new Client(server.url).login(server.admin.username, server.admin.password)).status, 200,
             'the admin password changed');
+          const clinical = fixtures.doctor;
+          const list = await clinical.get(`/api/v1/patients/${fixtures.patient.id}/assessments`);
+          assert.deepEqual(list.body.items, [fixtures.assessment], 'the assessments changed');
+          const history = await clinical.get(`/api/v1/patients/${fixtures.patient.id}/medical-history`);
+          assert.equal(history.body.version, 0, 'the medical history changed');
         });
       }
     }

@@ -1,5 +1,5 @@
 /* Unit tests of src/clinic/demo.c: the demo clinic has its staff, rooms and invented patients,
- * every record valid and the audit trail intact. */
+ * every record valid and the audit trail intact, and a few patients with clinical records. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "clinic/audit.h"
 #include "clinic/demo.h"
+#include "clinic/history.h"
 #include "clinic/mrn.h"
 #include "clinic/patient.h"
 #include "clinic/role.h"
@@ -158,12 +160,78 @@ test_demo_deterministic(void **state)
     assert_string_equal(f.code, "conflict");
 }
 
+struct count_ctx {
+    int n;
+};
+
+static int
+count_lab(void *ctx, const struct db_lab *l)
+{
+    (void)l;
+    ((struct count_ctx *)ctx)->n++;
+    return 0;
+}
+
+static void
+test_demo_clinical(void **state)
+{
+    struct testdb *t = *state;
+    struct protocols *p = NULL;
+    struct fail f;
+    fail_clear(&f);
+    assert_int_equal(protocols_load(AUTOLOGA_PROTOCOLS_DIR, &p, &f), ST_OK);
+
+    /* Without patients there is nobody to give records to. */
+    assert_int_equal(demo_create(t->db, 2, NULL, &f), ST_OK);
+    assert_int_equal(demo_clinical(t->db, p, INT64_C(1795251600000), &f), ST_NOT_FOUND);
+    testdb_teardown(t);
+    assert_int_equal(testdb_setup(t), 0);
+
+    assert_int_equal(demo_create(t->db, 5, NULL, &f), ST_OK);
+    /* 2026-11-21T09:00:00Z */
+    assert_int_equal(demo_clinical(t->db, p, INT64_C(1795251600000), &f), ST_OK);
+
+    /* Each of the three has a history; the first takes naproxen, last dose 14 hours before. */
+    for (int64_t id = 1; id <= DEMO_CLINICAL_PATIENTS; id++) {
+        json_t *doc = NULL;
+        int64_t version = 0;
+        assert_int_equal(history_current(t->db, id, &doc, &version, &f), ST_OK);
+        assert_int_equal(version, 1);
+        if (id == 1) {
+            json_t *med = json_array_get(json_object_get(doc, "medications"), 0);
+            assert_string_equal(json_string_value(json_object_get(med, "class")),
+                                "nsaid_nonselective");
+            assert_string_equal(json_string_value(json_object_get(med, "last_dose_at")),
+                                "2026-11-20T19:00:00.000Z");
+        }
+        json_decref(doc);
+        struct db_assessment a;
+        assert_int_equal(
+            db_assessment_latest(t->db, id, id == 2 ? "face" : "hair", "2026-11-21", &a), ST_OK);
+        assert_string_equal(a.visit_date, "2026-11-21");
+        db_assessment_release(&a);
+    }
+    /* Lab results for the first two only: the third shows what "incomplete" looks like. */
+    int want[] = {3, 2, 0};
+    for (int64_t id = 1; id <= DEMO_CLINICAL_PATIENTS; id++) {
+        struct count_ctx c = {0};
+        assert_int_equal(db_lab_list(t->db, id, false, count_lab, &c), ST_OK);
+        assert_int_equal(c.n, want[id - 1]);
+    }
+    struct audit_check ac;
+    assert_int_equal(audit_verify(t->db, &ac), ST_OK);
+    assert_int_equal(ac.first_bad_id, 0);
+    protocols_free(p);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_demo, testdb_test_setup, testdb_test_teardown),
         cmocka_unit_test_setup_teardown(test_demo_deterministic, testdb_test_setup,
+                                        testdb_test_teardown),
+        cmocka_unit_test_setup_teardown(test_demo_clinical, testdb_test_setup,
                                         testdb_test_teardown),
     };
 
