@@ -230,6 +230,8 @@ describe('screening panel and lab results', () => {
     assert.equal(await missing.getAttribute('data-required'), 'true');
     assert.match(await missing.innerText(), /platelet count/i);
     assert.match(await missing.innerText(), new RegExp(EN['screening.missing_required']));
+    // It leads to where the result is entered.
+    assert.equal(await missing.locator('a.missing-link').getAttribute('href'), `#/patients/${noLabs.id}/labs`);
     // Required items come before optional ones.
     const flags = await hair.locator('.screening-missing').evaluateAll((els) => els.map((e) => e.dataset.required));
     assert.deepEqual(flags, [...flags].sort().reverse(), `required first: ${flags}`);

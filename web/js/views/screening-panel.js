@@ -168,7 +168,23 @@ function reasonItem(r) {
   );
 }
 
-function missingItem(m) {
+// Findings an assessment records; every other finding comes from the medical history.
+const ASSESSMENT_FINDINGS = new Set([
+  'consent',
+  'recent_fever_or_illness',
+  'hair_present_in_area',
+  'high_risk_face_zone_planned',
+]);
+
+// The patient page where a missing item is entered.
+function missingTab(m) {
+  if (m.kind === 'lab' || m.kind === 'reference_range') return 'labs';
+  if (m.kind === 'finding' && ASSESSMENT_FINDINGS.has(m.code)) return 'assessments';
+  return 'history';
+}
+
+function missingItem(m, patientId) {
+  const tab = missingTab(m);
   return h(
     'li',
     {
@@ -192,10 +208,21 @@ function missingItem(m) {
           m.rules.map((id, i) => [i ? ', ' : '', ltr(id, 'mono')]),
         )
       : null,
+    patientId !== undefined && patientId !== null
+      ? h(
+          'a',
+          {
+            class: 'missing-link',
+            href: `#/patients/${encodeURIComponent(String(patientId))}/${tab}`,
+          },
+          t(`screening.missing_go.${tab}`),
+        )
+      : null,
   );
 }
 
-// The reasons and the missing data of a result (live or stored): required missing items first.
+// The reasons and the missing data of a result (live or stored): required missing items first,
+// each with a link to where it is entered.
 export function resultDetails(result) {
   const reasons = result.reasons || [];
   const missing = [...(result.missing || [])].sort(
@@ -211,10 +238,15 @@ export function resultDetails(result) {
   if (missing.length) {
     out.push(
       h('h4', { class: 'screening-sub' }, t('screening.missing')),
-      h('ul', { class: 'screening-missing-list' }, missing.map(missingItem)),
+      h(
+        'ul',
+        { class: 'screening-missing-list' },
+        missing.map((m) => missingItem(m, result.patient_id)),
+      ),
     );
   }
-  if (!reasons.length && !missing.length) {
+  // An eligible outcome already says that nothing stands against the treatment.
+  if (!reasons.length && !missing.length && result.outcome !== 'eligible') {
     out.push(h('p', { class: 'muted screening-none' }, t('screening.no_reasons')));
   }
   return out;
