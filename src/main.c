@@ -1,5 +1,5 @@
 /* Command-line entry of the autologa binary: serve, init, demo, user, migrate, backup, audit,
- * permissions, version. Exit codes are documented in docs/cli.md. */
+ * screen, permissions, version. Exit codes are documented in docs/cli.md. */
 #include <errno.h>
 #include <ini.h>
 #include <stdbool.h>
@@ -8,12 +8,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clinic/audit.h"
 #include "clinic/demo.h"
 #include "clinic/protocols.h"
+#include "clinic/mrn.h"
 #include "clinic/role.h"
+#include "clinic/screening_record.h"
 #include "clinic/user.h"
 #include "core/buf.h"
 #include "core/crypto.h"
@@ -685,6 +688,238 @@ cmd_audit(int argc, char **argv)
     return rc;
 }
 
+/* ---- screen ---- */
+
+/* Two decimal digits at s, or -1. */
+static int
+two_digits(const char *s)
+{
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+        return -1;
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* --date: "YYYY-MM-DD" (00:00) or "YYYY-MM-DDTHH:MM" in the machine's time zone (TZ), or a UTC
+ * time ending in Z as the API writes it. */
+static bool
+parse_session_time(const char *s, int64_t *ms)
+{
+    size_t n = strnlen(s, 32);
+    *ms = 0;
+    if (n > 16 && s[n - 1] == 'Z')
+        return time_parse_iso(s, ms) == ST_OK;
+    if (n != 10 && n != 16)
+        return false;
+    char day[11];
+    struct date d;
+    memcpy(day, s, 10);
+    day[10] = '\0';
+    if (date_parse(day, &d) != ST_OK)
+        return false;
+    int h = 0, mi = 0;
+    if (n == 16) {
+        h = two_digits(s + 11);
+        mi = two_digits(s + 14);
+        if (s[10] != 'T' || s[13] != ':' || h < 0 || h > 23 || mi < 0 || mi > 59)
+            return false;
+    }
+    struct tm tm = {.tm_year = d.year - 1900,
+                    .tm_mon = d.month - 1,
+                    .tm_mday = d.day,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_isdst = -1};
+    errno = 0;
+    time_t t = mktime(&tm);
+    if (t == (time_t)-1 && errno)
+        return false;
+    *ms = (int64_t)t * 1000;
+    return true;
+}
+
+/* A UTC time of the API ("2026-12-01T05:00:00.000Z") as local time: "2026-12-01 09:00 +0400". */
+static void
+local_time(const char *iso, char *out, size_t cap)
+{
+    int64_t ms;
+    struct tm tm;
+    snprintf(out, cap, "%s", iso ? iso : "");
+    if (!iso || time_parse_iso(iso, &ms) != ST_OK)
+        return;
+    time_t t = (time_t)(ms / 1000);
+    if (localtime_r(&t, &tm) && strftime(out, cap, "%Y-%m-%d %H:%M %z", &tm) == 0)
+        snprintf(out, cap, "%s", iso);
+}
+
+struct mrn_match {
+    const char *mrn;
+    int64_t id;
+};
+
+static int
+mrn_item(void *ctx, const struct db_patient *p)
+{
+    struct mrn_match *m = ctx;
+    /* The same query also finds phone numbers that start with these digits. */
+    if (strcmp(p->mrn, m->mrn) != 0)
+        return 0;
+    m->id = p->id;
+    return 1;
+}
+
+static const char *
+json_text(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+/* The result as a person reads it: outcome, each reason with its rule, evidence and source, and
+ * what is missing. Clinician texts in English. */
+static void
+print_screening(json_t *r, const struct protocols *p, const char *mrn)
+{
+    const char *treatment = json_text(r, "treatment");
+    long t = screening_list_find(&p->screening->treatments, treatment);
+    char when[64];
+    printf("Screening of patient %s for %s (%s)\n", mrn,
+           t >= 0 ? p->screening->treatments.items[t].label.en : treatment, treatment);
+    local_time(json_text(r, "session_at"), when, sizeof(when));
+    printf("Session:  %s\n", when);
+    printf("Outcome:  %s", json_text(r, "outcome"));
+    json_t *until = json_object_get(r, "until");
+    if (json_is_string(until)) {
+        local_time(json_string_value(until), when, sizeof(when));
+        printf(" until %s", when);
+    }
+    printf("\n");
+    json_t *reasons = json_object_get(r, "reasons"), *missing = json_object_get(r, "missing");
+    json_t *v;
+    size_t i;
+    printf("\nReasons (%zu):\n", json_array_size(reasons));
+    json_array_foreach(reasons, i, v)
+    {
+        json_t *text = json_object_get(json_object_get(v, "text"), "clinician");
+        printf("  %s  %s, evidence tier %s\n", json_text(v, "rule"), json_text(v, "effect"),
+               json_text(v, "tier"));
+        printf("    %s\n", json_text(text, "en"));
+        json_t *vuntil = json_object_get(v, "until");
+        if (json_is_string(vuntil)) {
+            local_time(json_string_value(vuntil), when, sizeof(when));
+            printf("    until %s\n", when);
+        }
+        printf("    source: %s\n", json_text(v, "source"));
+    }
+    if (json_array_size(reasons) == 0)
+        printf("  none\n");
+    printf("\nMissing (%zu):\n", json_array_size(missing));
+    json_array_foreach(missing, i, v)
+    {
+        json_t *rules = json_object_get(v, "rules"), *id;
+        size_t k;
+        printf("  %s (%s; rule", json_text(json_object_get(v, "label"), "en"),
+               json_is_true(json_object_get(v, "required")) ? "required" : "optional");
+        printf("%s", json_array_size(rules) == 1 ? "" : "s");
+        json_array_foreach(rules, k, id)
+        {
+            printf("%s%s", k ? ", " : " ", json_string_value(id));
+        }
+        printf(")\n");
+    }
+    if (json_array_size(missing) == 0)
+        printf("  nothing\n");
+    printf("\nRules file sha256 %s. Computed now, not stored.\n", json_text(r, "rules_sha256"));
+}
+
+static int
+cmd_screen(int argc, char **argv)
+{
+    static const char *const spec[] = {"db",        "patient", "treatment", "date",
+                                       "protocols", "json!",   NULL};
+    struct opts o;
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("screen", &o, "");
+    if (o.help) {
+        puts("usage: autologa screen --db PATH --patient MRN --treatment CODE\n"
+             "                       --date YYYY-MM-DD[THH:MM] [--protocols DIR] [--json]\n"
+             "Screens a patient for a treatment at a planned session from the stored medical\n"
+             "history, the newest assessment and the lab results, with the clinic's rules\n"
+             "(--protocols, default 'protocols'). The result is computed, not stored; the\n"
+             "look-up is written to the audit trail. --date is in this machine's time zone (TZ);\n"
+             "a date alone means 00:00; a UTC time ending in Z is taken as it is. Prints the\n"
+             "outcome, every reason with its rule, effect, evidence tier and source, and what is\n"
+             "missing; --json prints the result as the API gives it.\n"
+             "Treatments: prp-hair, prp-face, adsc-hair (those of the rules file).");
+        return EXIT_OK;
+    }
+    const char *path = opt(&o, "db"), *mrn = opt(&o, "patient"), *treatment = opt(&o, "treatment"),
+               *date = opt(&o, "date");
+    const char *dir = opt(&o, "protocols") ? opt(&o, "protocols") : "protocols";
+    if (!path || !mrn || !treatment || !date)
+        return usage_error("screen", NULL, "--db, --patient, --treatment and --date are required");
+    int64_t session_ms;
+    if (!parse_session_time(date, &session_ms))
+        return usage_error("screen", NULL,
+                           "--date must be YYYY-MM-DD or YYYY-MM-DDTHH:MM (local time)");
+    if (!mrn_valid(mrn))
+        return usage_error("screen", NULL,
+                           "--patient must be an MRN: digits ending in their check digit");
+    struct protocols *p = NULL;
+    struct db *db = NULL;
+    json_t *out = NULL;
+    struct fail f;
+    fail_clear(&f);
+    int rc = EXIT_OK;
+    if (protocols_load(dir, &p, &f) != ST_OK) {
+        rc = report("screen", &f);
+        goto out;
+    }
+    if (screening_list_find(&p->screening->treatments, treatment) < 0) {
+        fprintf(stderr, "autologa screen: unknown treatment '%s'; the rules know:", treatment);
+        for (size_t i = 0; i < p->screening->treatments.n; i++)
+            fprintf(stderr, "%s%s", i ? ", " : " ", p->screening->treatments.items[i].code);
+        fprintf(stderr, "\n");
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    rc = open_current_db("screen", path, &db);
+    if (rc != EXIT_OK)
+        goto out;
+    struct mrn_match m = {.mrn = mrn};
+    struct db_patient_query q = {.sort = DB_SORT_CREATED, .limit = INT32_MAX, .digits = mrn};
+    int st = db_patient_list(db, &q, mrn_item, &m);
+    if (st != ST_OK && st != 1) {
+        rc = report("screen", &(struct fail){.status = ST_DB, .message = "cannot read patients"});
+        goto out;
+    }
+    if (!m.id) {
+        fprintf(stderr, "autologa screen: no patient with MRN %s\n", mrn);
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    struct actor a;
+    actor_cli(&a);
+    if (screening_record_preview(db, p, &a, m.id, treatment, session_ms, true, &out, &f) != ST_OK) {
+        rc = report("screen", &f);
+        goto out;
+    }
+    json_t *result = json_array_get(json_object_get(out, "items"), 0);
+    if (opt(&o, "json")) {
+        char *s = json_dumps(result, JSON_INDENT(2));
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        rc = s ? EXIT_OK : EXIT_FAIL;
+    } else {
+        print_screening(result, p, mrn);
+    }
+out:
+    json_decref(out);
+    db_close(db);
+    protocols_free(p);
+    return rc;
+}
+
 static int
 cmd_permissions(int argc, char **argv)
 {
@@ -713,6 +948,7 @@ usage(FILE *out)
           "  migrate      bring a database up to this version's schema\n"
           "  backup       copy a database while it is in use\n"
           "  audit        verify the audit trail's hash chain\n"
+          "  screen       screen a patient for a treatment at a planned session\n"
           "  permissions  print which role may do what\n"
           "  version      print the version\n"
           "Exit codes: 0 success, 1 failure, 2 usage error, 3 database error, 4 audit chain "
@@ -748,6 +984,8 @@ main(int argc, char **argv)
         return cmd_backup(n, rest);
     if (!strcmp(cmd, "audit"))
         return cmd_audit(n, rest);
+    if (!strcmp(cmd, "screen"))
+        return cmd_screen(n, rest);
     if (!strcmp(cmd, "permissions"))
         return cmd_permissions(n, rest);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

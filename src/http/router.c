@@ -59,6 +59,11 @@ static const struct route routes[] = {
     {"GET", "/api/v1/patients/{id}/medical-history/versions", PERM_CLINICAL_READ,
      api_history_versions},
     {"GET", "/api/v1/drugs", PERM_CLINICAL_READ, api_drugs_search},
+    {"GET", "/api/v1/patients/{id}/screening", PERM_CLINICAL_READ, api_screening_preview},
+    {"GET", "/api/v1/patients/{id}/screenings", PERM_CLINICAL_READ, api_screenings_list},
+    {"POST", "/api/v1/patients/{id}/screenings", PERM_SCREENING_RUN, api_screenings_create},
+    {"GET", "/api/v1/screenings/{id}", PERM_CLINICAL_READ, api_screening_get},
+    {"POST", "/api/v1/screenings/{id}/signoff", PERM_SCREENING_SIGN, api_screening_signoff},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

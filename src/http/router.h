@@ -50,5 +50,10 @@ void api_history_get(struct request *r, struct response *res);
 void api_history_update(struct request *r, struct response *res);
 void api_history_versions(struct request *r, struct response *res);
 void api_drugs_search(struct request *r, struct response *res);
+void api_screening_preview(struct request *r, struct response *res);
+void api_screenings_create(struct request *r, struct response *res);
+void api_screenings_list(struct request *r, struct response *res);
+void api_screening_get(struct request *r, struct response *res);
+void api_screening_signoff(struct request *r, struct response *res);
 
 #endif

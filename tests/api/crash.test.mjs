@@ -44,7 +44,12 @@ describe('crash consistency', () => {
       }
     };
     const workers = Array.from({ length: 8 }, (_, w) => worker(w));
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Kill mid-burst once enough writes were acknowledged: a fixed delay sees too few on a
+    // busy or sanitizer-slowed machine.
+    const deadline = Date.now() + 30000;
+    while (acknowledged.size <= 30 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const status = await server.kill();
     stop = true;
     await Promise.all(workers);

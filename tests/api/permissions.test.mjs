@@ -210,6 +210,38 @@ const TABLE = {
     permission: 'clinical.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/medical-history/versions` }),
   },
   'GET /api/v1/drugs': { permission: 'clinical.read', ok: 200, build: () => ({ path: '/api/v1/drugs?q=asp&limit=5' }) },
+  'GET /api/v1/patients/{id}/screening': {
+    permission: 'clinical.read', ok: 200,
+    build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/screening?session_at=${sessionAt()}&treatment=prp-hair` }),
+  },
+  'GET /api/v1/patients/{id}/screenings': {
+    permission: 'clinical.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/screenings` }),
+  },
+  'POST /api/v1/patients/{id}/screenings': {
+    permission: 'screening.run', ok: 201,
+    build: async (ctx) => {
+      ctx.screeningsBefore = await screeningCount(ctx);
+      return { path: `/api/v1/patients/${ctx.patient.id}/screenings`, json: { treatment: 'prp-hair', session_at: sessionAt() } };
+    },
+    check: async (ctx, r, allowed) => {
+      assert.equal(await screeningCount(ctx), ctx.screeningsBefore + (allowed ? 1 : 0), 'results stored');
+    },
+  },
+  'GET /api/v1/screenings/{id}': {
+    permission: 'clinical.read', ok: 200,
+    build: async (ctx) => ({ path: `/api/v1/screenings/${(await newScreening(ctx)).id}` }),
+  },
+  'POST /api/v1/screenings/{id}/signoff': {
+    permission: 'screening.sign', ok: 200,
+    build: async (ctx) => {
+      ctx.unsigned = await newScreening(ctx);
+      return { path: `/api/v1/screenings/${ctx.unsigned.id}/signoff`, json: { decision: 'do_not_proceed' } };
+    },
+    check: async (ctx, r, allowed) => {
+      const cur = await ctx.clients.doctor.get(`/api/v1/screenings/${ctx.unsigned.id}`);
+      assert.equal(cur.body.signoff !== null, allowed, 'signed after the request');
+    },
+  },
 };
 
 // A valid assessment body (a hair complaint seen yesterday).
@@ -226,6 +258,23 @@ async function assessmentOf(ctx) {
     ctx.assessment = r.body;
   }
   return ctx.assessment;
+}
+
+// A planned session two days ahead: one that may be stored.
+function sessionAt() {
+  return new Date(Math.ceil((Date.now() + 2 * 86400000) / 3600000) * 3600000).toISOString();
+}
+
+async function newScreening(ctx) {
+  const r = await ctx.clients.doctor.post(`/api/v1/patients/${ctx.patient.id}/screenings`,
+    { treatment: 'prp-face', session_at: sessionAt() });
+  if (r.status !== 201) throw new Error(`cannot store a screening result: ${show(r)}`);
+  return r.body;
+}
+
+async function screeningCount(ctx) {
+  const r = await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/screenings?limit=100`);
+  return r.body.items.length;
 }
 
 const doc = repoOpenApi();

@@ -200,6 +200,10 @@ describe('session', () => {
       const a = await fixtures.doctor.post(`/api/v1/patients/${fixtures.patient.id}/assessments`, fixtures.assessmentInput);
       assert.equal(a.status, 201, show(a));
       fixtures.assessment = a.body;
+      const session = new Date(Date.now() + 2 * 86400000).toISOString();
+      const s = await fixtures.doctor.post(`/api/v1/patients/${fixtures.patient.id}/screenings`, { treatment: 'prp-hair', session_at: session });
+      assert.equal(s.status, 201, show(s));
+      fixtures.screening = s.body;
     });
     const requests = {
       'POST /api/v1/session/password': () => ({ json: { current_password: server.admin.password, new_password: strongPassword() } }),
@@ -222,6 +226,8 @@ describe('session', () => {
         id: fixtures.patient.id, json: { csv: 'date,analyte,value,unit\n2026-01-10,Hb,13,g/dL\n', commit: true },
       }),
       'DELETE /api/v1/labs/{id}': () => ({ id: fixtures.lab.id, json: { reason: 'Entered for the wrong patient' } }),
+      'POST /api/v1/patients/{id}/screenings': () => ({ id: fixtures.patient.id, json: { treatment: 'prp-hair', session_at: new Date(Date.now() + 86400000).toISOString() } }),
+      'POST /api/v1/screenings/{id}/signoff': () => ({ id: fixtures.screening.id, json: { decision: 'do_not_proceed' } }),
     };
     const ops = operations(repoOpenApi()).filter((o) => o.method !== 'GET' && o.key !== 'POST /api/v1/session');
 
