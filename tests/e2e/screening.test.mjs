@@ -273,7 +273,7 @@ describe('screening panel and lab results', () => {
     // Too short: the server refuses and its error is shown next to the reason.
     await page.locator('#signoff-reason').fill('too short');
     await page.locator('#signoff-confirm').click();
-    await page.locator('#signoff-dialog [data-error-for="reason"]').filter({ hasText: EN['signoff.reason_too_short'] }).waitFor();
+    await page.locator('#signoff-dialog [data-error-for="reason"]').filter({ hasText: EN['error.too_short.reason'] }).waitFor();
     assert.equal((await docApi.get(`/api/v1/screenings/${stored.id}`)).body.signoff, null);
     await page.screenshot({ path: join(OUT, 'screening-signoff-dialog-en.png') });
     const reasonText = 'Last naproxen dose confirmed 40 h before; bleeding risk discussed and accepted';

@@ -944,10 +944,7 @@ export function screeningPanel(patient, ctx, { restored } = {}) {
           close();
           return;
         }
-        const msg =
-          err.field === 'reason' && err.code === 'too_short'
-            ? t('signoff.reason_too_short')
-            : errorText(err);
+        const msg = errorText(err);
         if (err.field && setFieldError(form, err.field, msg)) {
           form.querySelector(`[name="${CSS.escape(err.field)}"]`)?.focus();
         } else {
