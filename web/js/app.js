@@ -20,6 +20,7 @@ import * as loginView from './views/login.js';
 import * as patientsView from './views/patients.js';
 import * as patientFormView from './views/patient-form.js';
 import * as patientView from './views/patient-view.js';
+import * as labsView from './views/labs.js';
 import * as auditView from './views/audit.js';
 import * as usersView from './views/users.js';
 
@@ -37,6 +38,13 @@ const ROUTES = [
     re: /^\/patients\/([^/]+)\/edit$/,
     view: patientFormView,
     perm: 'patient.update',
+    nav: 'patients',
+    params: (m) => ({ id: decodeURIComponent(m[1]) }),
+  },
+  {
+    re: /^\/patients\/([^/]+)\/labs$/,
+    view: labsView,
+    perm: 'clinical.read',
     nav: 'patients',
     params: (m) => ({ id: decodeURIComponent(m[1]) }),
   },
