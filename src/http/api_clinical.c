@@ -6,44 +6,24 @@
 #include "clinic/history.h"
 #include "http/router.h"
 
-/* The {id} of the route, or a 404 (a path that names no record names no record). */
-static bool
-param_id(struct request *r, struct response *res, const char *what, int64_t *id)
-{
-    if (request_param_id(r, 0, id))
-        return true;
-    respond_error(res, MHD_HTTP_NOT_FOUND, "not_found", "", what);
-    return false;
-}
-
-/* Answers with `out` (status `ok`) or the failure. */
-static void
-answer(struct response *res, int st, int ok, json_t *out, const struct fail *f)
-{
-    if (st != ST_OK)
-        respond_fail(res, f);
-    else
-        respond_json(res, ok, out);
-}
-
 void
 api_assessments_list(struct request *r, struct response *res)
 {
     int64_t pid;
-    if (!param_id(r, res, "no such patient", &pid))
+    if (!request_id_or_404(r, res, 0, "no such patient", &pid))
         return;
     struct fail f;
     fail_clear(&f);
     json_t *out = NULL;
     int st = assessment_list(r->db, &r->actor, pid, &out, &f);
-    answer(res, st, MHD_HTTP_OK, out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }
 
 void
 api_assessments_create(struct request *r, struct response *res)
 {
     int64_t pid;
-    if (!param_id(r, res, "no such patient", &pid))
+    if (!request_id_or_404(r, res, 0, "no such patient", &pid))
         return;
     json_t *body = request_json(r, res), *out = NULL;
     if (!body)
@@ -51,7 +31,7 @@ api_assessments_create(struct request *r, struct response *res)
     struct fail f;
     fail_clear(&f);
     int st = assessment_create(r->db, &r->actor, pid, body, &out, &f);
-    answer(res, st, MHD_HTTP_CREATED, out, &f);
+    respond_result(res, st, MHD_HTTP_CREATED, out, &f);
     json_decref(body);
 }
 
@@ -59,20 +39,20 @@ void
 api_assessment_get(struct request *r, struct response *res)
 {
     int64_t id;
-    if (!param_id(r, res, "no such assessment", &id))
+    if (!request_id_or_404(r, res, 0, "no such assessment", &id))
         return;
     struct fail f;
     fail_clear(&f);
     json_t *out = NULL;
     int st = assessment_read(r->db, &r->actor, id, &out, &f);
-    answer(res, st, MHD_HTTP_OK, out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }
 
 void
 api_assessment_update(struct request *r, struct response *res)
 {
     int64_t id;
-    if (!param_id(r, res, "no such assessment", &id))
+    if (!request_id_or_404(r, res, 0, "no such assessment", &id))
         return;
     json_t *body = request_json(r, res), *out = NULL;
     if (!body)
@@ -80,7 +60,7 @@ api_assessment_update(struct request *r, struct response *res)
     struct fail f;
     fail_clear(&f);
     int st = assessment_update(r->db, &r->actor, id, body, &out, &f);
-    answer(res, st, MHD_HTTP_OK, out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
     json_decref(body);
 }
 
@@ -88,33 +68,33 @@ void
 api_assessment_versions(struct request *r, struct response *res)
 {
     int64_t id;
-    if (!param_id(r, res, "no such assessment", &id))
+    if (!request_id_or_404(r, res, 0, "no such assessment", &id))
         return;
     struct fail f;
     fail_clear(&f);
     json_t *out = NULL;
     int st = assessment_versions(r->db, &r->actor, id, &out, &f);
-    answer(res, st, MHD_HTTP_OK, out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }
 
 void
 api_history_get(struct request *r, struct response *res)
 {
     int64_t pid;
-    if (!param_id(r, res, "no such patient", &pid))
+    if (!request_id_or_404(r, res, 0, "no such patient", &pid))
         return;
     struct fail f;
     fail_clear(&f);
     json_t *out = NULL;
     int st = history_read(r->db, &r->actor, pid, &out, &f);
-    answer(res, st, MHD_HTTP_OK, out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }
 
 void
 api_history_update(struct request *r, struct response *res)
 {
     int64_t pid;
-    if (!param_id(r, res, "no such patient", &pid))
+    if (!request_id_or_404(r, res, 0, "no such patient", &pid))
         return;
     json_t *body = request_json(r, res), *out = NULL;
     if (!body)
@@ -122,7 +102,7 @@ api_history_update(struct request *r, struct response *res)
     struct fail f;
     fail_clear(&f);
     int st = history_update(r->db, &r->actor, r->protocols, pid, body, &out, &f);
-    answer(res, st, MHD_HTTP_OK, out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
     json_decref(body);
 }
 
@@ -130,13 +110,13 @@ void
 api_history_versions(struct request *r, struct response *res)
 {
     int64_t pid;
-    if (!param_id(r, res, "no such patient", &pid))
+    if (!request_id_or_404(r, res, 0, "no such patient", &pid))
         return;
     struct fail f;
     fail_clear(&f);
     json_t *out = NULL;
     int st = history_versions(r->db, &r->actor, pid, &out, &f);
-    answer(res, st, MHD_HTTP_OK, out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }
 
 void
@@ -159,5 +139,5 @@ api_drugs_search(struct request *r, struct response *res)
     fail_clear(&f);
     json_t *out = NULL;
     int st = history_drug_search(r->protocols->drugs, request_query(r, "q"), limit, &out, &f);
-    answer(res, st, MHD_HTTP_OK, out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }

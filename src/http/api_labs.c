@@ -9,22 +9,11 @@
 /* 422: the request was understood but the file's rows stop the import. */
 #define HTTP_UNPROCESSABLE 422
 
-static bool
-path_id(struct request *r, struct response *res, const char *what, int64_t *id)
-{
-    if (request_param_id(r, 0, id))
-        return true;
-    char msg[64];
-    snprintf(msg, sizeof(msg), "no such %s", what);
-    respond_error(res, MHD_HTTP_NOT_FOUND, "not_found", "", msg);
-    return false;
-}
-
 void
 api_labs_list(struct request *r, struct response *res)
 {
     int64_t id;
-    if (!path_id(r, res, "patient", &id))
+    if (!request_id_or_404(r, res, 0, "no such patient", &id))
         return;
     const char *inc = request_query(r, "include_deleted");
     bool include_deleted = false;
@@ -40,28 +29,23 @@ api_labs_list(struct request *r, struct response *res)
     struct fail f;
     fail_clear(&f);
     json_t *out = NULL;
-    if (labresult_list(r->db, &r->actor, r->protocols->labs, id, include_deleted, &out, &f) !=
-        ST_OK)
-        respond_fail(res, &f);
-    else
-        respond_json(res, MHD_HTTP_OK, out);
+    int st = labresult_list(r->db, &r->actor, r->protocols->labs, id, include_deleted, &out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }
 
 void
 api_labs_create(struct request *r, struct response *res)
 {
     int64_t id;
-    if (!path_id(r, res, "patient", &id))
+    if (!request_id_or_404(r, res, 0, "no such patient", &id))
         return;
     json_t *body = request_json(r, res), *out = NULL;
     if (!body)
         return;
     struct fail f;
     fail_clear(&f);
-    if (labresult_create(r->db, &r->actor, r->protocols->labs, id, body, &out, &f) != ST_OK)
-        respond_fail(res, &f);
-    else
-        respond_json(res, MHD_HTTP_CREATED, out);
+    int st = labresult_create(r->db, &r->actor, r->protocols->labs, id, body, &out, &f);
+    respond_result(res, st, MHD_HTTP_CREATED, out, &f);
     json_decref(body);
 }
 
@@ -69,7 +53,7 @@ void
 api_lab_delete(struct request *r, struct response *res)
 {
     int64_t id;
-    if (!path_id(r, res, "lab result", &id))
+    if (!request_id_or_404(r, res, 0, "no such lab result", &id))
         return;
     json_t *body = request_json(r, res);
     if (!body)
@@ -87,7 +71,7 @@ void
 api_labs_import(struct request *r, struct response *res)
 {
     int64_t id;
-    if (!path_id(r, res, "patient", &id))
+    if (!request_id_or_404(r, res, 0, "no such patient", &id))
         return;
     json_t *body = request_json(r, res), *out = NULL;
     if (!body)

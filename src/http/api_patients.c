@@ -13,25 +13,6 @@ sees_deleted(const struct request *r)
     return permission_allows(r->session.roles, PERM_PATIENT_DELETE);
 }
 
-/* Parses an optional integer query value; false (and a 400) when it is not a number. */
-static bool
-query_int(struct request *r, struct response *res, const char *key, int64_t dflt, int64_t *out)
-{
-    const char *v = request_query(r, key);
-    *out = dflt;
-    if (!v || !*v)
-        return true;
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (errno || *end) {
-        respond_error(res, MHD_HTTP_BAD_REQUEST, "invalid_query", key, "must be a whole number");
-        return false;
-    }
-    *out = n;
-    return true;
-}
-
 void
 api_patients_list(struct request *r, struct response *res)
 {
@@ -40,7 +21,8 @@ api_patients_list(struct request *r, struct response *res)
         .sort = request_query(r, "sort"),
         .order = request_query(r, "order"),
     };
-    if (!query_int(r, res, "offset", 0, &p.offset) || !query_int(r, res, "limit", 50, &p.limit))
+    if (!request_query_int(r, res, "offset", 0, &p.offset) ||
+        !request_query_int(r, res, "limit", 50, &p.limit))
         return;
     const char *inc = request_query(r, "include_deleted");
     p.include_deleted = inc && (strcmp(inc, "1") == 0 || strcmp(inc, "true") == 0);
@@ -52,10 +34,8 @@ api_patients_list(struct request *r, struct response *res)
     struct fail f;
     fail_clear(&f);
     json_t *out = NULL;
-    if (patient_list(r->db, &r->actor, &p, &out, &f) != ST_OK)
-        respond_fail(res, &f);
-    else
-        respond_json(res, MHD_HTTP_OK, out);
+    int st = patient_list(r->db, &r->actor, &p, &out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }
 
 void
@@ -66,52 +46,37 @@ api_patients_create(struct request *r, struct response *res)
         return;
     struct fail f;
     fail_clear(&f);
-    if (patient_create(r->db, &r->actor, body, &out, &f) != ST_OK)
-        respond_fail(res, &f);
-    else
-        respond_json(res, MHD_HTTP_CREATED, out);
+    int st = patient_create(r->db, &r->actor, body, &out, &f);
+    respond_result(res, st, MHD_HTTP_CREATED, out, &f);
     json_decref(body);
-}
-
-static bool
-patient_id(struct request *r, struct response *res, int64_t *id)
-{
-    if (request_param_id(r, 0, id))
-        return true;
-    respond_error(res, MHD_HTTP_NOT_FOUND, "not_found", "", "no such patient");
-    return false;
 }
 
 void
 api_patient_get(struct request *r, struct response *res)
 {
     int64_t id;
-    if (!patient_id(r, res, &id))
+    if (!request_id_or_404(r, res, 0, "no such patient", &id))
         return;
     struct fail f;
     fail_clear(&f);
     json_t *out = NULL;
-    if (patient_read(r->db, &r->actor, id, sees_deleted(r), &out, &f) != ST_OK)
-        respond_fail(res, &f);
-    else
-        respond_json(res, MHD_HTTP_OK, out);
+    int st = patient_read(r->db, &r->actor, id, sees_deleted(r), &out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }
 
 void
 api_patient_update(struct request *r, struct response *res)
 {
     int64_t id;
-    if (!patient_id(r, res, &id))
+    if (!request_id_or_404(r, res, 0, "no such patient", &id))
         return;
     json_t *body = request_json(r, res), *out = NULL;
     if (!body)
         return;
     struct fail f;
     fail_clear(&f);
-    if (patient_update(r->db, &r->actor, id, body, &out, &f) != ST_OK)
-        respond_fail(res, &f);
-    else
-        respond_json(res, MHD_HTTP_OK, out);
+    int st = patient_update(r->db, &r->actor, id, body, &out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
     json_decref(body);
 }
 
@@ -119,7 +84,7 @@ void
 api_patient_delete(struct request *r, struct response *res)
 {
     int64_t id;
-    if (!patient_id(r, res, &id))
+    if (!request_id_or_404(r, res, 0, "no such patient", &id))
         return;
     json_t *body = request_json(r, res);
     if (!body)
@@ -137,13 +102,11 @@ void
 api_patient_history(struct request *r, struct response *res)
 {
     int64_t id;
-    if (!patient_id(r, res, &id))
+    if (!request_id_or_404(r, res, 0, "no such patient", &id))
         return;
     struct fail f;
     fail_clear(&f);
     json_t *out = NULL;
-    if (patient_history(r->db, &r->actor, id, sees_deleted(r), &out, &f) != ST_OK)
-        respond_fail(res, &f);
-    else
-        respond_json(res, MHD_HTTP_OK, out);
+    int st = patient_history(r->db, &r->actor, id, sees_deleted(r), &out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }

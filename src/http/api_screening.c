@@ -8,29 +8,11 @@
 #include "core/date.h"
 #include "http/router.h"
 
-static bool
-path_id(struct request *r, struct response *res, const char *what, int64_t *id)
-{
-    if (request_param_id(r, 0, id))
-        return true;
-    respond_error(res, MHD_HTTP_NOT_FOUND, "not_found", "", what);
-    return false;
-}
-
-static void
-answer(struct response *res, int st, int ok_status, json_t *out, const struct fail *f)
-{
-    if (st != ST_OK)
-        respond_fail(res, f);
-    else
-        respond_json(res, ok_status, out);
-}
-
 void
 api_screening_preview(struct request *r, struct response *res)
 {
     int64_t id, session_ms = 0;
-    if (!path_id(r, res, "no such patient", &id))
+    if (!request_id_or_404(r, res, 0, "no such patient", &id))
         return;
     const char *at = request_query(r, "session_at");
     if (!at || !*at || time_parse_iso(at, &session_ms) != ST_OK) {
@@ -43,14 +25,14 @@ api_screening_preview(struct request *r, struct response *res)
     json_t *out = NULL;
     int st = screening_record_preview(r->db, r->protocols, &r->actor, id,
                                       request_query(r, "treatment"), session_ms, false, &out, &f);
-    answer(res, st, MHD_HTTP_OK, out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }
 
 void
 api_screenings_create(struct request *r, struct response *res)
 {
     int64_t id;
-    if (!path_id(r, res, "no such patient", &id))
+    if (!request_id_or_404(r, res, 0, "no such patient", &id))
         return;
     json_t *body = request_json(r, res), *out = NULL;
     if (!body)
@@ -58,54 +40,43 @@ api_screenings_create(struct request *r, struct response *res)
     struct fail f;
     fail_clear(&f);
     int st = screening_record_create(r->db, r->protocols, &r->actor, id, body, &out, &f);
-    answer(res, st, MHD_HTTP_CREATED, out, &f);
+    respond_result(res, st, MHD_HTTP_CREATED, out, &f);
     json_decref(body);
 }
 
 void
 api_screenings_list(struct request *r, struct response *res)
 {
-    int64_t id, limit = SCREENING_RECORD_LIST_DEFAULT;
-    if (!path_id(r, res, "no such patient", &id))
+    int64_t id, limit;
+    if (!request_id_or_404(r, res, 0, "no such patient", &id) ||
+        !request_query_int(r, res, "limit", SCREENING_RECORD_LIST_DEFAULT, &limit))
         return;
-    const char *lim = request_query(r, "limit");
-    if (lim && *lim) {
-        char *end;
-        errno = 0;
-        long long n = strtoll(lim, &end, 10);
-        if (errno || *end) {
-            respond_error(res, MHD_HTTP_BAD_REQUEST, "invalid_query", "limit",
-                          "limit must be a whole number");
-            return;
-        }
-        limit = n;
-    }
     struct fail f;
     fail_clear(&f);
     json_t *out = NULL;
     int st =
         screening_record_list(r->db, &r->actor, id, request_query(r, "treatment"), limit, &out, &f);
-    answer(res, st, MHD_HTTP_OK, out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }
 
 void
 api_screening_get(struct request *r, struct response *res)
 {
     int64_t id;
-    if (!path_id(r, res, "no such screening result", &id))
+    if (!request_id_or_404(r, res, 0, "no such screening result", &id))
         return;
     struct fail f;
     fail_clear(&f);
     json_t *out = NULL;
     int st = screening_record_read(r->db, &r->actor, id, &out, &f);
-    answer(res, st, MHD_HTTP_OK, out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }
 
 void
 api_screening_signoff(struct request *r, struct response *res)
 {
     int64_t id;
-    if (!path_id(r, res, "no such screening result", &id))
+    if (!request_id_or_404(r, res, 0, "no such screening result", &id))
         return;
     json_t *body = request_json(r, res), *out = NULL;
     if (!body)
@@ -113,6 +84,6 @@ api_screening_signoff(struct request *r, struct response *res)
     struct fail f;
     fail_clear(&f);
     int st = screening_record_sign(r->db, &r->actor, id, body, &out, &f);
-    answer(res, st, MHD_HTTP_OK, out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
     json_decref(body);
 }

@@ -8,10 +8,8 @@ api_users_list(struct request *r, struct response *res)
     struct fail f;
     fail_clear(&f);
     json_t *out = NULL;
-    if (user_list_json(r->db, &r->actor, &out, &f) != ST_OK)
-        respond_fail(res, &f);
-    else
-        respond_json(res, MHD_HTTP_OK, out);
+    int st = user_list_json(r->db, &r->actor, &out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }
 
 void
@@ -22,10 +20,8 @@ api_users_create(struct request *r, struct response *res)
         return;
     struct fail f;
     fail_clear(&f);
-    if (user_create_json(r->db, &r->actor, body, &out, &f) != ST_OK)
-        respond_fail(res, &f);
-    else
-        respond_json(res, MHD_HTTP_CREATED, out);
+    int st = user_create_json(r->db, &r->actor, body, &out, &f);
+    respond_result(res, st, MHD_HTTP_CREATED, out, &f);
     json_decref(body);
 }
 
@@ -42,10 +38,8 @@ api_user_update(struct request *r, struct response *res)
         return;
     struct fail f;
     fail_clear(&f);
-    if (user_update_json(r->db, &r->actor, id, body, &out, &f) != ST_OK)
-        respond_fail(res, &f);
-    else
-        respond_json(res, MHD_HTTP_OK, out);
+    int st = user_update_json(r->db, &r->actor, id, body, &out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
     json_decref(body);
 }
 

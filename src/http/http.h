@@ -53,6 +53,15 @@ const char *request_header(const struct request *r, const char *key);
 /* Parses params[i] as a positive id; false when it is not one. */
 bool request_param_id(const struct request *r, int i, int64_t *id);
 
+/* The {id} at params[i] as a positive id; otherwise answers 404 "not_found" with `missing` ("no
+ * such patient": a path that names no record names no record) and returns false. */
+bool request_id_or_404(const struct request *r, struct response *res, int i, const char *missing,
+                       int64_t *id);
+/* An optional whole-number query value (`dflt` when absent or empty); otherwise answers 400
+ * "invalid_query" naming the key and returns false. */
+bool request_query_int(const struct request *r, struct response *res, const char *key, int64_t dflt,
+                       int64_t *out);
+
 /* A JSON response (takes the reference to `body`). */
 void respond_json(struct response *res, int status, json_t *body);
 /* An empty response with a status (204, ...). */
@@ -60,6 +69,9 @@ void respond_empty(struct response *res, int status);
 /* The error response of a failure: the status code of f->status and
  * {"error":{"code","message","field"}}. */
 void respond_fail(struct response *res, const struct fail *f);
+/* The answer of a domain call: `out` with `ok_status` when `st` is ST_OK, else the failure `f`
+ * (and `out`, if any, is dropped). Takes the reference to `out`. */
+void respond_result(struct response *res, int st, int ok_status, json_t *out, const struct fail *f);
 /* An error response built on the spot. */
 void respond_error(struct response *res, int http_status, const char *code, const char *field,
                    const char *message);

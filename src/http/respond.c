@@ -142,3 +142,45 @@ request_json(struct request *r, struct response *res)
     }
     return obj;
 }
+
+bool
+request_id_or_404(const struct request *r, struct response *res, int i, const char *missing,
+                  int64_t *id)
+{
+    if (request_param_id(r, i, id))
+        return true;
+    respond_error(res, MHD_HTTP_NOT_FOUND, "not_found", "", missing);
+    return false;
+}
+
+bool
+request_query_int(const struct request *r, struct response *res, const char *key, int64_t dflt,
+                  int64_t *out)
+{
+    const char *v = request_query(r, key);
+    *out = dflt;
+    if (!v || !*v)
+        return true;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || *end) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "%s must be a whole number", key);
+        respond_error(res, MHD_HTTP_BAD_REQUEST, "invalid_query", key, msg);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+void
+respond_result(struct response *res, int st, int ok_status, json_t *out, const struct fail *f)
+{
+    if (st == ST_OK) {
+        respond_json(res, ok_status, out);
+        return;
+    }
+    json_decref(out);
+    respond_fail(res, f);
+}

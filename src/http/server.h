@@ -9,10 +9,10 @@
 
 struct server_config {
     const char *db_path;
-    const char *listen;   /* "127.0.0.1:8080"; port 0 picks a free one */
-    const char *web_root; /* the static UI */
+    const char *listen;                /* "127.0.0.1:8080"; port 0 picks a free one */
+    const char *web_root;              /* the static UI */
     const struct protocols *protocols; /* loaded and checked by the caller */
-    int threads;          /* 0: one per core */
+    int threads;                       /* 0: one per core */
     struct session_policy session;
 };
 

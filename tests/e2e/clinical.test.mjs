@@ -443,7 +443,10 @@ describe('clinical pages: assessments and medical history', () => {
 
   it('a doctor finds the clinical tabs on the patient page', async () => {
     const page = await openAs(doctor);
-    await page.goto(`${server.url}/#/patients/${man.id}/assessments`);
+    await page.goto(`${server.url}/#/patients/${man.id}`);
+    await page.locator('#patient-view').waitFor();
+    await page.locator('#patient-tabs #tab-assessments').click();
+    await page.locator(`#assessment-list [data-assessment-id="${hairId}"]`).waitFor();
     await page.locator('#patient-tabs #tab-assessments[aria-current="page"]').waitFor();
     await page.locator('#patient-tabs #tab-history').click();
     await page.locator('form#history-form').waitFor();

@@ -123,8 +123,6 @@ export const api = {
   listAudit: (query, signal) => request('GET', '/audit', { query, signal }),
   verifyAudit: () => request('GET', '/audit/verify'),
 
-  catalog: () => request('GET', '/catalog'),
-
   listAssessments: (pid) => request('GET', `/patients/${id(pid)}/assessments`),
   createAssessment: (pid, fields) =>
     request('POST', `/patients/${id(pid)}/assessments`, { body: fields }),

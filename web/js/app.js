@@ -20,6 +20,7 @@ import * as loginView from './views/login.js';
 import * as patientsView from './views/patients.js';
 import * as patientFormView from './views/patient-form.js';
 import * as patientView from './views/patient-view.js';
+import * as labsView from './views/labs.js';
 import * as auditView from './views/audit.js';
 import * as usersView from './views/users.js';
 import * as assessmentsView from './views/assessments.js';
@@ -67,6 +68,13 @@ const ROUTES = [
   {
     re: /^\/patients\/([^/]+)\/history$/,
     view: medicalHistoryView,
+    perm: 'clinical.read',
+    nav: 'patients',
+    params: (m) => ({ id: decodeURIComponent(m[1]) }),
+  },
+  {
+    re: /^\/patients\/([^/]+)\/labs$/,
+    view: labsView,
     perm: 'clinical.read',
     nav: 'patients',
     params: (m) => ({ id: decodeURIComponent(m[1]) }),

@@ -2,31 +2,31 @@
 // lists, yes/no/unknown radios, server errors placed at their field path, and version lists.
 
 import { h, ltr, replace } from './dom.js';
-import { api } from './api.js';
-import { t, tNodes, lang, fmtDateTime, ageText, errorText } from './i18n.js';
+import { t, tNodes, fmtDateTime, errorText } from './i18n.js';
 import { badge, setFieldError } from './ui.js';
-import { can } from './session.js';
-import { displayName } from './names.js';
+import { loadCatalog, localText } from './catalog.js';
 
-let catalogPromise = null;
-
-// The catalogue changes only when the clinic edits its protocol files and restarts the server;
-// one copy per page load is enough. A failed load is not kept, so the next page tries again.
-export function loadCatalog() {
-  if (!catalogPromise) {
-    catalogPromise = api.catalog().catch((err) => {
-      catalogPromise = null;
-      throw err;
-    });
-  }
-  return catalogPromise;
-}
+export { loadCatalog };
 
 // An entry's label in the page's language, English when the catalogue lacks that language.
 export function codeLabel(entry) {
   if (!entry) return '';
-  const label = entry.label || {};
-  return label[lang()] || label.en || entry.code;
+  return localText(entry.label) || entry.code;
+}
+
+// The heading of a clinical page under the patient's strip and tabs (the strip holds the h1).
+export function clinicalHeading(title, { subtitle, actions } = {}) {
+  return h(
+    'div',
+    { class: 'page-header clinical-heading' },
+    h(
+      'div',
+      { class: 'page-heading' },
+      h('h2', { class: 'clinical-title' }, title),
+      subtitle ? h('p', { class: 'page-subtitle' }, subtitle) : null,
+    ),
+    actions && actions.length ? h('div', { class: 'page-actions' }, actions) : null,
+  );
 }
 
 // The catalogue writes labels in lower case so they fit inside sentences; a list item or a
@@ -265,49 +265,3 @@ export function savedBy(record) {
 }
 
 export { errorText };
-
-// The head of every clinical page: back to the patient, who the patient is, and the tabs of the
-// patient's record (the clinical ones only for clinical.read).
-export function patientHeader(p, active) {
-  const pid = encodeURIComponent(p.id);
-  const age = ageText(p.date_of_birth);
-  const tab = (key, href, text) =>
-    h(
-      'a',
-      {
-        id: `tab-${key}`,
-        class: 'patient-tab',
-        href,
-        'aria-current': active === key ? 'page' : null,
-      },
-      text,
-    );
-  const tabs = [tab('overview', `#/patients/${pid}`, t('tabs.overview'))];
-  if (can('clinical.read')) {
-    tabs.push(
-      tab('assessments', `#/patients/${pid}/assessments`, t('tabs.assessments')),
-      tab('history', `#/patients/${pid}/history`, t('tabs.history')),
-      tab('labs', `#/patients/${pid}/labs`, t('tabs.labs')),
-    );
-  }
-  return h(
-    'div',
-    { class: 'clinical-head' },
-    h(
-      'div',
-      { class: 'clinical-patient', 'data-patient-id': String(p.id) },
-      h(
-        'p',
-        { class: 'clinical-patient-name' },
-        h('bdi', { class: 'strong' }, displayName(p)),
-        ' · ',
-        h('span', { class: 'muted' }, t('patient.mrn')),
-        ' ',
-        ltr(p.mrn, 'mono'),
-        p.sex ? [' · ', h('span', null, t(`sex.${p.sex}`))] : null,
-        age ? [' · ', h('span', null, age)] : null,
-      ),
-    ),
-    h('nav', { id: 'patient-tabs', class: 'patient-tabs', 'aria-label': t('tabs.label') }, tabs),
-  );
-}

@@ -32,10 +32,11 @@ import {
   showServerError,
   versionList,
   yesNoText,
-  patientHeader,
+  clinicalHeading,
   savedBy,
 } from '../clinical.js';
 import { displayName } from '../names.js';
+import { patientStrip, patientTabs } from './patient-tabs.js';
 
 export const FACTORS = [
   'genetics',
@@ -642,8 +643,9 @@ export async function render(main, params, ctx) {
   if (!editing && readOnly) {
     replace(
       page,
-      patientHeader(patient, 'assessments'),
-      pageHeader(title, { back: { href: listHref, label: t('assessments.title') } }),
+      patientStrip(patient),
+      patientTabs(patient, 'assessments'),
+      clinicalHeading(title),
       h(
         'div',
         { class: 'banner banner-info' },
@@ -716,9 +718,9 @@ export async function render(main, params, ctx) {
 
   replace(
     page,
-    patientHeader(patient, 'assessments'),
-    pageHeader(title, {
-      back: { href: listHref, label: t('assessments.title') },
+    patientStrip(patient),
+    patientTabs(patient, 'assessments'),
+    clinicalHeading(title, {
       subtitle: editing ? savedBy(assessment) : t('assessment.new_subtitle'),
     }),
     readOnly

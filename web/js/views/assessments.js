@@ -6,7 +6,8 @@ import { api } from '../api.js';
 import { t, fmtDate, fmtDateTime } from '../i18n.js';
 import { can } from '../session.js';
 import { pageHeader, spinner, errorBanner, badge, emptyState } from '../ui.js';
-import { patientHeader } from '../clinical.js';
+import { clinicalHeading } from '../clinical.js';
+import { patientStrip, patientTabs } from './patient-tabs.js';
 import { displayName } from '../names.js';
 import { ZONES } from '../scales.js';
 import { scaleGradeText } from './assessment-form.js';
@@ -120,8 +121,9 @@ export async function render(main, params, ctx) {
   const list = h('ol', { id: 'assessment-list', class: 'assessment-list' }, items.map(item));
   replace(
     page,
-    patientHeader(patient, 'assessments'),
-    pageHeader(t('assessments.title'), { subtitle: t('assessments.subtitle'), actions }),
+    patientStrip(patient),
+    patientTabs(patient, 'assessments'),
+    clinicalHeading(t('assessments.title'), { subtitle: t('assessments.subtitle'), actions }),
     h(
       'div',
       { class: 'card card-flush' },

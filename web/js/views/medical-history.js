@@ -32,10 +32,11 @@ import {
   showServerError,
   versionList,
   yesNoText,
-  patientHeader,
+  clinicalHeading,
   savedBy,
 } from '../clinical.js';
 import { displayName } from '../names.js';
+import { patientStrip, patientTabs } from './patient-tabs.js';
 
 const DEBOUNCE_MS = 200;
 const SUGGEST_LIMIT = 8;
@@ -1133,8 +1134,9 @@ export async function render(main, params, ctx) {
   const versionsBox = h('div', { class: 'versions-slot' }, spinner());
   replace(
     page,
-    patientHeader(patient, 'history'),
-    pageHeader(t('mh.title'), {
+    patientStrip(patient),
+    patientTabs(patient, 'history'),
+    clinicalHeading(t('mh.title'), {
       subtitle: version ? savedBy(record) : t('mh.never_saved'),
     }),
     readOnly

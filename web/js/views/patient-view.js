@@ -19,6 +19,8 @@ import {
   clearFieldErrors,
 } from '../ui.js';
 import { fullNameLines, displayName } from '../names.js';
+import { patientTabs } from './patient-tabs.js';
+import { screeningPanel } from './screening-panel.js';
 
 const HIDDEN_CHANGE_KEYS = new Set(['version', 'updated_at', 'created_at', 'id', 'mrn']);
 const LTR_FIELDS = new Set(['phone', 'emergency_contact_phone', 'email', 'date_of_birth']);
@@ -333,6 +335,13 @@ export async function render(main, params, ctx) {
     actions.length ? h('div', { class: 'page-actions' }, actions) : null,
   );
 
+  // The screening panel needs the clinical records, which a deleted patient no longer offers.
+  const panel =
+    !p.deleted && can('clinical.read')
+      ? screeningPanel(p, ctx, { restored: ctx.restored && ctx.restored.screening })
+      : null;
+  if (panel) ctx.setSaveState(() => ({ screening: panel.saveState() }));
+
   const notes = p.notes
     ? h('p', { class: 'pre-wrap notes' }, p.notes)
     : h('p', { class: 'muted' }, t('patient.no_notes'));
@@ -361,9 +370,10 @@ export async function render(main, params, ctx) {
           )
         : null,
       summary,
+      patientTabs(p, 'overview'),
       h(
         'div',
-        { class: 'patient-columns' },
+        { class: 'patient-columns' + (panel ? ' has-screening' : '') },
         h(
           'div',
           { class: 'patient-main' },
@@ -434,9 +444,11 @@ export async function render(main, params, ctx) {
             ),
           ),
         ),
+        panel ? panel.el : null,
       ),
     ),
   );
+  if (panel) panel.start();
 
   const { body, err } = await historyPromise;
   if (!ctx.alive()) return;

@@ -1,0 +1,97 @@
+// The tab bar of a patient's clinical pages (overview, assessments, medical history, labs) and a
+// compact identity strip, so every one of those pages says whose record it shows.
+
+import { h, icon } from '../dom.js';
+import { t, fmtDate, ageText } from '../i18n.js';
+import { can } from '../session.js';
+import { fullNameLines } from '../names.js';
+
+const TABS = [
+  { key: 'overview', path: '', label: 'tabs.overview' },
+  { key: 'assessments', path: '/assessments', label: 'tabs.assessments' },
+  { key: 'history', path: '/history', label: 'tabs.history' },
+  { key: 'labs', path: '/labs', label: 'tabs.labs' },
+];
+
+// `active` is one of overview, assessments, history, labs. Returns null for users without
+// clinical.read: the clinical pages are not theirs, and a bar with one tab says nothing.
+export function patientTabs(patient, active) {
+  if (!can('clinical.read')) return null;
+  const base = `#/patients/${encodeURIComponent(patient.id)}`;
+  return h(
+    'nav',
+    { id: 'patient-tabs', class: 'tabs', 'aria-label': t('tabs.label') },
+    TABS.map((tab) =>
+      h(
+        'a',
+        {
+          id: `tab-${tab.key}`,
+          class: 'tab' + (tab.key === active ? ' is-active' : ''),
+          href: base + tab.path,
+          'aria-current': tab.key === active ? 'page' : null,
+        },
+        t(tab.label),
+      ),
+    ),
+  );
+}
+
+// Name in both scripts, MRN, date of birth and sex, with a way back to the patient list; the
+// heading of the page is the name, so the view's focus lands on it after a navigation.
+export function patientStrip(patient) {
+  const age = ageText(patient.date_of_birth);
+  return h(
+    'div',
+    { class: 'patient-strip' },
+    h(
+      'a',
+      { class: 'back-link', href: '#/patients' },
+      icon('chevronStart', 'flip-rtl'),
+      t('nav.patients'),
+    ),
+    h(
+      'div',
+      { class: 'patient-strip-main' },
+      h(
+        'h1',
+        { class: 'patient-strip-name page-title', tabindex: '-1' },
+        h(
+          'a',
+          {
+            class: 'patient-strip-link',
+            href: `#/patients/${encodeURIComponent(patient.id)}`,
+          },
+          fullNameLines(patient, 'pname'),
+        ),
+      ),
+      h(
+        'p',
+        { class: 'patient-facts' },
+        h(
+          'span',
+          { class: 'fact' },
+          h('span', { class: 'fact-label' }, t('patient.mrn')),
+          ' ',
+          h('bdi', { dir: 'ltr', class: 'mono fact-value' }, patient.mrn),
+        ),
+        h(
+          'span',
+          { class: 'fact' },
+          h('span', { class: 'fact-label' }, t('patient.date_of_birth')),
+          ' ',
+          h('span', { class: 'fact-value' }, fmtDate(patient.date_of_birth)),
+          age ? h('span', { class: 'muted' }, ` (${age})`) : null,
+        ),
+        patient.sex
+          ? h(
+              'span',
+              { class: 'fact' },
+              h('span', { class: 'fact-label' }, t('patient.sex')),
+              ' ',
+              h('span', { class: 'fact-value' }, t(`sex.${patient.sex}`)),
+            )
+          : null,
+      ),
+    ),
+  );
+}
