@@ -524,7 +524,7 @@ function buildForm({ catalog, patient, readOnly }) {
       autocomplete: 'off',
       spellcheck: 'false',
       'aria-label': t('mh.med.name'),
-      placeholder: t('mh.med.name_placeholder'),
+      placeholder: t('mh.med.name_hint'),
       value: m.name || '',
     });
     const cls = h(
