@@ -1,15 +1,15 @@
-// Takes the README's screenshots from a real demo clinic: the patient list in English and in
-// Arabic. Usage (from the repository root): node tests/tools/screenshots.mjs [build/autologa]
+// Takes the README's screenshots from a real demo clinic: the patient list and a patient's
+// screening panel, in English and in Arabic. Usage (from the repository root): node tests/tools/screenshots.mjs [build/autologa]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { REPO, runCli, startServer } from '../lib/server.mjs';
+import { PROTOCOLS, REPO, runCli, startServer } from '../lib/server.mjs';
 
 const out = join(REPO, 'docs', 'screenshots');
 const dir = await mkdtemp(join(tmpdir(), 'autologa-shots-'));
 const db = join(dir, 'demo.db');
-const demo = runCli(['demo', '--db', db]);
+const demo = runCli(['demo', '--db', db, '--protocols', PROTOCOLS]);
 if (demo.status !== 0) throw new Error(`demo failed: ${demo.stderr}`);
 const server = await startServer({ reuse: { dir, db, admin: { username: 'admin', password: 'autologa-demo' } } });
 const browser = await chromium.launch({
@@ -30,6 +30,20 @@ try {
     await page.waitForSelector('#patient-table tr[data-patient-id]');
     await page.screenshot({ path: join(out, `patients-${lang}.png`) });
     await context.close();
+
+    // The demo's first patient took naproxen last night: the panel defers a session tomorrow.
+    const doctor = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: lang === 'ar' ? 'ar' : 'en-GB' });
+    const dpage = await doctor.newPage();
+    await dpage.addInitScript((l) => localStorage.setItem('autologa.lang', l), lang);
+    await dpage.goto(server.url);
+    await dpage.fill('#login-username', 'doctor');
+    await dpage.fill('#login-password', 'autologa-demo');
+    await dpage.click('#login-submit');
+    await dpage.waitForSelector('#patient-table tr[data-patient-id]');
+    await dpage.goto(`${server.url}/#/patients/1`);
+    await dpage.waitForSelector('#screening-panel [data-treatment="prp-hair"][data-outcome]');
+    await dpage.screenshot({ path: join(out, `screening-${lang}.png`) });
+    await doctor.close();
   }
 } finally {
   await browser.close();
