@@ -15,23 +15,11 @@
 #define MS_PER_DAY INT64_C(86400000)
 #define TREATMENT_MAX_CHARS 31 /* db_screening.treatment holds 31 bytes */
 
-/* Which assessment each treatment reads: one table, so that a new treatment is one line. */
-static const struct {
-    const char *treatment;
-    const char *complaint;
-} complaints[] = {
-    {"prp-hair", "hair"},
-    {"adsc-hair", "hair"},
-    {"prp-face", "face"},
-};
-
 const char *
-screening_record_complaint(const char *treatment)
+screening_record_complaint(const struct screening_rules *rules, const char *treatment)
 {
-    for (size_t i = 0; treatment && i < sizeof(complaints) / sizeof(complaints[0]); i++)
-        if (strcmp(complaints[i].treatment, treatment) == 0)
-            return complaints[i].complaint;
-    return NULL;
+    long i = treatment ? screening_list_find(&rules->treatments, treatment) : -1;
+    return i >= 0 ? rules->treatments.items[i].complaint : NULL;
 }
 
 static void
@@ -240,7 +228,7 @@ static int
 gather_assessment(struct db *db, struct gather *g, int64_t patient_id, const char *treatment,
                   int64_t session_ms, struct fail *f)
 {
-    const char *complaint = screening_record_complaint(treatment);
+    const char *complaint = screening_record_complaint(g->rules, treatment);
     struct db_assessment as;
     json_t *doc = NULL, *src = json_null();
     char day[11];

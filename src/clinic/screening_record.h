@@ -36,9 +36,10 @@ struct screening_record_data {
     struct screening_finding *findings;
 };
 
-/* The complaint whose assessment a treatment reads: "hair" for prp-hair and adsc-hair, "face"
- * for prp-face; NULL for a treatment that reads no assessment. */
-const char *screening_record_complaint(const char *treatment);
+/* The complaint whose assessment a treatment reads, as the rules file says ("complaint" of each
+ * treatment: "hair" for prp-hair and adsc-hair, "face" for prp-face); NULL for a treatment the
+ * rules do not know. */
+const char *screening_record_complaint(const struct screening_rules *rules, const char *treatment);
 
 /* Gathers the data of `patient` for `treatment` (a treatments code of the rules) at session_ms,
  * inside the caller's read or write transaction:

@@ -37,6 +37,7 @@ static const char *const cmp_names[] = {"<",
                                         "outside_reference_range",
                                         NULL};
 static const char *const type_names[] = {"boolean", "number", "event", NULL};
+static const char *const complaint_names[] = {"hair", "face", NULL};
 static const char *const window_names[] = {"", "hours", "days", "months", NULL};
 
 /* Where in the file we are, for messages. */
@@ -299,13 +300,14 @@ has(json_t *obj, const char *key)
 
 /* ---- coded lists ---- */
 
-enum list_flavour { LIST_PLAIN, LIST_ANALYTE, LIST_FINDING };
+enum list_flavour { LIST_PLAIN, LIST_TREATMENT, LIST_ANALYTE, LIST_FINDING };
 
 static int
 parse_list(struct ctx *c, json_t *root, const char *name, enum list_flavour flavour, size_t max,
            struct screening_list *out)
 {
     static const char *const plain_fields[] = {"code", "label", NULL};
+    static const char *const treatment_fields[] = {"code", "complaint", "label", NULL};
     static const char *const analyte_fields[] = {"code", "unit", "label", NULL};
     static const char *const finding_fields[] = {"code", "type", "unit", "label", NULL};
     json_t *arr;
@@ -330,14 +332,21 @@ parse_list(struct ctx *c, json_t *root, const char *name, enum list_flavour flav
             return st;
         snprintf(c->where, sizeof(c->where), "%s[%zu] (%s)", name, i, e->code);
         if ((st = only_fields(c, o, "",
-                              flavour == LIST_PLAIN     ? plain_fields
-                              : flavour == LIST_ANALYTE ? analyte_fields
-                                                        : finding_fields)) != ST_OK)
+                              flavour == LIST_PLAIN       ? plain_fields
+                              : flavour == LIST_TREATMENT ? treatment_fields
+                              : flavour == LIST_ANALYTE   ? analyte_fields
+                                                          : finding_fields)) != ST_OK)
             return st;
         for (size_t j = 0; j < i; j++)
             if (strcmp(out->items[j].code, e->code) == 0)
                 return bad(c, "code", "duplicate", "repeats code '%s' of %s[%zu]", e->code, name,
                            j);
+        if (flavour == LIST_TREATMENT) {
+            int k;
+            if ((st = get_choice(c, o, "", "complaint", complaint_names, &k)) != ST_OK)
+                return st;
+            e->complaint = complaint_names[k];
+        }
         if (flavour == LIST_FINDING) {
             int t;
             if ((st = get_choice(c, o, "", "type", type_names, &t)) != ST_OK)
@@ -658,7 +667,7 @@ parse_root(struct ctx *c, json_t *root, struct screening_rules *r)
             ST_OK ||
         (st = get_string(c, root, "", "lab_max_age_days_source", SOURCE_MAX_CHARS,
                          &r->lab_max_age_days_source)) != ST_OK ||
-        (st = parse_list(c, root, "treatments", LIST_PLAIN, SCREENING_MAX_TREATMENTS,
+        (st = parse_list(c, root, "treatments", LIST_TREATMENT, SCREENING_MAX_TREATMENTS,
                          &r->treatments)) != ST_OK ||
         (st = parse_list(c, root, "conditions", LIST_PLAIN, SCREENING_MAX_CODES, &r->conditions)) !=
             ST_OK ||

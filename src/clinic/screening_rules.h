@@ -80,6 +80,7 @@ struct screening_code {
     struct screening_text label;      /* as written mid-sentence ("platelet count") */
     char *unit;                       /* analytes and number findings; NULL otherwise */
     enum screening_finding_type type; /* findings only */
+    const char *complaint;            /* treatments only: "hair" or "face", the assessment read */
 };
 
 struct screening_list {

@@ -407,15 +407,15 @@ static void
 test_complaint_table(void **state)
 {
     (void)state;
-    assert_string_equal(screening_record_complaint("prp-hair"), "hair");
-    assert_string_equal(screening_record_complaint("adsc-hair"), "hair");
-    assert_string_equal(screening_record_complaint("prp-face"), "face");
-    assert_null(screening_record_complaint("mesotherapy"));
-    assert_null(screening_record_complaint(NULL));
+    const struct screening_rules *r = protocols->screening;
+    assert_string_equal(screening_record_complaint(r, "prp-hair"), "hair");
+    assert_string_equal(screening_record_complaint(r, "adsc-hair"), "hair");
+    assert_string_equal(screening_record_complaint(r, "prp-face"), "face");
+    assert_null(screening_record_complaint(r, "mesotherapy"));
+    assert_null(screening_record_complaint(r, NULL));
     /* every treatment of the shipped rules reads an assessment */
-    const struct screening_list *t = &protocols->screening->treatments;
-    for (size_t i = 0; i < t->n; i++)
-        assert_non_null(screening_record_complaint(t->items[i].code));
+    for (size_t i = 0; i < r->treatments.n; i++)
+        assert_non_null(screening_record_complaint(r, r->treatments.items[i].code));
 }
 
 #define HAIR(present)                                                                              \
@@ -638,7 +638,7 @@ test_lab_in_g_per_litre_is_read_as_g_per_decilitre(void **state)
 /* The rules of a clinic that screens for consent and platelets only. */
 static const char small_rules[] =
     "{\"schema_version\":1,\"lab_max_age_days\":90,\"lab_max_age_days_source\":\"clinic\","
-    "\"treatments\":[{\"code\":\"prp-hair\",\"label\":{\"en\":\"PRP for the scalp\","
+    "\"treatments\":[{\"code\":\"prp-hair\",\"complaint\":\"hair\",\"label\":{\"en\":\"PRP for the scalp\","
     "\"ar\":\"البلازما لفروة الرأس\"}}],"
     "\"conditions\":[{\"code\":\"critical_thrombocytopenia\",\"label\":{\"en\":\"critical "
     "thrombocytopenia\",\"ar\":\"نقص الصفائح الدموية الحرج\"}}],"

@@ -305,6 +305,9 @@ static const struct broken broken[] = {
     {"list:findings:consent", "unit", "\"x\"", "not_allowed", "(consent)", "unit"},
     {"list:medication_classes:aspirin", "colour", "1", "unknown_field", "(aspirin)", "colour"},
     {"list:treatments:prp-face", "label.en", NULL, "required", "(prp-face)", "label.en"},
+    {"list:treatments:prp-face", "complaint", NULL, "required", "(prp-face)", "complaint"},
+    {"list:treatments:prp-face", "complaint", "\"scalp\"", "invalid_value", "(prp-face)",
+     "complaint"},
     /* the top level */
     {"", "schema_version", "2", "unsupported_version", NULL, "schema_version"},
     {"", "schema_version", NULL, "required", NULL, "schema_version"},
