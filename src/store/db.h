@@ -292,11 +292,11 @@ int db_history_versions(struct db *db, int64_t patient_id, db_doc_version_cb cb,
 struct db_lab {
     int64_t id;
     int64_t patient_id;
-    char analyte[40];  /* a protocols/labs.json code */
+    char analyte[40]; /* a protocols/labs.json code */
     int64_t measured_ms;
-    bool date_only;    /* only the day is known: measured_ms is 00:00 UTC that day */
-    double value;      /* as entered, in `unit` */
-    char unit[64];     /* the labs.json symbol of the unit entered */
+    bool date_only; /* only the day is known: measured_ms is 00:00 UTC that day */
+    double value;   /* as entered, in `unit` */
+    char unit[64];  /* the labs.json symbol of the unit entered */
     double canonical_value;
     char canonical_unit[64];
     bool has_low, has_high;

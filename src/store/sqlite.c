@@ -146,6 +146,18 @@ sq_fits(const char *s, size_t cap)
 
 /* Runs a statement that returns no rows. */
 int
+sq_one(sqlite3_stmt *st, sq_read_fn read, void *out)
+{
+    int rc = sqlite3_step(st), ret = ST_NOT_FOUND;
+    if (rc == SQLITE_ROW)
+        ret = read(st, out);
+    else if (rc != SQLITE_DONE)
+        ret = sq_status(rc);
+    sqlite3_reset(st);
+    return ret;
+}
+
+int
 sq_run(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
@@ -393,9 +405,10 @@ db_user_release(struct db_user *u)
 
 #define USER_COLS "id, username, display_name, password_hash, roles, disabled, created_at"
 
-static void
-user_from_row(sqlite3_stmt *st, struct db_user *u)
+static int
+user_from_row(sqlite3_stmt *st, void *out)
 {
+    struct db_user *u = out;
     memset(u, 0, sizeof(*u));
     u->id = sqlite3_column_int64(st, 0);
     sq_col_copy(st, 1, u->username, sizeof(u->username));
@@ -404,6 +417,7 @@ user_from_row(sqlite3_stmt *st, struct db_user *u)
     u->roles = (unsigned)sqlite3_column_int(st, 4);
     u->disabled = sqlite3_column_int(st, 5) != 0;
     u->created_ms = sqlite3_column_int64(st, 6);
+    return ST_OK;
 }
 
 int
@@ -445,22 +459,6 @@ db_user_update(struct db *db, const struct db_user *u)
     return ret;
 }
 
-static int
-user_one(struct db *db, sqlite3_stmt *st, struct db_user *out)
-{
-    (void)db;
-    int rc = sqlite3_step(st);
-    int ret = ST_NOT_FOUND;
-    if (rc == SQLITE_ROW) {
-        user_from_row(st, out);
-        ret = ST_OK;
-    } else if (rc != SQLITE_DONE) {
-        ret = sq_status(rc);
-    }
-    sqlite3_reset(st);
-    return ret;
-}
-
 int
 db_user_get(struct db *db, int64_t id, struct db_user *out)
 {
@@ -469,7 +467,7 @@ db_user_get(struct db *db, int64_t id, struct db_user *out)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, id);
-    return user_one(db, st, out);
+    return sq_one(st, user_from_row, out);
 }
 
 int
@@ -480,7 +478,7 @@ db_user_by_name(struct db *db, const char *username, struct db_user *out)
     if (!st)
         return ST_DB;
     sq_bind_text(st, 1, username);
-    return user_one(db, st, out);
+    return sq_one(st, user_from_row, out);
 }
 
 static int
@@ -666,9 +664,10 @@ db_patient_release(struct db_patient *p)
     " p.emergency_contact_name, p.emergency_contact_phone, p.notes, p.created_at, p.updated_at,"   \
     " p.deleted"
 
-static void
-patient_from_row(sqlite3_stmt *st, struct db_patient *p)
+static int
+patient_from_row(sqlite3_stmt *st, void *out)
 {
+    struct db_patient *p = out;
     memset(p, 0, sizeof(*p));
     p->id = sqlite3_column_int64(st, 0);
     sq_col_copy(st, 1, p->mrn, sizeof(p->mrn));
@@ -689,6 +688,7 @@ patient_from_row(sqlite3_stmt *st, struct db_patient *p)
     p->created_ms = sqlite3_column_int64(st, 16);
     p->updated_ms = sqlite3_column_int64(st, 17);
     p->deleted = sqlite3_column_int(st, 18) != 0;
+    return ST_OK;
 }
 
 static int
@@ -843,15 +843,7 @@ db_patient_get(struct db *db, int64_t id, struct db_patient *out)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st), ret = ST_NOT_FOUND;
-    if (rc == SQLITE_ROW) {
-        patient_from_row(st, out);
-        ret = ST_OK;
-    } else if (rc != SQLITE_DONE) {
-        ret = sq_status(rc);
-    }
-    sqlite3_reset(st);
-    return ret;
+    return sq_one(st, patient_from_row, out);
 }
 
 int

@@ -65,8 +65,9 @@ db_assessment_release(struct db_assessment *a)
     " updated_at, coalesce(updated_by, 0)"
 
 static int
-assessment_from_row(sqlite3_stmt *st, struct db_assessment *a)
+assessment_from_row(sqlite3_stmt *st, void *out)
 {
+    struct db_assessment *a = out;
     memset(a, 0, sizeof(*a));
     a->id = sqlite3_column_int64(st, 0);
     a->patient_id = sqlite3_column_int64(st, 1);
@@ -77,7 +78,10 @@ assessment_from_row(sqlite3_stmt *st, struct db_assessment *a)
     a->created_by = sqlite3_column_int64(st, 7);
     a->updated_ms = sqlite3_column_int64(st, 8);
     a->updated_by = sqlite3_column_int64(st, 9);
-    return sq_col_dup_checked(st, 5, &a->data);
+    int ret = sq_col_dup_checked(st, 5, &a->data);
+    if (ret != ST_OK)
+        db_assessment_release(a);
+    return ret;
 }
 
 /* The fixed-size fields of an assessment a writer is about to store. */
@@ -136,22 +140,6 @@ db_assessment_update(struct db *db, const struct db_assessment *a)
     return ret;
 }
 
-/* Steps a statement for at most one assessment into *out; ST_NOT_FOUND when it has no row. */
-static int
-assessment_one(sqlite3_stmt *st, struct db_assessment *out)
-{
-    int rc = sqlite3_step(st), ret = ST_NOT_FOUND;
-    if (rc == SQLITE_ROW) {
-        ret = assessment_from_row(st, out);
-        if (ret != ST_OK)
-            db_assessment_release(out);
-    } else if (rc != SQLITE_DONE) {
-        ret = sq_status(rc);
-    }
-    sqlite3_reset(st);
-    return ret;
-}
-
 int
 db_assessment_get(struct db *db, int64_t id, struct db_assessment *out)
 {
@@ -160,7 +148,7 @@ db_assessment_get(struct db *db, int64_t id, struct db_assessment *out)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, id);
-    return assessment_one(st, out);
+    return sq_one(st, assessment_from_row, out);
 }
 
 int
@@ -201,7 +189,7 @@ db_assessment_latest(struct db *db, int64_t patient_id, const char *complaint,
     sqlite3_bind_int64(st, 1, patient_id);
     sq_bind_text(st, 2, complaint);
     sq_bind_text(st, 3, on_or_before);
-    return assessment_one(st, out);
+    return sq_one(st, assessment_from_row, out);
 }
 
 int

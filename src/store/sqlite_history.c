@@ -17,6 +17,20 @@ db_history_release(struct db_history *h)
     memset(h, 0, sizeof(*h));
 }
 
+static int
+history_from_row(sqlite3_stmt *st, void *out)
+{
+    struct db_history *h = out;
+    h->patient_id = sqlite3_column_int64(st, 0);
+    h->version = sqlite3_column_int64(st, 1);
+    h->updated_ms = sqlite3_column_int64(st, 3);
+    h->updated_by = sqlite3_column_int64(st, 4);
+    int ret = sq_col_dup_checked(st, 2, &h->data);
+    if (ret != ST_OK)
+        db_history_release(h);
+    return ret;
+}
+
 int
 db_history_get(struct db *db, int64_t patient_id, struct db_history *out)
 {
@@ -27,20 +41,7 @@ db_history_get(struct db *db, int64_t patient_id, struct db_history *out)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, patient_id);
-    int rc = sqlite3_step(st), ret = ST_NOT_FOUND;
-    if (rc == SQLITE_ROW) {
-        out->patient_id = sqlite3_column_int64(st, 0);
-        out->version = sqlite3_column_int64(st, 1);
-        out->updated_ms = sqlite3_column_int64(st, 3);
-        out->updated_by = sqlite3_column_int64(st, 4);
-        ret = sq_col_dup_checked(st, 2, &out->data);
-        if (ret != ST_OK)
-            db_history_release(out);
-    } else if (rc != SQLITE_DONE) {
-        ret = sq_status(rc);
-    }
-    sqlite3_reset(st);
-    return ret;
+    return sq_one(st, history_from_row, out);
 }
 
 int

@@ -45,6 +45,11 @@ int sq_col_dup_checked(sqlite3_stmt *st, int i, char **out);
 /* Whether the string in a record's fixed char array of `cap` bytes ends inside it: writers refuse
  * (ST_INVALID) what does not, rather than reading past the array or storing a cut value. */
 bool sq_fits(const char *s, size_t cap);
+/* Fills a record from the current row of a statement; on failure it releases what it filled. */
+typedef int (*sq_read_fn)(sqlite3_stmt *st, void *out);
+/* Steps `st` for at most one row and reads it into `out` with `read`; ST_NOT_FOUND when there
+ * is no row. Resets the statement. */
+int sq_one(sqlite3_stmt *st, sq_read_fn read, void *out);
 /* Runs a statement that returns no rows, then resets it. */
 int sq_run(sqlite3_stmt *st);
 

@@ -25,8 +25,9 @@ db_lab_release(struct db_lab *l)
 #define LAB_FROM " FROM lab_results l LEFT JOIN users u ON u.id = l.entered_by"
 
 static int
-lab_from_row(sqlite3_stmt *st, struct db_lab *l)
+lab_from_row(sqlite3_stmt *st, void *out)
 {
+    struct db_lab *l = out;
     memset(l, 0, sizeof(*l));
     l->id = sqlite3_column_int64(st, 0);
     l->patient_id = sqlite3_column_int64(st, 1);
@@ -51,7 +52,10 @@ lab_from_row(sqlite3_stmt *st, struct db_lab *l)
     l->deleted_ms = sqlite3_column_int64(st, 15);
     l->deleted_by = sqlite3_column_int64(st, 16);
     sq_col_copy(st, 18, l->entered_by_name, sizeof(l->entered_by_name));
-    return sq_col_dup_checked(st, 17, &l->delete_reason);
+    int ret = sq_col_dup_checked(st, 17, &l->delete_reason);
+    if (ret != ST_OK)
+        db_lab_release(l);
+    return ret;
 }
 
 int
@@ -106,16 +110,7 @@ db_lab_get(struct db *db, int64_t id, struct db_lab *out)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st), ret = ST_NOT_FOUND;
-    if (rc == SQLITE_ROW) {
-        ret = lab_from_row(st, out);
-        if (ret != ST_OK)
-            db_lab_release(out);
-    } else if (rc != SQLITE_DONE) {
-        ret = sq_status(rc);
-    }
-    sqlite3_reset(st);
-    return ret;
+    return sq_one(st, lab_from_row, out);
 }
 
 /* Whether lab result `id` exists, deleted or not: *exists, or a failure. */

@@ -30,8 +30,9 @@ db_screening_release(struct db_screening *s)
     " LEFT JOIN users su ON su.id = so.signed_by"
 
 static int
-screening_from_row(sqlite3_stmt *st, struct db_screening *s)
+screening_from_row(sqlite3_stmt *st, void *out)
 {
+    struct db_screening *s = out;
     memset(s, 0, sizeof(*s));
     s->id = sqlite3_column_int64(st, 0);
     s->patient_id = sqlite3_column_int64(st, 1);
@@ -55,6 +56,8 @@ screening_from_row(sqlite3_stmt *st, struct db_screening *s)
         ret = sq_col_dup_checked(st, 7, &s->inputs_json);
     if (ret == ST_OK)
         ret = sq_col_dup_checked(st, 15, &s->reason);
+    if (ret != ST_OK)
+        db_screening_release(s);
     return ret;
 }
 
@@ -94,16 +97,7 @@ db_screening_get(struct db *db, int64_t id, struct db_screening *out)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st), ret = ST_NOT_FOUND;
-    if (rc == SQLITE_ROW) {
-        ret = screening_from_row(st, out);
-        if (ret != ST_OK)
-            db_screening_release(out);
-    } else if (rc != SQLITE_DONE) {
-        ret = sq_status(rc);
-    }
-    sqlite3_reset(st);
-    return ret;
+    return sq_one(st, screening_from_row, out);
 }
 
 int
