@@ -39,6 +39,24 @@ static const struct {
     [PERM_SCREENING_SIGN] = {"screening.sign", ROLE_DOCTOR,
                              "sign off a screening result; proceeding against a caution, deferral, "
                              "missing data or contraindication needs a written reason"},
+    [PERM_COURSE_READ] = {"course.read", ROLE_ALL,
+                          "read treatment courses, their planned sessions and quotes"},
+    [PERM_COURSE_PRESCRIBE] = {"course.prescribe", ROLE_DOCTOR,
+                               "prescribe a course (needs a screening signed to proceed), put it "
+                               "on hold, complete or cancel it"},
+    [PERM_SCHEDULE_READ] = {"schedule.read", ROLE_ALL,
+                            "read the calendar, the clinic's hours, rooms, clinicians and "
+                            "centrifuges, and appointments"},
+    [PERM_SCHEDULE_BOOK] = {"schedule.book", ROLE_ALL,
+                            "find free slots, book, move and cancel appointments and change "
+                            "their state"},
+    [PERM_SCHEDULE_MANAGE] = {"schedule.manage", ROLE_ADMIN,
+                              "set opening hours and closures, and manage rooms, clinicians' "
+                              "working hours and centrifuges"},
+    [PERM_OUTBOX_READ] = {"outbox.read", ROLE_ADMIN | ROLE_RECEPTION,
+                          "read the outbox of reminder messages (a gateway token may too)"},
+    [PERM_OUTBOX_MARK] = {"outbox.mark", ROLE_ADMIN,
+                          "mark outbox messages sent or failed (a gateway token may too)"},
 };
 
 const char *

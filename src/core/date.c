@@ -71,6 +71,36 @@ parse_ymd(const char *s, struct date *out)
 }
 
 int
+date_iso_weekday(const struct date *d)
+{
+    /* 1970-01-01 was a Thursday (4). */
+    int64_t r = (date_to_days(d) + 3) % 7;
+    return (int)(r < 0 ? r + 7 : r) + 1;
+}
+
+void
+date_add_days(const struct date *d, int64_t n, struct date *out)
+{
+    date_from_days(date_to_days(d) + n, out);
+}
+
+int
+date_add_months(const struct date *d, int n, struct date *out)
+{
+    int64_t m = (int64_t)d->year * 12 + (d->month - 1) + n;
+    int64_t year = m >= 0 ? m / 12 : (m - 11) / 12;
+
+    memset(out, 0, sizeof(*out));
+    if (year < 1 || year > 9999)
+        return ST_INVALID;
+    out->year = (int)year;
+    out->month = (int)(m - year * 12) + 1;
+    int last = date_days_in_month(out->year, out->month);
+    out->day = d->day < last ? d->day : last;
+    return ST_OK;
+}
+
+int
 date_parse(const char *s, struct date *out)
 {
     memset(out, 0, sizeof(*out));

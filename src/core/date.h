@@ -29,6 +29,14 @@ int date_days_in_month(int year, int month);
 int64_t date_to_days(const struct date *d);
 void date_from_days(int64_t days, struct date *out);
 
+/* The ISO weekday of a date: 1 = Monday ... 7 = Sunday. */
+int date_iso_weekday(const struct date *d);
+/* d plus n days (n may be negative). */
+void date_add_days(const struct date *d, int64_t n, struct date *out);
+/* d plus n calendar months (n may be negative); a day the target month lacks becomes its last
+ * day (2026-01-31 + 1 month = 2026-02-28). ST_INVALID outside years 1..9999. */
+int date_add_months(const struct date *d, int n, struct date *out) WARN_UNUSED;
+
 /* Today's date in UTC. */
 void date_today_utc(struct date *out);
 

@@ -3,9 +3,15 @@
 
 extern const unsigned char migration_001_foundation[];
 extern const unsigned char migration_002_screening[];
+extern const unsigned char migration_003_courses[];
+extern const unsigned char migration_004_calendar[];
+extern const unsigned char migration_005_outbox[];
 
 const struct store_migration store_migrations[] = {
     {"foundation", migration_001_foundation},
     {"screening", migration_002_screening},
+    {"courses", migration_003_courses},
+    {"calendar", migration_004_calendar},
+    {"outbox", migration_005_outbox},
 };
 const unsigned long store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -87,6 +87,13 @@ static const struct {
     {PERM_CLINICAL_WRITE, "clinical.write", ROLE_DOCTOR | ROLE_NURSE},
     {PERM_SCREENING_RUN, "screening.run", ROLE_DOCTOR | ROLE_NURSE},
     {PERM_SCREENING_SIGN, "screening.sign", ROLE_DOCTOR},
+    {PERM_COURSE_READ, "course.read", ROLE_ALL},
+    {PERM_COURSE_PRESCRIBE, "course.prescribe", ROLE_DOCTOR},
+    {PERM_SCHEDULE_READ, "schedule.read", ROLE_ALL},
+    {PERM_SCHEDULE_BOOK, "schedule.book", ROLE_ALL},
+    {PERM_SCHEDULE_MANAGE, "schedule.manage", ROLE_ADMIN},
+    {PERM_OUTBOX_READ, "outbox.read", ROLE_ADMIN | ROLE_RECEPTION},
+    {PERM_OUTBOX_MARK, "outbox.mark", ROLE_ADMIN},
 };
 
 static void

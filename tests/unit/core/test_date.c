@@ -227,6 +227,46 @@ test_clocks(void **state)
     assert_true(b >= a);
 }
 
+static void
+check_months(const char *from, int n, const char *want)
+{
+    struct date d, out;
+    char got[11];
+    assert_int_equal(date_parse(from, &d), ST_OK);
+    assert_int_equal(date_add_months(&d, n, &out), ST_OK);
+    date_format(&out, got);
+    assert_string_equal(got, want);
+}
+
+static void
+test_month_and_day_steps(void **state)
+{
+    (void)state;
+    check_months("2026-01-31", 1, "2026-02-28");
+    check_months("2028-01-31", 1, "2028-02-29");
+    check_months("2026-03-31", -1, "2026-02-28");
+    check_months("2026-08-31", 1, "2026-09-30");
+    check_months("2026-11-15", 3, "2027-02-15");
+    check_months("2026-01-15", -13, "2024-12-15");
+    check_months("2026-05-10", 0, "2026-05-10");
+    struct date d = {9999, 12, 1}, out;
+    assert_int_equal(date_add_months(&d, 1, &out), ST_INVALID);
+
+    struct date a = {2026, 12, 30};
+    date_add_days(&a, 33, &out);
+    assert_int_equal(out.year, 2027);
+    assert_int_equal(out.month, 2);
+    assert_int_equal(out.day, 1);
+    date_add_days(&out, -33, &out);
+    assert_int_equal(date_compare(&out, &a), 0);
+
+    struct date thu = {1970, 1, 1}, mon = {2026, 11, 23}, sun = {2026, 11, 22}, old = {1969, 12, 29};
+    assert_int_equal(date_iso_weekday(&thu), 4);
+    assert_int_equal(date_iso_weekday(&mon), 1);
+    assert_int_equal(date_iso_weekday(&sun), 7);
+    assert_int_equal(date_iso_weekday(&old), 1);
+}
+
 int
 main(void)
 {
@@ -234,7 +274,7 @@ main(void)
         cmocka_unit_test(test_parse),       cmocka_unit_test(test_calendar),
         cmocka_unit_test(test_days),        cmocka_unit_test(test_compare),
         cmocka_unit_test(test_time_format), cmocka_unit_test(test_time_parse),
-        cmocka_unit_test(test_clocks),
+        cmocka_unit_test(test_clocks),      cmocka_unit_test(test_month_and_day_steps),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
