@@ -31,6 +31,15 @@ CREATE TABLE course_items (
     seq              INTEGER NOT NULL CHECK (seq >= 1), -- order within the course
     kind             TEXT NOT NULL CHECK (kind IN ('session', 'maintenance', 'follow_up')),
     milestone        TEXT,                               -- follow-ups: the protocol's code
+    -- Where the item falls: `offset_months` then `offset_days` after the date of the item
+    -- `anchor_seq` (its booked day when booked, else its target), or after the course's
+    -- start_date when anchor_seq is NULL; the window is that target minus `window_before_days`
+    -- to plus `window_after_days`. The three dates below are the plan as it stands now.
+    anchor_seq         INTEGER,
+    offset_months      INTEGER NOT NULL DEFAULT 0 CHECK (offset_months >= 0),
+    offset_days        INTEGER NOT NULL DEFAULT 0 CHECK (offset_days >= 0),
+    window_before_days INTEGER NOT NULL CHECK (window_before_days >= 0),
+    window_after_days  INTEGER NOT NULL CHECK (window_after_days >= 0),
     target_date      TEXT NOT NULL,
     earliest_date    TEXT NOT NULL,
     latest_date      TEXT NOT NULL,
