@@ -26,6 +26,8 @@ import * as usersView from './views/users.js';
 import * as assessmentsView from './views/assessments.js';
 import * as assessmentFormView from './views/assessment-form.js';
 import * as medicalHistoryView from './views/medical-history.js';
+import * as coursesView from './views/courses.js';
+import * as courseQuoteView from './views/course-quote.js';
 
 const ROUTES = [
   { re: /^\/login$/, view: loginView, public: true, nav: null },
@@ -76,6 +78,20 @@ const ROUTES = [
     re: /^\/patients\/([^/]+)\/labs$/,
     view: labsView,
     perm: 'clinical.read',
+    nav: 'patients',
+    params: (m) => ({ id: decodeURIComponent(m[1]) }),
+  },
+  {
+    re: /^\/patients\/([^/]+)\/courses$/,
+    view: coursesView,
+    perm: 'course.read',
+    nav: 'patients',
+    params: (m) => ({ id: decodeURIComponent(m[1]) }),
+  },
+  {
+    re: /^\/courses\/([^/]+)\/quote$/,
+    view: courseQuoteView,
+    perm: 'course.read',
     nav: 'patients',
     params: (m) => ({ id: decodeURIComponent(m[1]) }),
   },

@@ -1,4 +1,4 @@
-// The tab bar of a patient's clinical pages (overview, assessments, medical history, labs) and a
+// The tab bar of a patient's pages (overview, assessments, medical history, labs, courses) and a
 // compact identity strip, so every one of those pages says whose record it shows.
 
 import { h, icon } from '../dom.js';
@@ -7,21 +7,24 @@ import { can } from '../session.js';
 import { fullNameLines } from '../names.js';
 
 const TABS = [
-  { key: 'overview', path: '', label: 'tabs.overview' },
-  { key: 'assessments', path: '/assessments', label: 'tabs.assessments' },
-  { key: 'history', path: '/history', label: 'tabs.history' },
-  { key: 'labs', path: '/labs', label: 'tabs.labs' },
+  { key: 'overview', path: '', label: 'tabs.overview', perm: null },
+  { key: 'assessments', path: '/assessments', label: 'tabs.assessments', perm: 'clinical.read' },
+  { key: 'history', path: '/history', label: 'tabs.history', perm: 'clinical.read' },
+  { key: 'labs', path: '/labs', label: 'tabs.labs', perm: 'clinical.read' },
+  { key: 'courses', path: '/courses', label: 'tabs.courses', perm: 'course.read' },
 ];
 
-// `active` is one of overview, assessments, history, labs. Returns null for users without
-// clinical.read: the clinical pages are not theirs, and a bar with one tab says nothing.
+// `active` is one of overview, assessments, history, labs, courses. Only the tabs the user's
+// permissions open are shown; null when that leaves the overview alone, since a bar with one
+// tab says nothing.
 export function patientTabs(patient, active) {
-  if (!can('clinical.read')) return null;
+  const tabs = TABS.filter((tab) => !tab.perm || can(tab.perm));
+  if (tabs.length < 2) return null;
   const base = `#/patients/${encodeURIComponent(patient.id)}`;
   return h(
     'nav',
     { id: 'patient-tabs', class: 'tabs', 'aria-label': t('tabs.label') },
-    TABS.map((tab) =>
+    tabs.map((tab) =>
       h(
         'a',
         {

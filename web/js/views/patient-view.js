@@ -449,6 +449,11 @@ export async function render(main, params, ctx) {
     ),
   );
   if (panel) panel.start();
+  // The course form links here when a prescription needs a signed screening.
+  if (panel && ctx.query.get('focus') === 'screening') {
+    panel.el.setAttribute('tabindex', '-1');
+    panel.el.focus();
+  }
 
   const { body, err } = await historyPromise;
   if (!ctx.alive()) return;
