@@ -108,7 +108,13 @@ test('the quote has a line per kind, the package discount rounded half up, and t
   const odd = plan.planQuote({ pricing: { currency: 'AED', package_discount_percent: 15 } },
     [{ kind: 'session', price_minor: 800110 }], true);
   assert.equal(odd.discount_minor, 120017);
-  assert.equal(plan.planQuote({ pricing: { currency: 'AED' } }, [{ kind: 'follow_up', price_minor: 0 }], true).lines.length, 0);
+  // Half a percent: 12.5 % of 1005 = 125.625 → 126; a free follow-up still has its line.
+  const half = plan.planQuote({ pricing: { currency: 'AED', package_discount_percent: 12.5 } },
+    [{ kind: 'session', price_minor: 1005 }, { kind: 'follow_up', price_minor: 0 }], true);
+  assert.equal(half.discount_minor, 126);
+  assert.deepEqual(half.lines.map((l) => [l.kind, l.quantity, l.total_minor]), [['session', 1, 1005], ['follow_up', 1, 0]]);
+  // Each item knows how many of its kind there are ("Session 2 of 3").
+  assert.deepEqual(items.filter((i) => i.kind === 'session').map((i) => [i.number, i.total]), [[1, 3], [2, 3], [3, 3]]);
 });
 
 test('amounts use the currency\'s decimals and Latin digits in both languages', () => {

@@ -115,6 +115,9 @@ export function planItems(protocol, start) {
       ...windowed(after(anchor.target_date, a), f.window_days || 0, f.window_days || 0),
     });
   }
+  const totals = {};
+  for (const it of items) totals[it.kind] = (totals[it.kind] || 0) + 1;
+  for (const it of items) it.total = totals[it.kind];
   const order = { session: 0, maintenance: 1, follow_up: 2 };
   items.sort((x, y) =>
     x.target_date !== y.target_date
@@ -129,22 +132,22 @@ export function planItems(protocol, start) {
   return items;
 }
 
-// The quote of the plan: one line per kind of item with a price (loading sessions, maintenance
-// sessions, follow-up visits), the package discount as a whole percentage of the subtotal
-// rounded half up to a minor unit, and the total.
+// The quote of the plan: one line per kind of item present (loading sessions, maintenance
+// sessions, follow-up visits), the package discount (a percentage with up to two decimals) of
+// the subtotal rounded half up to a minor unit, and the total.
 export function planQuote(protocol, items, packaged) {
   const pricing = (protocol && protocol.pricing) || {};
   const lines = [];
   for (const kind of ['session', 'maintenance', 'follow_up']) {
     const of = (items || []).filter((i) => i.kind === kind);
     if (!of.length) continue;
-    const unit = of[0].price_minor;
-    if (!unit) continue;
+    const unit = of[0].price_minor || 0;
     lines.push({ kind, quantity: of.length, unit_minor: unit, total_minor: unit * of.length });
   }
   const subtotal = lines.reduce((sum, l) => sum + l.total_minor, 0);
   const percent = packaged ? pricing.package_discount_percent || 0 : 0;
-  const discount = Math.floor((subtotal * percent + 50) / 100);
+  const hundredths = BigInt(Math.round(percent * 100));
+  const discount = subtotal > 0 ? Number((BigInt(subtotal) * hundredths + 5000n) / 10000n) : 0;
   return {
     currency: pricing.currency || '',
     lines,

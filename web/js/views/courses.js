@@ -103,7 +103,7 @@ function expectation(catalog, course, item) {
 
 function itemLabel(item) {
   if (item.label) return localText(item.label);
-  return t(`course.kind_label.${item.kind}`, { n: item.number || item.seq });
+  return t(`course.kind_label.${item.kind}`, { n: item.number, total: item.total });
 }
 
 // The timeline of a course or of a preview: one entry per item in order.
