@@ -42,19 +42,26 @@ const ITEM_KIND = {
   cancelled: 'danger',
   missed: 'warning',
 };
-// The status changes offered for a course in each status; the server has the final word.
+// The status changes offered for a course in each status, as [action, new status]; the server
+// has the final word.
 const ACTIONS = {
-  planned: ['on_hold', 'cancelled'],
-  active: ['on_hold', 'completed', 'cancelled'],
-  on_hold: ['active', 'cancelled'],
+  planned: [
+    ['start', 'active'],
+    ['hold', 'on_hold'],
+    ['cancel', 'cancelled'],
+  ],
+  active: [
+    ['hold', 'on_hold'],
+    ['complete', 'completed'],
+    ['cancel', 'cancelled'],
+  ],
+  on_hold: [
+    ['resume', 'active'],
+    ['complete', 'completed'],
+    ['cancel', 'cancelled'],
+  ],
   completed: [],
   cancelled: [],
-};
-const ACTION_NAME = {
-  active: 'resume',
-  on_hold: 'hold',
-  completed: 'complete',
-  cancelled: 'cancel',
 };
 const OPEN_STATUSES = new Set(['planned', 'active']);
 const BOOKABLE_ITEMS = new Set(['planned', 'missed']);
@@ -260,13 +267,12 @@ export async function render(main, params, ctx) {
   function courseCard(course) {
     const actions = [];
     if (canPrescribe) {
-      for (const to of ACTIONS[course.status] || []) {
-        const name = ACTION_NAME[to];
+      for (const [name, to] of ACTIONS[course.status] || []) {
         actions.push(
           button(t(`course.action.${name}`), {
             kind: to === 'cancelled' ? 'danger-outline' : 'secondary',
             'data-action': name,
-            onclick: () => openStatus(course, to),
+            onclick: () => openStatus(course, name, to),
           }),
         );
       }
@@ -396,8 +402,7 @@ export async function render(main, params, ctx) {
   }
 
   // ---- status changes ----
-  function openStatus(course, to) {
-    const name = ACTION_NAME[to];
+  function openStatus(course, name, to) {
     const needsReason = to !== 'active';
     const reason = h('textarea', {
       class: 'input textarea',
@@ -456,7 +461,7 @@ export async function render(main, params, ctx) {
       }
       setBusy(confirm, true);
       try {
-        const body = { status: to };
+        const body = { status: to, version: course.version };
         if (text) body.reason = text;
         await request('POST', `/courses/${enc(course.id)}/status`, { body });
         if (!ctx.alive()) return;
@@ -470,6 +475,8 @@ export async function render(main, params, ctx) {
         }
         if (!(err.field === 'reason' && setFieldError(form, 'reason', errorText(err))))
           error.textContent = errorText(err);
+        // Someone changed the course meanwhile: show it as it is now behind the dialog.
+        if (err.status === 409) loadCourses(course.id);
       } finally {
         setBusy(confirm, false);
       }
