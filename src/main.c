@@ -23,6 +23,7 @@
 #include "core/crypto.h"
 #include "core/date.h"
 #include "core/log.h"
+#include "docs/pdf.h"
 #include "docs/quote_pdf.h"
 #include "http/server.h"
 #include "store/db.h"
@@ -963,13 +964,17 @@ cmd_quote_pdf(int argc, char **argv)
         return usage_error("quote-pdf", NULL, "--lang must be en or ar");
     json_t *quote = NULL;
     struct buf pdf;
-    struct quote_pdf_report report;
+    struct quote_pdf_report info;
     struct fail f;
     fail_clear(&f);
     buf_init(&pdf, 0);
     int rc = EXIT_OK;
-    if (protofile_load(path, &quote, &f) != ST_OK ||
-        quote_pdf_render_report(quote, lang, opt(&o, "clinic"), &pdf, &report, &f) != ST_OK) {
+    /* The file's own messages name it already; those of the quote name a field. */
+    if (protofile_load(path, &quote, &f) != ST_OK) {
+        rc = report("quote-pdf", &f);
+        goto out;
+    }
+    if (quote_pdf_render_report(quote, lang, opt(&o, "clinic"), &pdf, &info, &f) != ST_OK) {
         fprintf(stderr, "autologa quote-pdf: %s: %s\n", path,
                 f.message[0] ? f.message : status_name(f.status));
         rc = EXIT_FAIL;
@@ -981,18 +986,19 @@ cmd_quote_pdf(int argc, char **argv)
         goto out;
     }
     fprintf(strcmp(out_path, "-") == 0 ? stderr : stdout,
-            "autologa: wrote %s (%d page%s, %zu bytes); fonts: %s\n", out_path, report.pages,
-            report.pages == 1 ? "" : "s", pdf.len, report.fonts[0] ? report.fonts : "none");
-    if (report.unknown_glyphs > 0) {
+            "autologa: wrote %s (%d page%s, %zu bytes); fonts: %s\n", out_path, info.pages,
+            info.pages == 1 ? "" : "s", pdf.len, info.fonts[0] ? info.fonts : "none");
+    if (info.unknown_glyphs > 0) {
         fprintf(stderr,
                 "autologa quote-pdf: %d character%s no glyph in the installed fonts (drawn as "
                 "boxes): install fonts-noto-core\n",
-                report.unknown_glyphs, report.unknown_glyphs == 1 ? " has" : "s have");
+                info.unknown_glyphs, info.unknown_glyphs == 1 ? " has" : "s have");
         rc = EXIT_FAIL;
     }
 out:
     json_decref(quote);
     buf_release(&pdf);
+    pdf_shutdown();
     return rc;
 }
 

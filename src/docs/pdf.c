@@ -3,6 +3,7 @@
 #include "docs/pdf.h"
 
 #include <cairo-pdf.h>
+#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -981,4 +982,12 @@ pdf_doc_write(struct pdf_doc *d, struct buf *out, struct fail *f)
                         cairo_status_to_string(cs));
     }
     return ST_OK;
+}
+
+void
+pdf_shutdown(void)
+{
+    pango_cairo_font_map_set_default(NULL);
+    cairo_debug_reset_static_data();
+    FcFini();
 }

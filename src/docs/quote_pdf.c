@@ -151,10 +151,10 @@ quote_pdf_amount(int64_t minor, const char *currency, char *out, size_t n)
     grouped[g] = '\0';
     int w;
     if (e > 0)
-        w = snprintf(out, n, "%s%s.%0*" PRIu64 " %s", minor < 0 ? "\xE2\x88\x92" : "", grouped, e,
-                     mag % scale, currency);
+        w = snprintf(out, n, "%s%s.%0*" PRIu64 " %s", minor < 0 ? "-" : "", grouped, e, mag % scale,
+                     currency);
     else
-        w = snprintf(out, n, "%s%s %s", minor < 0 ? "\xE2\x88\x92" : "", grouped, currency);
+        w = snprintf(out, n, "%s%s %s", minor < 0 ? "-" : "", grouped, currency);
     if (w < 0 || (size_t)w >= n) {
         if (n)
             out[0] = '\0';

@@ -29,7 +29,8 @@
 int quote_pdf_exponent(const char *currency);
 
 /* Writes an amount of minor units as people read it, with Western digits in both languages:
- * "1,500.00 AED", "−450.00 AED" (a minus sign U+2212), "12,000 JPY", "1.250 KWD".
+ * "1,500.00 AED", "-450.00 AED", "12,000 JPY", "1.250 KWD" (the hyphen-minus is in every
+ * font, where Noto Sans lacks the minus sign U+2212).
  * ST_INVALID for an unknown currency, ST_TOO_BIG when `out` (n bytes) is too small. */
 int quote_pdf_amount(int64_t minor, const char *currency, char *out, size_t n) WARN_UNUSED;
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "docs/pdf.h"
 #include "docs/quote_pdf.h"
 #include "pdftext.h"
 
@@ -88,9 +89,7 @@ test_amounts(void **state)
         {99, "EUR", "0.99 EUR"},
         {100, "SAR", "1.00 SAR"},
         {123456789, "AED", "1,234,567.89 AED"},
-        {-51000, "AED",
-         "\xE2\x88\x92"
-         "510.00 AED"},
+        {-51000, "AED", "-510.00 AED"},
         {1250, "KWD", "1.250 KWD"},
         {1000, "BHD", "1.000 BHD"},
         {999, "OMR", "0.999 OMR"},
@@ -98,9 +97,7 @@ test_amounts(void **state)
         {999, "JPY", "999 JPY"},
         {1000000, "JPY", "1,000,000 JPY"},
         {INT64_MAX, "JPY", "9,223,372,036,854,775,807 JPY"},
-        {INT64_MIN, "USD",
-         "\xE2\x88\x92"
-         "92,233,720,368,547,758.08 USD"},
+        {INT64_MIN, "USD", "-92,233,720,368,547,758.08 USD"},
     };
     char out[64];
     (void)state;
@@ -157,8 +154,7 @@ test_english(void **state)
         "Subtotal",
         "5,100.00 AED",
         "Package discount (10 %)",
-        "\xE2\x88\x92"
-        "510.00 AED",
+        "-510.00 AED",
         "Total",
         "4,590.00 AED",
         "Amounts in UAE dirhams (AED).",
@@ -204,8 +200,7 @@ test_arabic(void **state)
         "المجموع الفرعي",
         "5,100.00 AED",
         "خصم الباقة",
-        "\xE2\x88\x92"
-        "510.00 AED",
+        "-510.00 AED",
         "الإجمالي",
         "4,590.00 AED",
         "المبالغ بعملة الدرهم الإماراتي",
@@ -487,6 +482,16 @@ test_bad_calls(void **state)
     json_decref(q);
 }
 
+/* Fonts and their caches live for the process: released at the end, the leak checker of the
+ * sanitizer build sees none of them. */
+static int
+group_teardown(void **state)
+{
+    (void)state;
+    pdf_shutdown();
+    return 0;
+}
+
 int
 main(void)
 {
@@ -501,5 +506,5 @@ main(void)
         cmocka_unit_test(test_malformed_fields_named),
         cmocka_unit_test(test_bad_calls),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, group_teardown);
 }
