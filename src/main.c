@@ -23,7 +23,6 @@
 #include "core/crypto.h"
 #include "core/date.h"
 #include "core/log.h"
-#include "docs/pdf.h"
 #include "docs/quote_pdf.h"
 #include "http/server.h"
 #include "store/db.h"
@@ -998,7 +997,6 @@ cmd_quote_pdf(int argc, char **argv)
 out:
     json_decref(quote);
     buf_release(&pdf);
-    pdf_shutdown();
     return rc;
 }
 

@@ -3,7 +3,6 @@
 #include "docs/pdf.h"
 
 #include <cairo-pdf.h>
-#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -28,7 +27,6 @@
 
 #define CELL_PAD_X 4.0
 #define CELL_PAD_Y 3.5
-#define CELL_MAX_LINES 8 /* a cell never outgrows a page: longer text is cut with an ellipsis */
 
 /* Caps that bound the memory of one document whatever its input. */
 #define MAX_PAGES 500
@@ -405,8 +403,10 @@ pdf_key_value(struct pdf_doc *d, const char *key, const char *value, bool value_
     const double gap = 10;
     double w[2] = {TEXT_W * 0.3, TEXT_W * 0.7}, x[2];
     column_positions(d, w, 2, x);
-    size_t k = add_layout(d, key, STYLE_LABEL, w[0] - gap, PDF_ALIGN_START, false, 0);
-    size_t v = add_layout(d, value, STYLE_BODY, w[1], PDF_ALIGN_START, value_ltr, 0);
+    size_t k =
+        add_layout(d, key, STYLE_LABEL, w[0] - gap, PDF_ALIGN_START, false, PDF_MAX_CELL_LINES);
+    size_t v =
+        add_layout(d, value, STYLE_BODY, w[1], PDF_ALIGN_START, value_ltr, PDF_MAX_CELL_LINES);
     if (k == SIZE_MAX || v == SIZE_MAX)
         return;
     double hk = layout_height(d, k), hv = layout_height(d, v);
@@ -466,7 +466,7 @@ pdf_table_begin(struct pdf_doc *d, const struct pdf_column *columns, size_t n)
     d->header_h = 0;
     for (size_t i = 0; i < n; i++) {
         d->header[i] = add_layout(d, columns[i].title, STYLE_BOLD, d->col_w[i] - 2 * CELL_PAD_X,
-                                  columns[i].align, false, CELL_MAX_LINES);
+                                  columns[i].align, false, PDF_MAX_CELL_LINES);
         if (d->header[i] == SIZE_MAX)
             return;
         double h = layout_height(d, d->header[i]) + 2 * CELL_PAD_Y;
@@ -515,7 +515,7 @@ pdf_table_row(struct pdf_doc *d, const char *const *cells)
     size_t l[PDF_MAX_COLUMNS];
     for (size_t i = 0; i < d->n_cols; i++) {
         l[i] = add_layout(d, cells[i], STYLE_BODY, d->col_w[i] - 2 * CELL_PAD_X, d->cols[i].align,
-                          d->cols[i].ltr, CELL_MAX_LINES);
+                          d->cols[i].ltr, PDF_MAX_CELL_LINES);
         if (l[i] == SIZE_MAX)
             return;
     }
@@ -538,9 +538,9 @@ pdf_table_total(struct pdf_doc *d, const char *label, const char *value, bool st
     column_positions(d, w, 2, x);
     enum style s = strong ? STYLE_BOLD : STYLE_BODY;
     size_t l[2];
-    l[0] = add_layout(d, label, s, w[0] - 2 * CELL_PAD_X, PDF_ALIGN_END, false, CELL_MAX_LINES);
+    l[0] = add_layout(d, label, s, w[0] - 2 * CELL_PAD_X, PDF_ALIGN_END, false, PDF_MAX_CELL_LINES);
     l[1] = add_layout(d, value, s, w[1] - 2 * CELL_PAD_X, d->cols[last].align, d->cols[last].ltr,
-                      CELL_MAX_LINES);
+                      PDF_MAX_CELL_LINES);
     if (l[0] == SIZE_MAX || l[1] == SIZE_MAX)
         return;
     place_row(d, l, x, 2, s, strong);
@@ -982,12 +982,4 @@ pdf_doc_write(struct pdf_doc *d, struct buf *out, struct fail *f)
                         cairo_status_to_string(cs));
     }
     return ST_OK;
-}
-
-void
-pdf_shutdown(void)
-{
-    pango_cairo_font_map_set_default(NULL);
-    cairo_debug_reset_static_data();
-    FcFini();
 }

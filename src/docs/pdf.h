@@ -47,8 +47,9 @@ struct pdf_column {
     bool ltr; /* numbers and codes: kept left to right inside Arabic */
 };
 
-/* The most columns a table may have. */
+/* The most columns a table may have, and lines a cell shows. */
 #define PDF_MAX_COLUMNS 8
+#define PDF_MAX_CELL_LINES 8
 
 struct pdf_doc;
 
@@ -65,7 +66,8 @@ void pdf_doc_free(struct pdf_doc *d);
 void pdf_title(struct pdf_doc *d, const char *text);
 void pdf_heading(struct pdf_doc *d, const char *text);
 void pdf_paragraph(struct pdf_doc *d, const char *text);
-/* A label and its value on one row; value_ltr for a number or code. */
+/* A label and its value on one row; value_ltr for a number or code. Like a table cell, each
+ * is cut with an ellipsis after PDF_MAX_CELL_LINES lines, so that a row fits on a page. */
 void pdf_key_value(struct pdf_doc *d, const char *key, const char *value, bool value_ltr);
 /* Vertical space in points. */
 void pdf_space(struct pdf_doc *d, double points);
@@ -97,11 +99,5 @@ struct pdf_fonts {
     int unknown_glyphs;
 };
 void pdf_doc_fonts(const struct pdf_doc *d, struct pdf_fonts *out);
-
-/* Releases the fonts this thread loaded (pango's font map) and the caches of cairo and
- * fontconfig, which otherwise live until the process ends. For the end of a program, after its
- * last document, when no other thread is building one: leak checkers then find nothing left.
- * A document built afterwards loads the fonts again. */
-void pdf_shutdown(void);
 
 #endif
