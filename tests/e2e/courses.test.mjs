@@ -243,6 +243,7 @@ describe('treatment courses on the patient page', () => {
     await page.screenshot({ path: join(OUT, 'course-quote-en.png') });
     await page.locator('#quote-print').click();
     await page.locator('#quote-page #course-quote').waitFor();
+    await page.locator('#quote-dialog').waitFor({ state: 'detached' });
     assert.ok((await page.locator('#quote-page .quote-total').innerText()).includes(aed(quote.total_minor)));
     // On paper the links and buttons are left out.
     await page.emulateMedia({ media: 'print' });

@@ -251,6 +251,14 @@ export async function render(main, params, ctx) {
   const listError = h('div', { class: 'error-slot' });
   let courses = [];
 
+  // The dialogs of this page close when the page goes: their links (the screening panel, the
+  // quote's print view) lead elsewhere, and a modal left open would cover the next page.
+  function viewDialog(options) {
+    const dialog = openDialog(options);
+    ctx.onCleanup(dialog.close);
+    return dialog;
+  }
+
   // ---- one course ----
   function bookButton(course) {
     if (!canBook || !OPEN_STATUSES.has(course.status)) return null;
@@ -442,7 +450,7 @@ export async function render(main, params, ctx) {
       error,
       h('div', { class: 'dialog-actions inline' }, cancel, confirm),
     );
-    const { close } = openDialog({
+    const { close } = viewDialog({
       title: t(`course.action_title.${name}`),
       body: form,
       id: 'course-status-dialog',
@@ -486,7 +494,7 @@ export async function render(main, params, ctx) {
   // ---- the quote ----
   async function openQuote(course) {
     const body = h('div', { class: 'quote-dialog-body' }, spinner());
-    openDialog({
+    viewDialog({
       title: t('course.quote_title'),
       body,
       id: 'quote-dialog',
@@ -592,7 +600,7 @@ export async function render(main, params, ctx) {
       formError,
       h('div', { class: 'dialog-actions inline' }, cancel, submit),
     );
-    const { close } = openDialog({
+    const { close } = viewDialog({
       title: t('course.prescribe_title'),
       body: form,
       id: 'course-dialog',
