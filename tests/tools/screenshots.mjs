@@ -1,10 +1,10 @@
-// Takes the README's screenshots from a real demo clinic: the patient list and a patient's
-// screening panel, in English and in Arabic. Usage (from the repository root): node tests/tools/screenshots.mjs [build/autologa]
+// Takes the README's screenshots from a real demo clinic: the patient list, a patient's
+// screening panel and a treatment course with its first session booked, in English and in Arabic. Usage (from the repository root): node tests/tools/screenshots.mjs [build/autologa]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { PROTOCOLS, REPO, runCli, startServer } from '../lib/server.mjs';
+import { PROTOCOLS, REPO, login, runCli, show, startServer } from '../lib/server.mjs';
 
 const out = join(REPO, 'docs', 'screenshots');
 const dir = await mkdtemp(join(tmpdir(), 'autologa-shots-'));
@@ -44,6 +44,71 @@ try {
     await dpage.waitForSelector('#screening-panel [data-treatment="prp-hair"][data-outcome]');
     await dpage.screenshot({ path: join(out, `screening-${lang}.png`) });
     await doctor.close();
+  }
+
+  // A course for the demo's first patient: screened for a session three days from now (when
+  // last night's naproxen no longer defers it), signed, prescribed and its first session booked.
+  const doctorApi = await login(server.url, 'doctor', 'autologa-demo');
+  const must = async (r, status, what) => {
+    if (r.status !== status) throw new Error(`${what}: ${show(r)}`);
+    return r.body;
+  };
+  const { today } = await must(await doctorApi.get('/api/v1/clinic'), 200, 'clinic');
+  const start = new Date(Date.parse(`${today}T00:00:00Z`) + 3 * 86400000).toISOString().slice(0, 10);
+  const screening = await must(
+    await doctorApi.post('/api/v1/patients/1/screenings', {
+      treatment: 'prp-hair',
+      session_at: new Date(Date.now() + 3 * 86400000).toISOString(),
+    }),
+    201,
+    'screening',
+  );
+  await must(
+    await doctorApi.post(`/api/v1/screenings/${screening.id}/signoff`, {
+      decision: 'proceed',
+      reason: 'Course discussed with the patient; no anti-inflammatory painkillers before sessions',
+    }),
+    200,
+    'sign-off',
+  );
+  const course = await must(
+    await doctorApi.post('/api/v1/patients/1/courses', { protocol: 'prp-hair', start_date: start, package: true }),
+    201,
+    'course',
+  );
+  const first = course.items[0];
+  const { slots } = await must(
+    await doctorApi.get(`/api/v1/schedule/slots?course_item=${first.id}&limit=1`),
+    200,
+    'slots',
+  );
+  if (!slots.length) throw new Error('the demo calendar has no slot for the first session');
+  const slot = slots[0];
+  await must(
+    await doctorApi.post('/api/v1/appointments', {
+      patient_id: 1,
+      course_item_id: first.id,
+      start: slot.start,
+      room_id: slot.room.id,
+      clinician_id: slot.clinician.id,
+      centrifuge_id: slot.centrifuge ? slot.centrifuge.id : undefined,
+    }),
+    201,
+    'appointment',
+  );
+  for (const lang of ['en', 'ar']) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: lang === 'ar' ? 'ar' : 'en-GB' });
+    const page = await context.newPage();
+    await page.addInitScript((l) => localStorage.setItem('autologa.lang', l), lang);
+    await page.goto(server.url);
+    await page.fill('#login-username', 'doctor');
+    await page.fill('#login-password', 'autologa-demo');
+    await page.click('#login-submit');
+    await page.waitForSelector('#patient-table tr[data-patient-id]');
+    await page.goto(`${server.url}/#/patients/1/courses`);
+    await page.waitForSelector(`.course[data-course-id="${course.id}"] .course-item[data-status="booked"]`);
+    await page.screenshot({ path: join(out, `course-${lang}.png`) });
+    await context.close();
   }
 } finally {
   await browser.close();
