@@ -309,9 +309,19 @@ describe('treatment courses on the patient page', () => {
     assert.equal(stored.status, 'on_hold');
     assert.equal(stored.status_reason, reason);
 
-    await held.locator('[data-action="resume"]').click();
-    await page.locator('#course-status-confirm').click();
+    // By keyboard: the resume button, the optional reason, then Cancel and Resume in tab order.
+    await held.locator('[data-action="resume"]').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#course-status-dialog').waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === 'course-status-reason');
+    await page.keyboard.type('Back from travelling');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.waitForFunction(() => document.activeElement?.id === 'course-status-confirm');
+    await page.keyboard.press('Enter');
     await page.locator(`.course[data-course-id="${courseId}"][data-status="active"]`).waitFor();
+    // Focus comes back to the course that changed, not to the top of the page.
+    await page.waitForFunction((id) => document.activeElement?.dataset.courseId === String(id), courseId);
     await page.context().close();
   });
 
