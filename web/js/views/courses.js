@@ -249,7 +249,6 @@ export async function render(main, params, ctx) {
   const canBook = can('schedule.book') && !patient.deleted;
   const list = h('div', { id: 'course-list', class: 'course-list', 'aria-busy': 'true' });
   const listError = h('div', { class: 'error-slot' });
-  let courses = [];
 
   // The dialogs of this page close when the page goes: their links (the screening panel, the
   // quote's print view) lead elsewhere, and a modal left open would cover the next page.
@@ -376,7 +375,7 @@ export async function render(main, params, ctx) {
     clear(listError);
     list.removeAttribute('aria-busy');
     // The newest prescription first: it is the one being worked on.
-    courses = full.sort((a, b) => b.id - a.id);
+    const courses = full.sort((a, b) => b.id - a.id);
     if (!courses.length) {
       replace(list, emptyState(t('course.none'), canPrescribe ? t('course.none_hint') : null));
       return;
