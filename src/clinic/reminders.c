@@ -615,32 +615,10 @@ gathered_release(struct gathered *g)
     memset(g, 0, sizeof(*g));
 }
 
-/* The facts of appointment `id` inside the caller's transaction. */
-static int
-gather(struct db *db, const struct protocols *p, int64_t id, int64_t now_ms, struct gathered *g,
-       struct fail *f)
+/* The facts of what `g` holds (its strings borrowed from it). */
+static void
+fill_facts(struct gathered *g, const struct protocols *p, int64_t now_ms)
 {
-    memset(g, 0, sizeof(*g));
-    int st = db_outbox_appointment_get(db, id, &g->appt);
-    if (st == ST_NOT_FOUND)
-        return fail_set(f, ST_NOT_FOUND, "", "not_found", "appointment %lld does not exist",
-                        (long long)id);
-    if (st == ST_OK)
-        st = db_patient_get(db, g->appt.patient_id, &g->patient);
-    if (st != ST_OK) {
-        gathered_release(g);
-        return db_fail(db, st, f);
-    }
-    if (g->appt.protocol_json) {
-        g->protocol = json_loads(g->appt.protocol_json, 0, NULL);
-        if (!json_is_object(g->protocol)) {
-            gathered_release(g);
-            return fail_set(f, ST_DB, "", "internal",
-                            "the protocol stored with the course of appointment %lld does not "
-                            "parse",
-                            (long long)id);
-        }
-    }
     const struct screening_rules *rules = p ? p->screening : NULL;
     /* The treatment whose rules apply: the protocol says which; a course from before protocols
      * said it is named like its treatment. */
@@ -673,7 +651,40 @@ gather(struct db *db, const struct protocols *p, int64_t id, int64_t now_ms, str
     fa->protocol = g->protocol;
     fa->rules = rules;
     fa->drugs = p ? p->drugs : NULL;
-    return ST_OK;
+}
+
+/* The facts of appointment `id` inside the caller's transaction. */
+static int
+gather(struct db *db, const struct protocols *p, int64_t id, int64_t now_ms, struct gathered *g,
+       struct fail *f)
+{
+    memset(g, 0, sizeof(*g));
+    int st = db_outbox_appointment_get(db, id, &g->appt);
+    if (st == ST_NOT_FOUND) {
+        st = fail_set(f, ST_NOT_FOUND, "", "not_found", "appointment %lld does not exist",
+                      (long long)id);
+        goto out;
+    }
+    if (st == ST_OK)
+        st = db_patient_get(db, g->appt.patient_id, &g->patient);
+    if (st != ST_OK) {
+        st = db_fail(db, st, f);
+        goto out;
+    }
+    if (g->appt.protocol_json) {
+        g->protocol = json_loads(g->appt.protocol_json, 0, NULL);
+        if (!json_is_object(g->protocol)) {
+            st = fail_set(f, ST_DB, "", "internal",
+                          "the protocol stored with the course of appointment %lld does not parse",
+                          (long long)id);
+            goto out;
+        }
+    }
+    fill_facts(g, p, now_ms);
+out:
+    if (st != ST_OK)
+        gathered_release(g);
+    return st;
 }
 
 /* ---- writing the outbox ---- */

@@ -826,7 +826,16 @@ test_sync_no_contact_and_deleted(void **state)
     assert_int_equal(db_begin_write(db), ST_OK);
     assert_int_equal(reminders_sync_appointment(db, protocols, 9999, NOW, &f), ST_NOT_FOUND);
     assert_string_equal(f.code, "not_found");
+    /* A course whose stored protocol does not parse is a broken database, not a message. */
     db_rollback(db);
+    sql(state, "UPDATE courses SET protocol_json = '{broken' WHERE id = 1");
+    int64_t c = add_appointment(state, pt, "session", true, S + 2 * D, "booked");
+    fail_clear(&f);
+    assert_int_equal(db_begin_write(db), ST_OK);
+    assert_int_equal(reminders_sync_appointment(db, protocols, c, NOW, &f), ST_DB);
+    assert_non_null(strstr(f.message, "does not parse"));
+    db_rollback(db);
+    assert_int_equal(messages(state, c).n, 0);
 }
 
 static void
