@@ -4,7 +4,9 @@
 // are written with SQL into the test server's database until the booking API exists.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, createPatient, poll, roleClients, runCli, show, startServer } from '../lib/server.mjs';
+import {
+  Client, createPatient, loginAdmin, poll, roleClients, runCli, show, startServer,
+} from '../lib/server.mjs';
 import { repoOpenApi } from '../lib/openapi.mjs';
 import { checkResponse } from '../lib/schema.mjs';
 import { insertAppointment, insertMessage, sql } from '../lib/sqlfixture.mjs';
@@ -272,5 +274,21 @@ describe('outbox and gateways', () => {
     });
     assert.ok(read, 'each download is an audited read');
     assert.equal(read[0].entity, 'appointment');
+  });
+
+  it('takes the clinic\'s name from [clinic] name of the configuration file', async () => {
+    const other = await startServer({ config: '[clinic]\nname = Example Day Clinic ; what patients read\n' });
+    try {
+      const admin = await loginAdmin(other);
+      const p = await createPatient(admin, { given_name: 'Configname' });
+      const id = insertAppointment(other.db, { patientId: p.id, kind: 'follow_up', startMs: Date.now() + 5 * D });
+      const r = await admin.get(`/api/v1/appointments/${id}/ics`);
+      assert.equal(r.status, 200, show(r));
+      const flat = r.text.replace(/\r\n /g, '');
+      assert.match(flat, /\r\nLOCATION;LANGUAGE=en:Example Day Clinic\\, Test room 1\r\n/);
+      assert.match(flat, /\r\nDESCRIPTION;LANGUAGE=en:Follow-up visit at Example Day Clinic on /);
+    } finally {
+      await other.cleanup();
+    }
   });
 });
