@@ -353,12 +353,12 @@ test_windows_counted(void **state)
                  "{\"schema_version\":1,\"lab_max_age_days\":90,\"lab_max_age_days_source\":\"x\","
                  "\"treatments\":[{\"code\":\"t\",\"complaint\":\"hair\",\"label\":{\"en\":\"t\","
                  "\"ar\":\"ت\"}}],\"conditions\":[{\"code\":\"c\",\"label\":{\"en\":\"c\","
-                 "\"ar\":\"ج\"}}],\"medication_classes\":[{\"code\":\"statin\",\"label\":{\"en\":"
-                 "\"blood thinner\",\"ar\":\"مميع للدم\"}}],\"analytes\":[{\"code\":\"a\","
+                 "\"ar\":\"ج\"}}],\"medication_classes\":[{\"code\":\"sample\",\"label\":{\"en\":"
+                 "\"sample medicine\",\"ar\":\"دواء تجريبي\"}}],\"analytes\":[{\"code\":\"a\","
                  "\"unit\":\"u\",\"label\":{\"en\":\"a\",\"ar\":\"أ\"}}],\"findings\":[{\"code\":"
                  "\"b\",\"type\":\"boolean\",\"label\":{\"en\":\"b\",\"ar\":\"ب\"}}],\"rules\":[{"
                  "\"id\":\"R-1\",\"treatments\":[\"t\"],\"condition\":{\"kind\":\"medication\","
-                 "\"classes\":[\"statin\"],%s,\"required\":true},\"effect\":\"defer\",\"tier\":"
+                 "\"classes\":[\"sample\"],%s,\"required\":true},\"effect\":\"defer\",\"tier\":"
                  "\"E\",\"source\":\"s\",\"text\":{\"clinician\":{\"en\":\"x\",\"ar\":\"س\"},"
                  "\"patient\":{\"en\":\"x\",\"ar\":\"س\"}}}]}",
                  cases[i].window);
