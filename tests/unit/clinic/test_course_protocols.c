@@ -284,8 +284,8 @@ static const struct breakage catalogue_breakages[] = {
      "treatments[3] (mesotherapy)"},
     {"treatments.json", "treatments.3.protocol", "\"../prp-hair.json\"", "invalid_value",
      "protocol", "treatments[3] (mesotherapy)"},
-    {"treatments.json", "treatments.3.protocol", "\"screening.json\"", "invalid_value",
-     "protocol", "treatments[3] (mesotherapy)"},
+    {"treatments.json", "treatments.3.protocol", "\"screening.json\"", "invalid_value", "protocol",
+     "treatments[3] (mesotherapy)"},
     {"treatments.json", "treatments.3.protocol", "\"prp-hair.json\"", "duplicate", "protocol",
      "treatments[3] (mesotherapy)"},
     {"treatments.json", "treatments.3.protocol", "\"nothere.json\"", "unreadable", "protocol",
@@ -297,8 +297,7 @@ static const struct breakage catalogue_breakages[] = {
     {"treatments.json", "treatments.0.price", "1", "unknown_field", "price",
      "treatments[0] (prp-hair)"},
     /* A second file with the code of the first. */
-    {"prp-face.json", "code", "\"prp-hair\"", "duplicate", "protocol",
-     "treatments[1] (prp-face)"},
+    {"prp-face.json", "code", "\"prp-hair\"", "duplicate", "protocol", "treatments[1] (prp-face)"},
 };
 
 static const struct breakage protocol_breakages[] = {
@@ -321,8 +320,7 @@ static const struct breakage protocol_breakages[] = {
     {"prp-hair.json", "sessions.interval_days.target", NULL, "required", "interval_days.target",
      "sessions"},
     {"prp-hair.json", "sessions.prep_minutes", "90", "invalid_value", "prep_minutes", "sessions"},
-    {"prp-hair.json", "sessions.room_kind", "\"garage\"", "invalid_value", "room_kind",
-     "sessions"},
+    {"prp-hair.json", "sessions.room_kind", "\"garage\"", "invalid_value", "room_kind", "sessions"},
     {"prp-hair.json", "sessions.basis.count", NULL, "missing_basis", "basis.count", "sessions"},
     {"prp-hair.json", "sessions.basis.first_window_days", "\"a guess\"", "invalid_value",
      "basis.first_window_days", "sessions"},

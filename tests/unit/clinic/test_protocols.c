@@ -18,7 +18,7 @@
 
 #define SHIPPED AUTOLOGA_PROTOCOLS_DIR
 
-static const char *const files[] = {"screening.json", "drugs.json",     "labs.json",
+static const char *const files[] = {"screening.json",  "drugs.json",    "labs.json",
                                     "treatments.json", "prp-hair.json", "prp-face.json",
                                     "adsc-hair.json"};
 #define NFILES (sizeof(files) / sizeof(files[0]))
@@ -151,20 +151,19 @@ test_shipped_load(void **state)
     json_t *docs = json_object_get(cat, "protocols");
     assert_int_equal(json_array_size(docs), 3);
     json_t *hair = entry(docs, "prp-hair", NULL);
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_object_get(json_object_get(hair, "sessions"), "interval_days"),
-                         "target")),
-                     30);
+    assert_int_equal(
+        json_integer_value(json_object_get(
+            json_object_get(json_object_get(hair, "sessions"), "interval_days"), "target")),
+        30);
     assert_non_null(json_object_get(hair, "sources"));
     json_t *offered = json_object_get(cat, "treatments_offered");
     assert_int_equal(json_array_size(offered), 6);
-    assert_string_equal(json_string_value(json_object_get(entry(offered, "adsc-hair", NULL),
-                                                          "protocol")),
-                        "adsc-hair");
+    assert_string_equal(
+        json_string_value(json_object_get(entry(offered, "adsc-hair", NULL), "protocol")),
+        "adsc-hair");
     json_t *meso = entry(offered, "mesotherapy", NULL);
     assert_true(json_is_null(json_object_get(meso, "protocol")));
-    assert_non_null(json_string_value(
-        json_object_get(json_object_get(meso, "summary"), "ar")));
+    assert_non_null(json_string_value(json_object_get(json_object_get(meso, "summary"), "ar")));
     /* The catalogue holds copies: changing one changes nothing loaded. */
     assert_int_equal(json_object_set_new(hair, "code", json_string("changed")), 0);
     assert_non_null(course_protocols_find(p->courses, "prp-hair"));
