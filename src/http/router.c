@@ -64,6 +64,11 @@ static const struct route routes[] = {
     {"POST", "/api/v1/patients/{id}/screenings", PERM_SCREENING_RUN, api_screenings_create},
     {"GET", "/api/v1/screenings/{id}", PERM_CLINICAL_READ, api_screening_get},
     {"POST", "/api/v1/screenings/{id}/signoff", PERM_SCREENING_SIGN, api_screening_signoff},
+    {"GET", "/api/v1/patients/{id}/courses", PERM_COURSE_READ, api_courses_list},
+    {"POST", "/api/v1/patients/{id}/courses", PERM_COURSE_PRESCRIBE, api_courses_create},
+    {"GET", "/api/v1/courses/{id}", PERM_COURSE_READ, api_course_get},
+    {"POST", "/api/v1/courses/{id}/status", PERM_COURSE_PRESCRIBE, api_course_status},
+    {"GET", "/api/v1/courses/{id}/quote", PERM_COURSE_READ, api_course_quote},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -55,5 +55,10 @@ void api_screenings_create(struct request *r, struct response *res);
 void api_screenings_list(struct request *r, struct response *res);
 void api_screening_get(struct request *r, struct response *res);
 void api_screening_signoff(struct request *r, struct response *res);
+void api_courses_create(struct request *r, struct response *res);
+void api_courses_list(struct request *r, struct response *res);
+void api_course_get(struct request *r, struct response *res);
+void api_course_status(struct request *r, struct response *res);
+void api_course_quote(struct request *r, struct response *res);
 
 #endif
