@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  PROTOCOLS, createPatient, poll, roleClients, show, startServer,
+  PROTOCOLS, createPatient, poll, roleClients, runCli, show, startServer,
 } from '../lib/server.mjs';
 import { repoOpenApi } from '../lib/openapi.mjs';
 import { checkResponse } from '../lib/schema.mjs';
@@ -421,6 +421,40 @@ describe('courses', () => {
     }
     const r = await c.doctor.post(`/api/v1/courses/${course.id}/status`, { status: 'active' });
     assert.equal(r.status, 404, show(r));
+  });
+
+  it('the command line lays out the same plan as a prescription, without a database', async () => {
+    const p = await readyPatient('nsaid_cox2', { family_name: 'Cliplan' });
+    await sign(await screen(p, 'adsc-hair'), 'proceed', 'Reviewed the screening result in person');
+    const start = addDays(today(), 20);
+    const course = (await prescribe(p, { protocol: 'adsc-hair', start_date: start, package: true })).body;
+    const r = runCli(['course', 'plan', '--protocol', 'adsc-hair', '--start', start, '--package',
+      '--protocols', PROTOCOLS, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const plan = JSON.parse(r.stdout);
+    const pick = (i) => [i.seq, i.kind, i.milestone, i.label, i.target_date, i.earliest_date, i.latest_date,
+      i.duration_minutes, i.prep_minutes, i.room_kind, i.price];
+    assert.deepEqual(plan.items.map(pick), course.items.map(pick));
+    const { course_id: id, patient, protocol_label: label, issued, valid_until: until, ...money } = course.quote;
+    assert.ok(id && patient && label && issued && until);
+    assert.deepEqual(plan.quote, money);
+    assert.equal(plan.package, true);
+    assert.deepEqual(plan.label, course.label);
+
+    const human = runCli(['course', 'plan', '--protocol', 'prp-hair', '--start', '2027-01-31', '--protocols', PROTOCOLS]);
+    assert.equal(human.status, 0, human.stderr);
+    assert.match(human.stdout, /^PRP for the scalp \(prp-hair\) from 2027-01-31$/m);
+    assert.match(human.stdout, /^ {2}1 {2}Session 1 of 3 +start +2027-01-31 2027-01-31\.\.2027-02-14 +60 min \(30 centrifuge\), treatment room$/m);
+    // Three months from 31 January is the last day of April.
+    assert.match(human.stdout, /First results \(3-month assessment\) +#1 \+ 3 months +2027-04-30 /);
+    assert.match(human.stdout, /package discount \(0 %\) +0$/m);
+
+    const unknown = runCli(['course', 'plan', '--protocol', 'mesotherapy', '--start', start, '--protocols', PROTOCOLS]);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /unknown protocol 'mesotherapy'; the catalogue has: prp-hair, prp-face, adsc-hair/);
+    const bad = runCli(['course', 'plan', '--protocol', 'prp-hair', '--start', '2027-02-30', '--protocols', PROTOCOLS]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--start must be a date/);
   });
 
   it('audits every write in its transaction and every read', async () => {
