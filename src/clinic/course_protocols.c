@@ -300,7 +300,7 @@ check_sources(struct ctx *c, json_t *obj)
     json_array_foreach(arr, i, s)
     {
         char *id = NULL;
-        snprintf(c->where, sizeof(c->where), "%s%ssources[%zu]", saved, saved[0] ? " " : "", i);
+        snprintf(c->where, sizeof(c->where), "%.90s%ssources[%zu]", saved, saved[0] ? " " : "", i);
         if (!json_is_object(s))
             return bad(c, "id", "invalid_type", "must be in an object");
         if ((st = only_fields(c, s, "", fields)) != ST_OK ||
