@@ -339,7 +339,6 @@ course_json(struct db *db, const struct db_course *c, const struct db_patient *p
     json_t *o = NULL, *quote = NULL, *items_arr = NULL;
     struct items *items = malloc(sizeof(*items));
     bool ok = true;
-    char start_date[11];
 
     *out = NULL;
     memset(&u, 0, sizeof(u));
@@ -360,7 +359,6 @@ course_json(struct db *db, const struct db_course *c, const struct db_patient *p
         goto out;
     }
     st = ST_OK;
-    snprintf(start_date, sizeof(start_date), "%s", c->start_date);
     o = json_object();
     put(o, "id", json_integer(c->id), &ok);
     put(o, "patient_id", json_integer(c->patient_id), &ok);
@@ -368,7 +366,7 @@ course_json(struct db *db, const struct db_course *c, const struct db_patient *p
     put(o, "label", text_json(&p->label), &ok);
     put(o, "status", json_string(c->status), &ok);
     put(o, "status_reason", str_or_null(c->status_reason), &ok);
-    put(o, "start_date", json_string(start_date), &ok);
+    put(o, "start_date", json_string(c->start_date), &ok);
     put(o, "screening_id", json_integer(c->screening_id), &ok);
     put(o, "package", json_boolean(c->package), &ok);
     put(o, "notes", str_or_null(c->notes), &ok);

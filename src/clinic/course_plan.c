@@ -67,6 +67,8 @@ course_plan_replan(struct course_plan_item *items, size_t n, const struct date *
 
     if (n > COURSE_MAX_ITEMS)
         return ST_INVALID;
+    for (size_t i = 0; outside && i < n; i++)
+        outside[i] = false;
     for (size_t s = 0; s <= COURSE_MAX_ITEMS; s++)
         at_seq[s] = -1;
     for (size_t i = 0; i < n; i++) {

@@ -67,8 +67,8 @@ struct course_plan_booking {
  * (booked[i] belongs to items[i]): an item counts from its anchor's booked day when the anchor
  * is booked, else from the anchor's recomputed target. The items may come in any order; their
  * seqs must be distinct and every anchor_seq that of an item with a smaller seq (else
- * ST_INVALID, and nothing is changed). `outside[i]` (when not NULL) says whether item i is
- * booked on a day outside its new window. */
+ * ST_INVALID, and nothing is changed). `outside[i]` (when not NULL; all false on failure) says
+ * whether item i is booked on a day outside its new window. */
 int course_plan_replan(struct course_plan_item *items, size_t n, const struct date *start,
                        const struct course_plan_booking *booked, bool *outside) WARN_UNUSED;
 
