@@ -267,15 +267,6 @@ const TABLE = {
       return { path: `/api/v1/appointments/${ctx.appointment}/ics` };
     },
   },
-};
-
-// A pending outbox message of the table's patient, written with SQL (no endpoint makes one).
-function newMessage(ctx) {
-  return insertMessage(ctx.server.db, { patientId: ctx.patient.id, dueMs: Date.now() - 60000, body: 'Reminder for the permission table' });
-}
-
-function messageStatus(ctx) {
-  return sql(ctx.server.db, `SELECT status FROM outbox WHERE id = ${ctx.message};`).trim();
   'GET /api/v1/patients/{id}/courses': {
     permission: 'course.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/courses` }),
   },
@@ -308,6 +299,15 @@ function messageStatus(ctx) {
     permission: 'course.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/courses/${(await courseOf(ctx)).id}/quote` }),
   },
 };
+
+// A pending outbox message of the table's patient, written with SQL (no endpoint makes one).
+function newMessage(ctx) {
+  return insertMessage(ctx.server.db, { patientId: ctx.patient.id, dueMs: Date.now() - 60000, body: 'Reminder for the permission table' });
+}
+
+function messageStatus(ctx) {
+  return sql(ctx.server.db, `SELECT status FROM outbox WHERE id = ${ctx.message};`).trim();
+}
 
 // A course starting a week from today (UTC, the test server's zone).
 function courseInput() {
