@@ -75,6 +75,7 @@ static const struct route routes[] = {
     {"GET", "/api/v1/courses/{id}", PERM_COURSE_READ, api_course_get},
     {"POST", "/api/v1/courses/{id}/status", PERM_COURSE_PRESCRIBE, api_course_status},
     {"GET", "/api/v1/courses/{id}/quote", PERM_COURSE_READ, api_course_quote},
+    {"GET", "/api/v1/courses/{id}/quote.pdf", PERM_COURSE_READ, api_course_quote_pdf},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -64,5 +64,6 @@ void api_courses_list(struct request *r, struct response *res);
 void api_course_get(struct request *r, struct response *res);
 void api_course_status(struct request *r, struct response *res);
 void api_course_quote(struct request *r, struct response *res);
+void api_course_quote_pdf(struct request *r, struct response *res);
 
 #endif

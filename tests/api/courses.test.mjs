@@ -2,7 +2,9 @@
 // deferred result counts), the plan's items and windows, the quote's arithmetic, status changes
 // and their errors, audit events, bad input naming the field, and nothing half written.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -289,6 +291,32 @@ describe('courses', () => {
     assert.equal(q2.discount_percent, 0);
     assert.equal(q2.discount_minor, 0);
     assert.equal(q2.total_minor, subtotal);
+
+    // The printable quote, in both languages: the same figures, the Arabic shaped and in order.
+    const dir = await mkdtemp(join(tmpdir(), 'autologa-quote-'));
+    try {
+      for (const [lang, words] of [['en', ['Sample Quote', 'Treatment sessions', 'AED']],
+        ['ar', ['سامي تجريبي', 'AED']]]) {
+        const pdf = await c.reception.get(`/api/v1/courses/${pkg.id}/quote.pdf?lang=${lang}`, { binary: true });
+        assert.equal(pdf.status, 200, show(pdf));
+        fits('/api/v1/courses/{id}/quote.pdf', 'GET', pdf);
+        assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+        assert.equal(pdf.bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+        const file = join(dir, `quote-${lang}.pdf`);
+        await writeFile(file, pdf.bytes);
+        const text = spawnSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+        assert.equal(text.status, 0, text.stderr);
+        for (const w of [...words, p.mrn]) assert.ok(text.stdout.includes(w), `${lang}: ${w} missing from ${text.stdout}`);
+        const total = (q.total_minor / 100).toLocaleString('en-US', { minimumFractionDigits: 2 });
+        assert.ok(text.stdout.includes(total), `${lang}: the total ${total} is missing`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const bad = await c.reception.get(`/api/v1/courses/${pkg.id}/quote.pdf?lang=fr`);
+    assert.equal(bad.status, 400, show(bad));
+    assert.equal(bad.body.error.field, 'lang');
+    assert.equal((await c.reception.get('/api/v1/courses/999999/quote.pdf')).status, 404);
 
     // A patient named only in Arabic script has no English name on the quote.
     const ar = await readyPatient('nsaid_cox2', { given_name: null, family_name: null });

@@ -298,6 +298,9 @@ const TABLE = {
   'GET /api/v1/courses/{id}/quote': {
     permission: 'course.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/courses/${(await courseOf(ctx)).id}/quote` }),
   },
+  'GET /api/v1/courses/{id}/quote.pdf': {
+    permission: 'course.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/courses/${(await courseOf(ctx)).id}/quote.pdf?lang=ar` }),
+  },
 };
 
 // A pending outbox message of the table's patient, written with SQL (no endpoint makes one).
