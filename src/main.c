@@ -1,5 +1,6 @@
 /* Command-line entry of the autologa binary: serve, init, demo, user, migrate, backup, audit,
- * screen, quote-pdf, permissions, version. Exit codes are documented in docs/cli.md. */
+ * gateway, screen, course, quote-pdf, permissions, version. Exit codes are documented in
+ * docs/cli.md. */
 #include <errno.h>
 #include <ini.h>
 #include <stdbool.h>
@@ -12,10 +13,13 @@
 #include <unistd.h>
 
 #include "clinic/audit.h"
+#include "clinic/course_plan.h"
 #include "clinic/demo.h"
+#include "clinic/gateway.h"
 #include "clinic/protocols.h"
 #include "clinic/mrn.h"
 #include "clinic/protofile.h"
+#include "clinic/reminders.h"
 #include "clinic/role.h"
 #include "clinic/screening_record.h"
 #include "clinic/user.h"
@@ -23,6 +27,7 @@
 #include "core/crypto.h"
 #include "core/date.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "docs/quote_pdf.h"
 #include "http/server.h"
 #include "store/db.h"
@@ -320,7 +325,7 @@ cmd_demo(int argc, char **argv)
 
 struct ini_target {
     struct server_config *cfg;
-    char *strings[4]; /* owned copies of db, listen, web_root, protocols */
+    char *strings[5]; /* owned copies of db, listen, web_root, protocols, the clinic's name */
     const char *file;
     int bad_line;
     char bad[160];
@@ -373,6 +378,13 @@ on_ini(void *user, const char *section, const char *name, const char *value)
             p->window_ms = n * 60000;
         else if (ok)
             ok = 0;
+    } else if (strcmp(section, "clinic") == 0 && strcmp(name, "name") == 0) {
+        /* The name messages to patients sign with (clinic/reminders.h). */
+        ok = strlen(value) <= REMINDERS_CLINIC_NAME_MAX && text_valid_utf8(value, strlen(value));
+        if (ok) {
+            free(t->strings[4]);
+            t->strings[4] = strdup(value);
+        }
     } else {
         ok = 0;
     }
@@ -385,20 +397,22 @@ on_ini(void *user, const char *section, const char *name, const char *value)
 static int
 cmd_serve(int argc, char **argv)
 {
-    static const char *const spec[] = {"db",     "listen",  "web-root", "protocols",
-                                       "config", "threads", NULL};
+    static const char *const spec[] = {"db",     "listen",  "web-root",    "protocols",
+                                       "config", "threads", "clinic-name", NULL};
     struct opts o;
     if (!opts_parse(&o, argc, argv, spec))
         return usage_error("serve", &o, "");
     if (o.help) {
         puts("usage: autologa serve --db PATH [--listen 127.0.0.1:8080] [--web-root web]\n"
              "                      [--protocols protocols] [--threads N] [--config FILE]\n"
+             "                      [--clinic-name NAME]\n"
              "Serves the API and the web UI until SIGINT or SIGTERM. The clinic's data files\n"
              "(screening rules, drugs, laboratory analytes) are read from --protocols at start;\n"
              "a mistake in them stops the start with the file, entry and field named.\n"
              "Options on the command line\n"
              "override the configuration file (see docs/configuration.md). --listen with port 0\n"
-             "picks a free port; the chosen one is printed.");
+             "picks a free port; the chosen one is printed. --clinic-name (or [clinic] name)\n"
+             "is the name reminders to patients give; without it they say \"the clinic\".");
         return EXIT_OK;
     }
     struct server_config cfg = {.listen = "127.0.0.1:8080", .web_root = "web"};
@@ -430,6 +444,13 @@ cmd_serve(int argc, char **argv)
         if (t.strings[3])
             protocols_dir = t.strings[3];
     }
+    const char *clinic = opt(&o, "clinic-name") ? opt(&o, "clinic-name") : t.strings[4];
+    if (clinic &&
+        (strlen(clinic) > REMINDERS_CLINIC_NAME_MAX || !text_valid_utf8(clinic, strlen(clinic)))) {
+        rc = usage_error("serve", NULL, "--clinic-name must be text of at most 120 bytes");
+        goto out;
+    }
+    reminders_set_clinic_name(clinic);
     if (opt(&o, "db"))
         cfg.db_path = opt(&o, "db");
     if (opt(&o, "listen"))
@@ -461,7 +482,7 @@ cmd_serve(int argc, char **argv)
         rc = report("serve", &f);
 out:
     protocols_free(protocols);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         free(t.strings[i]);
     return rc;
 }
@@ -579,6 +600,91 @@ out:
     if (password) {
         memset(password, 0, strlen(password));
         free(password);
+    }
+    db_close(db);
+    return rc;
+}
+
+/* ---- gateway ---- */
+
+static int
+print_gateway(void *ctx, const struct db_gateway *g)
+{
+    (void)ctx;
+    char created[25], used[25];
+    time_format_ms(g->created_ms, created);
+    if (g->has_last_used)
+        time_format_ms(g->last_used_ms, used);
+    else
+        snprintf(used, sizeof(used), "never");
+    printf("%-32s %-8s %-25s %s\n", g->name, g->revoked ? "revoked" : "active", created, used);
+    return 0;
+}
+
+static int
+cmd_gateway(int argc, char **argv)
+{
+    static const char *const spec[] = {"db", NULL};
+    const char *sub = argc > 0 ? argv[0] : "";
+    bool named = !strcmp(sub, "add") || !strcmp(sub, "revoke");
+    if (!named && strcmp(sub, "list") != 0) {
+        puts("usage: autologa gateway add NAME --db PATH\n"
+             "       autologa gateway list --db PATH\n"
+             "       autologa gateway revoke NAME --db PATH\n"
+             "A gateway (an SMS or e-mail service) reads the outbox and marks its messages with\n"
+             "'Authorization: Bearer TOKEN' (docs/reminders.md). 'add' prints the new token on\n"
+             "standard output, once: only its hash is kept. 'revoke' refuses the token from then\n"
+             "on; a revoked name is not given out again. NAME: 1 to 31 of a-z, 0-9, '.', '_'\n"
+             "and '-'.");
+        return strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    int first = named ? 2 : 1;
+    const char *name = named && argc > 1 ? argv[1] : NULL;
+    if (name && (!strcmp(name, "--help") || !strcmp(name, "-h")))
+        return cmd_gateway(1, (char *[]){"--help"});
+    if (named && (!name || strncmp(name, "--", 2) == 0))
+        return usage_error("gateway", NULL, "the gateway's NAME is required");
+    struct opts o;
+    if (!opts_parse(&o, argc - first, argv + first, spec))
+        return usage_error("gateway", &o, "");
+    if (o.help)
+        return cmd_gateway(1, (char *[]){"--help"});
+    if (!opt(&o, "db"))
+        return usage_error("gateway", NULL, "--db is required");
+    if (name && !gateway_name_valid(name))
+        return usage_error("gateway", NULL,
+                           "NAME must be 1 to 31 of a-z, 0-9, '.', '_' and '-', starting with a "
+                           "letter or a digit");
+    struct db *db = NULL;
+    int rc = open_current_db("gateway", opt(&o, "db"), &db);
+    if (rc != EXIT_OK)
+        return rc;
+    struct actor a;
+    actor_cli(&a);
+    struct fail f;
+    fail_clear(&f);
+    char token[CRYPTO_TOKEN_HEX];
+    if (!strcmp(sub, "list")) {
+        printf("%-32s %-8s %-25s %s\n", "NAME", "STATUS", "CREATED", "LAST USED");
+        if (db_gateway_list(db, print_gateway, NULL) != ST_OK)
+            rc = report("gateway",
+                        &(struct fail){.status = ST_DB, .message = "cannot list gateways"});
+    } else if (!strcmp(sub, "add")) {
+        if (gateway_add(db, &a, name, token, &f) != ST_OK) {
+            rc = report("gateway", &f);
+        } else {
+            /* The token alone on standard output, so that a script can take it. */
+            printf("%s\n", token);
+            fprintf(stderr,
+                    "autologa: gateway '%s' added; keep its token now, it is not shown again\n",
+                    name);
+        }
+        memset(token, 0, sizeof(token));
+    } else if (gateway_revoke(db, &a, name, &f) != ST_OK) {
+        fprintf(stderr, "autologa gateway: %s\n", f.message);
+        rc = f.status == ST_NOT_FOUND || f.status == ST_CONFLICT ? EXIT_FAIL : EXIT_DB;
+    } else {
+        printf("autologa: gateway '%s' revoked\n", name);
     }
     db_close(db);
     return rc;
@@ -922,6 +1028,148 @@ out:
     return rc;
 }
 
+/* ---- course plan ---- */
+
+/* Where an item counts from, as a person reads it: "start", "#3 + 30 days", "#1 + 6 months". */
+static void
+plan_anchor(const struct course_plan_item *it, char *out, size_t cap)
+{
+    char from[16];
+    if (it->anchor_seq)
+        snprintf(from, sizeof(from), "#%d", it->anchor_seq);
+    else
+        snprintf(from, sizeof(from), "start");
+    if (it->offset_months)
+        snprintf(out, cap, "%s + %d month%s", from, it->offset_months,
+                 it->offset_months == 1 ? "" : "s");
+    else if (it->offset_days)
+        snprintf(out, cap, "%s + %d day%s", from, it->offset_days, it->offset_days == 1 ? "" : "s");
+    else
+        snprintf(out, cap, "%s", from);
+}
+
+static void
+print_plan(json_t *plan, const struct course_plan *cp)
+{
+    json_t *items = json_object_get(plan, "items"), *q = json_object_get(plan, "quote"), *v;
+    size_t i;
+    printf("%s (%s) from %s\n", json_text(json_object_get(plan, "label"), "en"),
+           json_text(plan, "protocol"), json_text(plan, "start_date"));
+    printf("\n%3s  %-38s %-18s %-10s %-23s %s\n", "#", "item", "counted from", "target", "window",
+           "needs");
+    json_array_foreach(items, i, v)
+    {
+        char anchor[48], window[32], needs[64];
+        plan_anchor(&cp->items[i], anchor, sizeof(anchor));
+        snprintf(window, sizeof(window), "%s..%s", json_text(v, "earliest_date"),
+                 json_text(v, "latest_date"));
+        int prep = (int)json_integer_value(json_object_get(v, "prep_minutes"));
+        if (prep)
+            snprintf(needs, sizeof(needs), "%lld min (%d centrifuge), %s room",
+                     (long long)json_integer_value(json_object_get(v, "duration_minutes")), prep,
+                     json_text(v, "room_kind"));
+        else
+            snprintf(needs, sizeof(needs), "%lld min, %s room",
+                     (long long)json_integer_value(json_object_get(v, "duration_minutes")),
+                     json_text(v, "room_kind"));
+        printf("%3lld  %-38s %-18s %-10s %-23s %s\n",
+               (long long)json_integer_value(json_object_get(v, "seq")),
+               json_text(json_object_get(v, "label"), "en"), anchor, json_text(v, "target_date"),
+               window, needs);
+    }
+    printf("\nQuote (amounts in minor units of %s):\n", json_text(q, "currency"));
+    json_array_foreach(json_object_get(q, "lines"), i, v)
+    {
+        printf("  %-24s %3lld x %10lld = %12lld\n", json_text(json_object_get(v, "label"), "en"),
+               (long long)json_integer_value(json_object_get(v, "quantity")),
+               (long long)json_integer_value(json_object_get(v, "unit_minor")),
+               (long long)json_integer_value(json_object_get(v, "total_minor")));
+    }
+    char *pct = json_dumps(json_object_get(q, "discount_percent"), JSON_ENCODE_ANY);
+    char label[48];
+    snprintf(label, sizeof(label), "package discount (%s %%)", pct ? pct : "?");
+    long long discount = json_integer_value(json_object_get(q, "discount_minor"));
+    printf("  %-43s %12lld\n", "subtotal",
+           (long long)json_integer_value(json_object_get(q, "subtotal_minor")));
+    printf("  %-43s %12lld\n", label, discount ? -discount : 0);
+    printf("  %-43s %12lld\n", "total",
+           (long long)json_integer_value(json_object_get(q, "total_minor")));
+    free(pct);
+}
+
+static int
+cmd_course(int argc, char **argv)
+{
+    static const char *const spec[] = {"protocol", "start", "protocols", "package!", "json!", NULL};
+    const char *sub = argc > 0 ? argv[0] : "";
+    if (strcmp(sub, "plan") != 0) {
+        puts("usage: autologa course plan --protocol CODE --start YYYY-MM-DD [--package]\n"
+             "                            [--protocols DIR] [--json]\n"
+             "Lays a course protocol of the catalogue (--protocols, default 'protocols') out from\n"
+             "a start date, as a prescription would, without a database: every session,\n"
+             "maintenance session and follow-up with the item it counts from, its target date\n"
+             "and window, what it needs, and the quote (--package: with the package discount).\n"
+             "--json prints the plan as JSON.");
+        return strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    struct opts o;
+    if (!opts_parse(&o, argc - 1, argv + 1, spec))
+        return usage_error("course", &o, "");
+    if (o.help)
+        return cmd_course(1, (char *[]){"--help"});
+    const char *code = opt(&o, "protocol"), *start_s = opt(&o, "start");
+    const char *dir = opt(&o, "protocols") ? opt(&o, "protocols") : "protocols";
+    struct date start;
+    if (!code || !start_s)
+        return usage_error("course", NULL, "--protocol and --start are required");
+    if (date_parse(start_s, &start) != ST_OK)
+        return usage_error("course", NULL, "--start must be a date YYYY-MM-DD");
+    struct protocols *p = NULL;
+    struct course_plan *plan = NULL;
+    json_t *out = NULL;
+    struct fail f;
+    fail_clear(&f);
+    int rc = EXIT_OK;
+    if (protocols_load(dir, &p, &f) != ST_OK) {
+        rc = report("course", &f);
+        goto out;
+    }
+    const struct course_protocol *proto = course_protocols_find(p->courses, code);
+    if (!proto) {
+        fprintf(stderr, "autologa course: unknown protocol '%s'; the catalogue has:", code);
+        for (size_t i = 0; i < p->courses->nprotocols; i++)
+            fprintf(stderr, "%s%s", i ? ", " : " ", p->courses->protocols[i].code);
+        fprintf(stderr, "\n");
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    plan = malloc(sizeof(*plan));
+    if (!plan || course_plan_layout(proto, &start, plan) != ST_OK) {
+        fprintf(stderr, "autologa course: the plan from %s runs past the calendar\n", start_s);
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    out = course_plan_json(proto, plan, &start, opt(&o, "package") != NULL);
+    if (!out) {
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    if (opt(&o, "json")) {
+        char *s = json_dumps(out, JSON_INDENT(2));
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        rc = s ? EXIT_OK : EXIT_FAIL;
+    } else {
+        print_plan(out, plan);
+    }
+out:
+    json_decref(out);
+    free(plan);
+    protocols_free(p);
+    return rc;
+}
+
 /* ---- quote-pdf ---- */
 
 /* Writes all of b to the file at path ("-": standard output). */
@@ -1028,7 +1276,9 @@ usage(FILE *out)
           "  migrate      bring a database up to this version's schema\n"
           "  backup       copy a database while it is in use\n"
           "  audit        verify the audit trail's hash chain\n"
+          "  gateway      add, list or revoke the tokens of outbox gateways\n"
           "  screen       screen a patient for a treatment at a planned session\n"
+          "  course       lay a course protocol out from a start date (course plan)\n"
           "  quote-pdf    render a course's quote as a PDF in English or Arabic\n"
           "  permissions  print which role may do what\n"
           "  version      print the version\n"
@@ -1065,8 +1315,12 @@ main(int argc, char **argv)
         return cmd_backup(n, rest);
     if (!strcmp(cmd, "audit"))
         return cmd_audit(n, rest);
+    if (!strcmp(cmd, "gateway"))
+        return cmd_gateway(n, rest);
     if (!strcmp(cmd, "screen"))
         return cmd_screen(n, rest);
+    if (!strcmp(cmd, "course"))
+        return cmd_course(n, rest);
     if (!strcmp(cmd, "quote-pdf"))
         return cmd_quote_pdf(n, rest);
     if (!strcmp(cmd, "permissions"))

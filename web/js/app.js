@@ -28,6 +28,7 @@ import * as assessmentFormView from './views/assessment-form.js';
 import * as medicalHistoryView from './views/medical-history.js';
 import * as coursesView from './views/courses.js';
 import * as courseQuoteView from './views/course-quote.js';
+import * as outboxView from './views/outbox.js';
 
 const ROUTES = [
   { re: /^\/login$/, view: loginView, public: true, nav: null },
@@ -103,6 +104,7 @@ const ROUTES = [
     params: (m) => ({ id: decodeURIComponent(m[1]) }),
   },
   { re: /^\/audit$/, view: auditView, perm: 'audit.read', nav: 'audit' },
+  { re: /^\/outbox$/, view: outboxView, perm: 'outbox.read', nav: 'outbox' },
   { re: /^\/users$/, view: usersView, perm: 'user.manage', nav: 'users' },
 ];
 
@@ -189,6 +191,7 @@ function renderHeader(navKey) {
         label,
       );
     if (can('patient.read')) nav.append(link('patients', '#/patients', t('nav.patients')));
+    if (can('outbox.read')) nav.append(link('outbox', '#/outbox', t('nav.outbox')));
     if (can('audit.read')) nav.append(link('audit', '#/audit', t('nav.audit')));
     if (can('user.manage')) nav.append(link('users', '#/users', t('nav.users')));
     left.append(nav);
