@@ -185,6 +185,9 @@ describe('treatment courses on the patient page', () => {
     await page.locator('#course-package').check();
     await page.locator('#course-notes').fill('Vertex thinning; photos taken at the first visit');
     const previewTotal = (await page.locator('#course-preview-quote .quote-total td').innerText()).trim();
+    const previewDates = await page
+      .locator('#course-preview-plan .course-item')
+      .evaluateAll((els) => els.map((el) => [...el.querySelectorAll('time')].map((t) => t.getAttribute('datetime'))));
     await page.screenshot({ path: join(OUT, 'course-prescribe-en.png') });
     await page.locator('#course-submit').click();
     await page.locator('#course-dialog').waitFor({ state: 'detached' });
@@ -196,8 +199,9 @@ describe('treatment courses on the patient page', () => {
     assert.equal(course.protocol, 'prp-hair');
     assert.equal(course.package, true);
     assert.equal(course.start_date, start);
-    // The preview said what the server laid out.
+    // The preview said what the server laid out: the same dates and windows, the same total.
     assert.equal(aed(course.quote.total_minor), previewTotal.replace(/\s+/g, ' '));
+    assert.deepEqual(previewDates, course.items.map((x) => [x.target_date, x.earliest_date, x.latest_date]));
 
     const card = page.locator(`.course[data-course-id="${courseId}"]`);
     await card.waitFor();
@@ -240,6 +244,13 @@ describe('treatment courses on the patient page', () => {
       assert.ok((await quoteEl.locator('.quote-discount').innerText()).includes(aed(quote.discount_minor)));
     assert.equal(await page.locator('#quote-pdf-en').getAttribute('href'), `/api/v1/courses/${courseId}/quote.pdf?lang=en`);
     assert.equal(await page.locator('#quote-pdf-ar').getAttribute('href'), `/api/v1/courses/${courseId}/quote.pdf?lang=ar`);
+    // The links give PDFs to the signed-in browser.
+    for (const lang of ['en', 'ar']) {
+      const pdf = await page.request.get(`${server.url}/api/v1/courses/${courseId}/quote.pdf?lang=${lang}`);
+      assert.equal(pdf.status(), 200, `quote.pdf?lang=${lang}`);
+      assert.match(pdf.headers()['content-type'], /^application\/pdf/);
+      assert.equal((await pdf.body()).subarray(0, 5).toString('latin1'), '%PDF-');
+    }
     await page.screenshot({ path: join(OUT, 'course-quote-en.png') });
     await page.locator('#quote-print').click();
     await page.locator('#quote-page #course-quote').waitFor();
