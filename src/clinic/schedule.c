@@ -372,7 +372,8 @@ schedule_hours_put(struct db *db, const struct actor *a, json_t *body, json_t **
     struct hours_vec hv = {0};
     *out = NULL;
     int st = jsonin_only_fields(body, fields, f);
-    if (st == ST_OK && !json_is_array(json_object_get(body, "opening_hours")))
+    json_t *week = json_object_get(body, "opening_hours");
+    if (st == ST_OK && (!week || json_is_null(week)))
         st = fail_set(f, ST_INVALID, "opening_hours", "required",
                       "opening_hours is required: a list of {\"weekday\",\"open\",\"close\"}");
     if (st == ST_OK)
