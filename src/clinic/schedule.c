@@ -979,6 +979,41 @@ out:
 
 /* ---- appointments as JSON ---- */
 
+/* How the instants of one local day show as local times. A day without a clock change is a
+ * fixed offset from UTC, which spares asking the zone twice for every appointment of a view. */
+struct local_day {
+    int64_t start_ms, end_ms; /* the day, its end included */
+    int64_t offset_ms;        /* local minus UTC */
+    bool fixed;
+};
+
+static void
+local_day_init(struct local_day *ld, const struct date *d, int64_t start_ms, int64_t end_ms)
+{
+    int64_t midnight;
+    *ld =
+        (struct local_day){start_ms, end_ms, date_to_days(d) * 1440 * MINUTE_MS - start_ms, false};
+    ld->fixed = end_ms - start_ms == 1440 * MINUTE_MS &&
+                clinic_tz_to_utc(d, 0, &midnight) == ST_OK && midnight == start_ms;
+}
+
+/* "YYYY-MM-DDTHH:MM" of an instant, by the day's offset when it holds, else by the zone. */
+static json_t *
+local_json_in(const struct local_day *ld, int64_t ms)
+{
+    if (!ld || !ld->fixed || ms < ld->start_ms || ms > ld->end_ms)
+        return local_json(ms);
+    int64_t t = ms + ld->offset_ms, day_ms = 1440 * MINUTE_MS;
+    int64_t days = t >= 0 ? t / day_ms : (t - day_ms + 1) / day_ms;
+    unsigned minute = (unsigned)((t - days * day_ms) / MINUTE_MS) % 1440;
+    struct date d;
+    char day[11], s[32];
+    date_from_days(days, &d);
+    date_format(&d, day);
+    snprintf(s, sizeof(s), "%.10sT%02u:%02u", day, minute / 60, minute % 60);
+    return json_string(s);
+}
+
 /* "Given Family" from whichever parts there are; NULL when neither. The caller frees it. */
 static char *
 full_name(const char *given, const char *family)
@@ -993,8 +1028,9 @@ full_name(const char *given, const char *family)
     return s;
 }
 
-json_t *
-schedule_appointment_json(const struct db_appointment *a)
+/* The appointment as JSON; `ld` (may be NULL) is the local day it is shown in. */
+static json_t *
+appointment_json(const struct db_appointment *a, const struct local_day *ld)
 {
     char *en = full_name(a->given_name, a->family_name);
     char *ar = full_name(a->given_name_ar, a->family_name_ar);
@@ -1011,8 +1047,8 @@ schedule_appointment_json(const struct db_appointment *a)
     put(o, "course_id", id_or_null(a->course_id), &ok);
     put(o, "start", time_json(a->start_ms), &ok);
     put(o, "end", time_json(a->end_ms), &ok);
-    put(o, "local_start", local_json(a->start_ms), &ok);
-    put(o, "local_end", local_json(a->end_ms), &ok);
+    put(o, "local_start", local_json_in(ld, a->start_ms), &ok);
+    put(o, "local_end", local_json_in(ld, a->end_ms), &ok);
     put(o, "prep_minutes", json_integer(a->prep_minutes), &ok);
     put(o, "room",
         json_pack("{s:I, s:s}", "id", (json_int_t)a->room_id, "name",
@@ -1039,6 +1075,12 @@ schedule_appointment_json(const struct db_appointment *a)
         return NULL;
     }
     return o;
+}
+
+json_t *
+schedule_appointment_json(const struct db_appointment *a)
+{
+    return appointment_json(a, NULL);
 }
 
 /* The stored appointment `id` as JSON, inside the caller's transaction. */
@@ -2162,6 +2204,7 @@ struct view {
 struct day_ctx {
     struct view *v;
     json_t *appointments;
+    struct local_day ld;
 };
 
 static int
@@ -2172,7 +2215,7 @@ day_appointment(void *ctx, const struct db_appointment *ap)
     for (size_t i = 0; i < dc->v->columns.n; i++)
         if (dc->v->columns.v[i].id == col)
             dc->v->columns.v[i].used = true;
-    json_t *o = schedule_appointment_json(ap);
+    json_t *o = appointment_json(ap, &dc->ld);
     return o && json_array_append_new(dc->appointments, o) == 0 ? ST_OK : ST_NOMEM;
 }
 
@@ -2194,6 +2237,8 @@ view_day(struct db *db, struct view *v, const struct date *d, json_t **out, stru
         st = ST_INVALID;
     for (size_t i = 0; i < v->columns.n; i++)
         v->columns.v[i].used = false;
+    if (st == ST_OK)
+        local_day_init(&dc.ld, d, ds, de);
     if (st == ST_OK)
         st = db_appointment_range(db, ds, de, v->with_cancelled, day_appointment, &dc);
     if (st == ST_OK)

@@ -285,9 +285,51 @@ slots_local_bound(const struct date *d, int minute, int64_t *out_ms)
     return ST_INVALID;
 }
 
+/* A local day and how its minutes become instants. */
+struct day_clock {
+    struct date d;
+    int64_t start_ms, end_ms; /* [start, end) is the whole local day */
+    bool linear;              /* 24 hours from an existing midnight: no clock change that day */
+};
+
+static int
+day_clock(const struct date *d, struct day_clock *c)
+{
+    int64_t midnight;
+    c->d = *d;
+    if (clinic_tz_day_bounds(d, &c->start_ms, &c->end_ms) != ST_OK)
+        return ST_INVALID;
+    /* Minute m of such a day is m minutes after its start, with no need to ask the zone. */
+    c->linear = c->end_ms - c->start_ms == DAY_MS && clinic_tz_to_utc(d, 0, &midnight) == ST_OK &&
+                midnight == c->start_ms;
+    return ST_OK;
+}
+
+/* The instant of local `minute` (0..1440) as the bound of an interval (slots_local_bound). */
+static int
+day_bound(const struct day_clock *c, int minute, int64_t *ms)
+{
+    if (c->linear) {
+        *ms = c->start_ms + minute * MINUTE_MS;
+        return ST_OK;
+    }
+    return slots_local_bound(&c->d, minute, ms);
+}
+
+/* The instant a start at local `minute` is; ST_INVALID for a minute the clocks skip. */
+static int
+day_start_at(const struct day_clock *c, int minute, int64_t *ms)
+{
+    if (c->linear) {
+        *ms = c->start_ms + minute * MINUTE_MS;
+        return ST_OK;
+    }
+    return clinic_tz_to_utc(&c->d, minute, ms);
+}
+
 /* The day's working intervals of every clinician, as UTC instants. */
 static int
-day_work(struct calendar *cal, const struct date *d, int weekday)
+day_work(struct calendar *cal, const struct day_clock *dc, int weekday)
 {
     for (size_t i = 0; i < cal->clinicians.n; i++) {
         struct res *c = &cal->clinicians.v[i];
@@ -297,8 +339,8 @@ day_work(struct calendar *cal, const struct date *d, int weekday)
             int64_t s, e;
             if (h->weekday != weekday)
                 continue;
-            if (slots_local_bound(d, h->start_minute, &s) != ST_OK ||
-                slots_local_bound(d, h->end_minute, &e) != ST_OK)
+            if (day_bound(dc, h->start_minute, &s) != ST_OK ||
+                day_bound(dc, h->end_minute, &e) != ST_OK)
                 continue;
             int st = spans_add(&c->work, s, e);
             if (st != ST_OK)
@@ -361,23 +403,20 @@ sweep_day(struct db *db, struct calendar *cal, const struct date *d, struct slot
 {
     const struct slots_query *q = cal->q;
     int weekday = date_iso_weekday(d);
-    int64_t ds, de, midnight;
+    struct day_clock dc;
     bool open = false;
 
     if (closed_on(cal, date_to_days(d)))
         return ST_OK;
     for (size_t i = 0; i < cal->opening.n && !open; i++)
         open = cal->opening.v[i].weekday == weekday;
-    if (!open || clinic_tz_day_bounds(d, &ds, &de) != ST_OK || de <= q->not_before_ms)
+    if (!open || day_clock(d, &dc) != ST_OK || dc.end_ms <= q->not_before_ms)
         return ST_OK;
-    /* A 24-hour day that starts at midnight has no clock change: its minutes are a straight
-     * line from midnight, with no need to ask the zone for each. */
-    bool linear = de - ds == DAY_MS && clinic_tz_to_utc(d, 0, &midnight) == ST_OK && midnight == ds;
 
     day_clear(cal);
-    int st = db_hold_range(db, ds, de, hold_add, cal);
+    int st = db_hold_range(db, dc.start_ms, dc.end_ms, hold_add, cal);
     if (st == ST_OK)
-        st = day_work(cal, d, weekday);
+        st = day_work(cal, &dc, weekday);
     if (st != ST_OK)
         return st;
 
@@ -385,14 +424,12 @@ sweep_day(struct db *db, struct calendar *cal, const struct date *d, struct slot
     for (size_t i = 0; i < cal->opening.n && *n < q->limit; i++) {
         const struct db_hours *h = &cal->opening.v[i];
         int64_t close_ms;
-        if (h->weekday != weekday || slots_local_bound(d, h->end_minute, &close_ms) != ST_OK)
+        if (h->weekday != weekday || day_bound(&dc, h->end_minute, &close_ms) != ST_OK)
             continue;
         int m = (h->start_minute + q->slot_minutes - 1) / q->slot_minutes * q->slot_minutes;
         for (; m < h->end_minute && *n < q->limit; m += q->slot_minutes) {
             int64_t s;
-            if (linear)
-                s = ds + m * MINUTE_MS;
-            else if (clinic_tz_to_utc(d, m, &s) != ST_OK)
+            if (day_start_at(&dc, m, &s) != ST_OK)
                 continue; /* skipped by the clocks going forward */
             if (s + dur_ms > close_ms)
                 break;

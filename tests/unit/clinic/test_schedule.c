@@ -965,6 +965,53 @@ test_day_and_week_views(void **state)
     }
 }
 
+/* A view shows each appointment exactly as reading it alone does, on a day with a clock change
+ * and on days without (where the view reckons local times by the day's offset). */
+static void
+test_views_show_local_times_as_reads_do(void **state)
+{
+    struct fail f;
+    fail_clear(&f);
+    assert_int_equal(clinic_tz_set("Europe/London", &f), ST_OK);
+    struct fixture x = fixture(state);
+    /* The day before the change, the change itself (23 hours), and the day after. */
+    static const int when[][3] = {{3, 30, 9}, {3, 31, 9}, {4, 1, 16}};
+    for (size_t i = 0; i < 3; i++) {
+        char at[25];
+        time_format_ms(testcal_at(2030, when[i][0], when[i][1], when[i][2], 0), at);
+        json_t *b = booking(x.p1, 9, 0, 60, 30, x.room1, x.doc1, x.cf1);
+        json_object_set_new(b, "start", json_string(at));
+        json_decref(book_ok(&x, b));
+    }
+    json_t *week = view(&x, true, "2030-03-30", NULL, NULL);
+    json_t *days = json_object_get(week, "days"), *day;
+    size_t i;
+    int shown = 0;
+    json_array_foreach(days, i, day)
+    {
+        size_t k;
+        json_t *ap;
+        json_array_foreach(json_object_get(day, "appointments"), k, ap)
+        {
+            json_t *read = NULL;
+            assert_int_equal(schedule_appointment_read(x.db, &x.a, id_of(ap), &read, &f), ST_OK);
+            assert_true(json_equal(read, ap));
+            json_decref(read);
+            shown++;
+        }
+    }
+    assert_int_equal(shown, 3);
+    static const char *const want[][2] = {{"2030-03-30T09:00", "2030-03-30T09:00:00.000Z"},
+                                          {"2030-03-31T09:00", "2030-03-31T08:00:00.000Z"},
+                                          {"2030-04-01T16:00", "2030-04-01T15:00:00.000Z"}};
+    for (size_t d = 0; d < 3; d++) {
+        json_t *ap = json_array_get(json_object_get(json_array_get(days, d), "appointments"), 0);
+        assert_string_equal(json_string_value(json_object_get(ap, "local_start")), want[d][0]);
+        assert_string_equal(json_string_value(json_object_get(ap, "start")), want[d][1]);
+    }
+    json_decref(week);
+}
+
 static void
 test_closure_lists_affected_appointments(void **state)
 {
@@ -1014,6 +1061,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_slot_search_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_day_and_week_views, setup, teardown),
         cmocka_unit_test_setup_teardown(test_closure_lists_affected_appointments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_views_show_local_times_as_reads_do, setup, teardown),
     };
     return cmocka_run_group_tests(tests, testdb_group_setup, NULL);
 }
