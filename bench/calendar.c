@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clinic/audit.h"
@@ -232,6 +233,15 @@ build_year(struct db *db, struct calendar *cal, const struct date *first)
     return st;
 }
 
+/* This thread's CPU time in microseconds: the work itself, whatever else the machine runs. */
+static int64_t
+cpu_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static int
 cmp_i64(const void *a, const void *b)
 {
@@ -295,7 +305,8 @@ main(int argc, char **argv)
     struct clinic_settings cs;
     struct actor actor;
     char path[512], md[600];
-    int64_t *course_us = NULL, *search_us = NULL, *day_us = NULL;
+    int64_t *course_us = NULL, *search_us = NULL, *day_us = NULL, *course_cpu = NULL,
+            *day_cpu = NULL;
     int rc = 1;
 
     clinic_settings_default(&cs);
@@ -339,7 +350,9 @@ main(int argc, char **argv)
     course_us = calloc((size_t)iterations, sizeof(int64_t));
     search_us = calloc((size_t)iterations * COURSE_SESSIONS, sizeof(int64_t));
     day_us = calloc((size_t)iterations, sizeof(int64_t));
-    if (!course_us || !search_us || !day_us) {
+    course_cpu = calloc((size_t)iterations, sizeof(int64_t));
+    day_cpu = calloc((size_t)iterations, sizeof(int64_t));
+    if (!course_us || !search_us || !day_us || !course_cpu || !day_cpu) {
         rc = die("memory", NULL, NULL);
         goto out;
     }
@@ -352,7 +365,7 @@ main(int argc, char **argv)
         char patient[24];
         snprintf(patient, sizeof(patient), "%lld",
                  (long long)(PATIENTS - SEARCH_PATIENTS + 1 + (it + warmup) % SEARCH_PATIENTS));
-        int64_t c0 = time_mono_us();
+        int64_t c0 = time_mono_us(), cpu0 = cpu_us();
         for (int k = 0; k < COURSE_SESSIONS; k++) {
             struct date a, b;
             char from[11], to[11];
@@ -379,8 +392,10 @@ main(int argc, char **argv)
             }
             json_decref(out);
         }
-        if (it >= 0)
+        if (it >= 0) {
             course_us[it] = time_mono_us() - c0;
+            course_cpu[it] = cpu_us() - cpu0;
+        }
     }
     /* The day view of a busy day, as the server builds and writes it. */
     int64_t shown = 0;
@@ -393,7 +408,7 @@ main(int argc, char **argv)
         date_format(&d, day);
         struct schedule_view_params p = {day, "room", NULL};
         json_t *out = NULL;
-        int64_t s0 = time_mono_us();
+        int64_t s0 = time_mono_us(), cpu0 = cpu_us();
         if (schedule_day(db, &actor, &p, &out, &f) != ST_OK) {
             rc = die("day view", &f, db);
             goto out;
@@ -401,14 +416,30 @@ main(int argc, char **argv)
         char *text = json_dumps(out, JSON_COMPACT);
         if (it >= 0) {
             day_us[it] = time_mono_us() - s0;
+            day_cpu[it] = cpu_us() - cpu0;
             shown += (int64_t)json_array_size(json_object_get(out, "appointments"));
         }
         free(text);
         json_decref(out);
     }
 
-    struct figures course = summarise(course_us, (int)iterations),
-                   one = summarise(search_us, searches), view = summarise(day_us, (int)iterations);
+    struct figures course = summarise(course_us, (int)iterations);
+    struct figures one = summarise(search_us, searches);
+    struct figures view = summarise(day_us, (int)iterations);
+    struct figures course_c = summarise(course_cpu, (int)iterations);
+    struct figures view_c = summarise(day_cpu, (int)iterations);
+    char load[64] = "unknown";
+    FILE *la = fopen("/proc/loadavg", "r");
+    if (la && fgets(load, sizeof(load), la)) {
+        /* The first three fields: the averages over 1, 5 and 15 minutes. */
+        char *end = load;
+        for (int sp = 0; sp < 3 && end; sp++)
+            end = strchr(end + 1, ' ');
+        if (end)
+            *end = '\0';
+    }
+    if (la)
+        fclose(la);
     double per_day = (double)shown / (double)iterations;
     char cpu[128] = "";
     FILE *ci = fopen("/proc/cpuinfo", "r");
@@ -450,19 +481,24 @@ main(int argc, char **argv)
                 " built and written as JSON\n",
                 iterations, per_day);
         fprintf(o,
-                "- Machine: %ld CPUs, %s; time measured inside the process (the server's own"
-                " functions, no HTTP)\n\n",
-                sysconf(_SC_NPROCESSORS_ONLN), cpu[0] ? cpu : "unknown CPU");
-        fprintf(o, "| measurement | p50 | p99 | max | target | met |\n");
-        fprintf(o, "| --- | --- | --- | --- | --- | --- |\n");
+                "- Machine: %ld CPUs, %s, load average %s after the run. Time is measured inside"
+                " the process (the server's own functions, no HTTP): elapsed, and the thread's"
+                " CPU time, which other work on the machine does not lengthen\n\n",
+                sysconf(_SC_NPROCESSORS_ONLN), cpu[0] ? cpu : "unknown CPU", load);
+        fprintf(o, "| measurement | p50 | p99 | max | CPU p50 | CPU p99 | target | met |\n");
+        fprintf(o, "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
         fprintf(o,
-                "| first slots of a 4-session course | %.2f ms | %.2f ms | %.2f ms |"
-                " p99 < 10 ms | %s |\n",
-                course.p50, course.p99, course.max, course.p99 < 10 ? "yes" : "no");
-        fprintf(o, "| one slot search (a monthly window) | %.2f ms | %.2f ms | %.2f ms | | |\n",
+                "| first slots of a 4-session course | %.2f ms | %.2f ms | %.2f ms | %.2f ms |"
+                " %.2f ms | p99 < 10 ms | %s |\n",
+                course.p50, course.p99, course.max, course_c.p50, course_c.p99,
+                course.p99 < 10 ? "yes" : "no");
+        fprintf(o, "| one slot search (a monthly window) | %.2f ms | %.2f ms | %.2f ms | | | | |\n",
                 one.p50, one.p99, one.max);
-        fprintf(o, "| day view of a busy day | %.2f ms | %.2f ms | %.2f ms | p99 < 5 ms | %s |\n",
-                view.p50, view.p99, view.max, view.p99 < 5 ? "yes" : "no");
+        fprintf(o,
+                "| day view of a busy day | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms |"
+                " p99 < 5 ms | %s |\n",
+                view.p50, view.p99, view.max, view_c.p50, view_c.p99, view.p99 < 5 ? "yes" : "no");
+        fprintf(o, "\nTargets are judged on the elapsed p99.\n");
     }
     fclose(out);
     rc = 0;
@@ -470,6 +506,8 @@ out:
     free(course_us);
     free(search_us);
     free(day_us);
+    free(course_cpu);
+    free(day_cpu);
     db_close(db);
     return rc;
 }

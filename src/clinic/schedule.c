@@ -552,33 +552,77 @@ schedule_rooms_list(struct db *db, json_t **out, struct fail *f)
     return st == ST_OK ? ST_OK : st == ST_NOMEM ? nomem(f) : db_fail(db, st, f);
 }
 
-/* Writes a room (new when r->id is 0), audits it and answers with it as stored. */
+/* What a room body asks to change (NULL or has_active false: unchanged). */
+struct room_change {
+    char *name;
+    const char *kind; /* points into room_kinds */
+    bool has_active, active;
+};
+
 static int
-room_save(struct db *db, const struct actor *a, struct db_room *r, json_t **out, struct fail *f)
+parse_room(json_t *body, bool create, struct room_change *ch, struct fail *f)
 {
-    struct db_room stored = {0};
+    static const char *const create_fields[] = {"name", "kind", NULL};
+    static const char *const update_fields[] = {"name", "kind", "active", NULL};
+    memset(ch, 0, sizeof(*ch));
+    int st = jsonin_only_fields(body, create ? create_fields : update_fields, f);
+    if (st == ST_OK)
+        st = jsonin_string(body, "name", SCHEDULE_NAME_MAX, create, &ch->name, f);
+    if (st == ST_OK)
+        st = jsonin_choice(body, "kind", room_kinds, create, &ch->kind, f);
+    if (st == ST_OK && !create)
+        st = jsonin_bool(body, "active", false, &ch->has_active, &ch->active, f);
+    return st;
+}
+
+/* Adds a room (id 0) or changes room `id` in one write transaction, audits it and answers with
+ * it as stored. */
+static int
+room_save(struct db *db, const struct actor *a, int64_t id, const struct room_change *ch,
+          json_t **out, struct fail *f)
+{
+    struct db_room r = {0};
     char ids[24];
-    bool create = r->id == 0;
     int st = db_begin_write(db);
     if (st != ST_OK)
         return db_fail(db, st, f);
-    st = create ? db_room_insert(db, r->name, r->kind, &r->id) : db_room_update(db, r);
-    if (st == ST_OK && create && !r->active)
-        st = db_room_update(db, r);
+    if (id) {
+        st = db_room_get(db, id, &r);
+        if (st == ST_NOT_FOUND) {
+            st = fail_set(f, ST_NOT_FOUND, "", "not_found", "room %lld does not exist",
+                          (long long)id);
+            goto out;
+        }
+        if (st == ST_OK && ch->name) {
+            free(r.name);
+            r.name = strdup(ch->name);
+            st = r.name ? ST_OK : ST_NOMEM;
+        }
+        if (ch->kind)
+            snprintf(r.kind, sizeof(r.kind), "%s", ch->kind);
+        if (ch->has_active)
+            r.active = ch->active;
+        if (st == ST_OK)
+            st = db_room_update(db, &r);
+    } else {
+        st = db_room_insert(db, ch->name, ch->kind, &id);
+    }
     if (st == ST_CONFLICT) {
-        st = fail_set(f, ST_CONFLICT, "name", "conflict", "a room is named '%s' already", r->name);
+        st = fail_set(f, ST_CONFLICT, "name", "conflict", "a room is named '%s' already",
+                      ch->name ? ch->name : r.name);
         goto out;
     }
-    id_str(r->id, ids);
+    id_str(id, ids);
     if (st == ST_OK)
-        st = audit_write(db, a, create ? "room.create" : "room.update", "room", ids);
+        st = audit_write(db, a, r.id ? "room.update" : "room.create", "room", ids);
+    db_room_release(&r);
     if (st == ST_OK)
-        st = db_room_get(db, r->id, &stored);
+        st = db_room_get(db, id, &r);
     if (st != ST_OK) {
-        st = db_fail(db, st, f);
+        st = st == ST_NOMEM ? nomem(f) : db_fail(db, st, f);
         goto out;
     }
-    *out = room_json(&stored);
+    *out = room_json(&r);
     st = *out ? commit(db, f) : nomem(f);
 out:
     if (st != ST_OK) {
@@ -586,7 +630,7 @@ out:
         json_decref(*out);
         *out = NULL;
     }
-    db_room_release(&stored);
+    db_room_release(&r);
     return st;
 }
 
@@ -594,20 +638,12 @@ int
 schedule_room_create(struct db *db, const struct actor *a, json_t *body, json_t **out,
                      struct fail *f)
 {
-    static const char *const fields[] = {"name", "kind", NULL};
-    struct db_room r = {.active = true};
-    const char *kind = NULL;
+    struct room_change ch;
     *out = NULL;
-    int st = jsonin_only_fields(body, fields, f);
+    int st = parse_room(body, true, &ch, f);
     if (st == ST_OK)
-        st = jsonin_string(body, "name", SCHEDULE_NAME_MAX, true, &r.name, f);
-    if (st == ST_OK)
-        st = jsonin_choice(body, "kind", room_kinds, true, &kind, f);
-    if (st == ST_OK) {
-        snprintf(r.kind, sizeof(r.kind), "%s", kind);
-        st = room_save(db, a, &r, out, f);
-    }
-    db_room_release(&r);
+        st = room_save(db, a, 0, &ch, out, f);
+    free(ch.name);
     return st;
 }
 
@@ -615,46 +651,12 @@ int
 schedule_room_update(struct db *db, const struct actor *a, int64_t id, json_t *body, json_t **out,
                      struct fail *f)
 {
-    static const char *const fields[] = {"name", "kind", "active", NULL};
-    struct db_room r = {0};
-    const char *kind = NULL;
-    char *name = NULL;
-    bool active = false, has_active = false;
+    struct room_change ch;
     *out = NULL;
-    int st = jsonin_only_fields(body, fields, f);
+    int st = parse_room(body, false, &ch, f);
     if (st == ST_OK)
-        st = jsonin_string(body, "name", SCHEDULE_NAME_MAX, false, &name, f);
-    if (st == ST_OK)
-        st = jsonin_choice(body, "kind", room_kinds, false, &kind, f);
-    if (st == ST_OK)
-        st = jsonin_bool(body, "active", false, &has_active, &active, f);
-    if (st != ST_OK)
-        goto out;
-    st = db_begin_read(db);
-    if (st == ST_OK)
-        st = db_room_get(db, id, &r);
-    db_rollback(db);
-    if (st == ST_NOT_FOUND) {
-        st = fail_set(f, ST_NOT_FOUND, "", "not_found", "room %lld does not exist", (long long)id);
-        goto out;
-    }
-    if (st != ST_OK) {
-        st = db_fail(db, st, f);
-        goto out;
-    }
-    if (name) {
-        free(r.name);
-        r.name = name;
-        name = NULL;
-    }
-    if (kind)
-        snprintf(r.kind, sizeof(r.kind), "%s", kind);
-    if (has_active)
-        r.active = active;
-    st = room_save(db, a, &r, out, f);
-out:
-    free(name);
-    db_room_release(&r);
+        st = room_save(db, a, id, &ch, out, f);
+    free(ch.name);
     return st;
 }
 
@@ -684,74 +686,96 @@ schedule_centrifuges_list(struct db *db, json_t **out, struct fail *f)
     return st == ST_OK ? ST_OK : st == ST_NOMEM ? nomem(f) : db_fail(db, st, f);
 }
 
-/* Reads the fields of a centrifuge body into c: on an update only those present change, and
- * null clears model and radius. */
+/* What a centrifuge body asks to change: fields not given stay, and null clears the model and
+ * the radius. */
+struct centrifuge_change {
+    char *name, *model;
+    int64_t radius;
+    bool has_model, has_radius, has_active, active;
+};
+
 static int
-parse_centrifuge(json_t *body, bool create, struct db_centrifuge *c, struct fail *f)
+parse_centrifuge(json_t *body, bool create, struct centrifuge_change *ch, struct fail *f)
 {
     static const char *const create_fields[] = {"name", "model", "rotor_radius_mm", NULL};
     static const char *const update_fields[] = {"name", "model", "rotor_radius_mm", "active", NULL};
-    char *name = NULL, *model = NULL;
-    int64_t radius = 0;
-    bool active = false, has_active = false;
+    memset(ch, 0, sizeof(*ch));
     int st = jsonin_only_fields(body, create ? create_fields : update_fields, f);
     if (st == ST_OK)
-        st = jsonin_string(body, "name", SCHEDULE_NAME_MAX, create, &name, f);
+        st = jsonin_string(body, "name", SCHEDULE_NAME_MAX, create, &ch->name, f);
     if (st == ST_OK)
-        st = jsonin_string(body, "model", SCHEDULE_NAME_MAX, false, &model, f);
+        st = jsonin_string(body, "model", SCHEDULE_NAME_MAX, false, &ch->model, f);
     if (st == ST_OK)
-        st = jsonin_int(body, "rotor_radius_mm", 1, RADIUS_MAX_MM, false, NULL, &radius, f);
+        st = jsonin_int(body, "rotor_radius_mm", 1, RADIUS_MAX_MM, false, NULL, &ch->radius, f);
     if (st == ST_OK && !create)
-        st = jsonin_bool(body, "active", false, &has_active, &active, f);
-    if (st != ST_OK) {
-        free(name);
-        free(model);
-        return st;
-    }
-    if (name) {
-        free(c->name);
-        c->name = name;
-    }
-    if (create || has_key(body, "model")) {
-        free(c->model);
-        c->model = model;
-    } else {
-        free(model);
-    }
-    if (create || has_key(body, "rotor_radius_mm"))
-        c->rotor_radius_mm = (int)radius;
-    if (has_active)
-        c->active = active;
-    return ST_OK;
+        st = jsonin_bool(body, "active", false, &ch->has_active, &ch->active, f);
+    ch->has_model = create || has_key(body, "model");
+    ch->has_radius = create || has_key(body, "rotor_radius_mm");
+    return st;
 }
 
-static int
-centrifuge_save(struct db *db, const struct actor *a, struct db_centrifuge *c, json_t **out,
-                struct fail *f)
+static void
+centrifuge_change_release(struct centrifuge_change *ch)
 {
-    struct db_centrifuge stored = {0};
+    free(ch->name);
+    free(ch->model);
+    memset(ch, 0, sizeof(*ch));
+}
+
+/* Adds a centrifuge (id 0) or changes centrifuge `id` in one write transaction, audits it and
+ * answers with it as stored. */
+static int
+centrifuge_save(struct db *db, const struct actor *a, int64_t id, struct centrifuge_change *ch,
+                json_t **out, struct fail *f)
+{
+    struct db_centrifuge c = {.active = true};
     char ids[24];
-    bool create = c->id == 0;
+    bool create = id == 0;
     int st = db_begin_write(db);
     if (st != ST_OK)
         return db_fail(db, st, f);
-    st = create ? db_centrifuge_insert(db, c) : db_centrifuge_update(db, c);
-    if (st == ST_CONFLICT) {
-        st = fail_set(f, ST_CONFLICT, "name", "conflict", "a centrifuge is named '%s' already",
-                      c->name);
+    if (!create && (st = db_centrifuge_get(db, id, &c)) == ST_NOT_FOUND) {
+        st = fail_set(f, ST_NOT_FOUND, "", "not_found", "centrifuge %lld does not exist",
+                      (long long)id);
         goto out;
     }
-    id_str(c->id, ids);
+    if (st == ST_OK) {
+        /* The record takes the change's strings; the change keeps none. */
+        if (ch->name) {
+            free(c.name);
+            c.name = ch->name;
+            ch->name = NULL;
+        }
+        if (ch->has_model) {
+            free(c.model);
+            c.model = ch->model;
+            ch->model = NULL;
+        }
+        if (ch->has_radius)
+            c.rotor_radius_mm = (int)ch->radius;
+        if (ch->has_active)
+            c.active = ch->active;
+        c.id = id;
+        st = create ? db_centrifuge_insert(db, &c) : db_centrifuge_update(db, &c);
+    }
+    if (st == ST_CONFLICT) {
+        st = fail_set(f, ST_CONFLICT, "name", "conflict", "a centrifuge is named '%s' already",
+                      c.name);
+        goto out;
+    }
+    id_str(c.id, ids);
     if (st == ST_OK)
         st = audit_write(db, a, create ? "centrifuge.create" : "centrifuge.update", "centrifuge",
                          ids);
+    id = c.id;
+    db_centrifuge_release(&c);
     if (st == ST_OK)
-        st = db_centrifuge_get(db, c->id, &stored);
+        st = db_centrifuge_get(db, id, &c);
     if (st != ST_OK) {
         st = db_fail(db, st, f);
         goto out;
     }
-    *out = centrifuge_json(&stored);
+    *out = centrifuge_json(&c);
     st = *out ? commit(db, f) : nomem(f);
 out:
     if (st != ST_OK) {
@@ -759,7 +783,7 @@ out:
         json_decref(*out);
         *out = NULL;
     }
-    db_centrifuge_release(&stored);
+    db_centrifuge_release(&c);
     return st;
 }
 
@@ -767,12 +791,12 @@ int
 schedule_centrifuge_create(struct db *db, const struct actor *a, json_t *body, json_t **out,
                            struct fail *f)
 {
-    struct db_centrifuge c = {.active = true};
+    struct centrifuge_change ch;
     *out = NULL;
-    int st = parse_centrifuge(body, true, &c, f);
+    int st = parse_centrifuge(body, true, &ch, f);
     if (st == ST_OK)
-        st = centrifuge_save(db, a, &c, out, f);
-    db_centrifuge_release(&c);
+        st = centrifuge_save(db, a, 0, &ch, out, f);
+    centrifuge_change_release(&ch);
     return st;
 }
 
@@ -780,21 +804,12 @@ int
 schedule_centrifuge_update(struct db *db, const struct actor *a, int64_t id, json_t *body,
                            json_t **out, struct fail *f)
 {
-    struct db_centrifuge c = {0};
+    struct centrifuge_change ch;
     *out = NULL;
-    int st = db_begin_read(db);
+    int st = parse_centrifuge(body, false, &ch, f);
     if (st == ST_OK)
-        st = db_centrifuge_get(db, id, &c);
-    db_rollback(db);
-    if (st == ST_NOT_FOUND)
-        return fail_set(f, ST_NOT_FOUND, "", "not_found", "centrifuge %lld does not exist",
-                        (long long)id);
-    if (st != ST_OK)
-        return db_fail(db, st, f);
-    st = parse_centrifuge(body, false, &c, f);
-    if (st == ST_OK)
-        st = centrifuge_save(db, a, &c, out, f);
-    db_centrifuge_release(&c);
+        st = centrifuge_save(db, a, id, &ch, out, f);
+    centrifuge_change_release(&ch);
     return st;
 }
 
@@ -1028,10 +1043,58 @@ full_name(const char *given, const char *family)
     return s;
 }
 
-/* The appointment as JSON; `ld` (may be NULL) is the local day it is shown in. */
+/* What the appointments of one view share: the local day they are shown in, and one JSON object
+ * per room, clinician and centrifuge that each appointment using it refers to (a JSON value may
+ * sit in several places; it is written out in each), which spares building the same object a
+ * hundred times for a busy day. */
+struct shown {
+    struct local_day ld;
+    json_t *refs; /* "r<id>", "c<id>", "f<id>" → the object */
+};
+
+/* {"id", name_key: name} for a resource, shared through `sh` when there is one. */
 static json_t *
-appointment_json(const struct db_appointment *a, const struct local_day *ld)
+resource_ref(struct shown *sh, char tag, int64_t id, const char *name_key, const char *name)
 {
+    char key[32];
+    json_t *o;
+    snprintf(key, sizeof(key), "%c%lld", tag, (long long)id);
+    if (sh && (o = json_object_get(sh->refs, key)))
+        return json_incref(o);
+    o = json_pack("{s:I, s:o}", "id", (json_int_t)id, name_key,
+                  name         ? json_string(name)
+                  : tag == 'c' ? json_null()
+                               : json_string(""));
+    if (o && sh && json_object_set(sh->refs, key, o) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" by arithmetic: a view writes two for every appointment. */
+static json_t *
+utc_json(int64_t ms)
+{
+    int64_t day_ms = 1440 * MINUTE_MS;
+    if (ms < 0 || ms >= INT64_C(253402300800000)) /* outside 1970..9999: the general path */
+        return time_json(ms);
+    int64_t days = ms / day_ms, rest = ms % day_ms;
+    struct date d;
+    char day[11], s[40];
+    date_from_days(days, &d);
+    date_format(&d, day);
+    unsigned msec = (unsigned)(rest % 1000), sec = (unsigned)(rest / 1000 % 60),
+             min = (unsigned)(rest / MINUTE_MS % 60), hour = (unsigned)(rest / 3600000 % 24);
+    snprintf(s, sizeof(s), "%.10sT%02u:%02u:%02u.%03uZ", day, hour, min, sec, msec);
+    return json_string(s);
+}
+
+/* The appointment as JSON; `sh` (may be NULL) is the view it is shown in. */
+static json_t *
+appointment_json(const struct db_appointment *a, struct shown *sh)
+{
+    const struct local_day *ld = sh ? &sh->ld : NULL;
     char *en = full_name(a->given_name, a->family_name);
     char *ar = full_name(a->given_name_ar, a->family_name_ar);
     bool ok = true;
@@ -1045,22 +1108,16 @@ appointment_json(const struct db_appointment *a, const struct local_day *ld)
     put(o, "kind", json_string(a->kind), &ok);
     put(o, "course_item_id", id_or_null(a->course_item_id), &ok);
     put(o, "course_id", id_or_null(a->course_id), &ok);
-    put(o, "start", time_json(a->start_ms), &ok);
-    put(o, "end", time_json(a->end_ms), &ok);
+    put(o, "start", utc_json(a->start_ms), &ok);
+    put(o, "end", utc_json(a->end_ms), &ok);
     put(o, "local_start", local_json_in(ld, a->start_ms), &ok);
     put(o, "local_end", local_json_in(ld, a->end_ms), &ok);
     put(o, "prep_minutes", json_integer(a->prep_minutes), &ok);
-    put(o, "room",
-        json_pack("{s:I, s:s}", "id", (json_int_t)a->room_id, "name",
-                  a->room_name ? a->room_name : ""),
-        &ok);
-    put(o, "clinician",
-        json_pack("{s:I, s:o}", "id", (json_int_t)a->clinician_id, "display_name",
-                  str_or_null(a->clinician_name)),
+    put(o, "room", resource_ref(sh, 'r', a->room_id, "name", a->room_name), &ok);
+    put(o, "clinician", resource_ref(sh, 'c', a->clinician_id, "display_name", a->clinician_name),
         &ok);
     put(o, "centrifuge",
-        a->centrifuge_id > 0 ? json_pack("{s:I, s:s}", "id", (json_int_t)a->centrifuge_id, "name",
-                                         a->centrifuge_name ? a->centrifuge_name : "")
+        a->centrifuge_id > 0 ? resource_ref(sh, 'f', a->centrifuge_id, "name", a->centrifuge_name)
                              : json_null(),
         &ok);
     put(o, "status", json_string(a->status), &ok);
@@ -2204,7 +2261,7 @@ struct view {
 struct day_ctx {
     struct view *v;
     json_t *appointments;
-    struct local_day ld;
+    struct shown sh;
 };
 
 static int
@@ -2215,7 +2272,7 @@ day_appointment(void *ctx, const struct db_appointment *ap)
     for (size_t i = 0; i < dc->v->columns.n; i++)
         if (dc->v->columns.v[i].id == col)
             dc->v->columns.v[i].used = true;
-    json_t *o = appointment_json(ap, &dc->ld);
+    json_t *o = appointment_json(ap, &dc->sh);
     return o && json_array_append_new(dc->appointments, o) == 0 ? ST_OK : ST_NOMEM;
 }
 
@@ -2223,13 +2280,13 @@ day_appointment(void *ctx, const struct db_appointment *ap)
 static int
 view_day(struct db *db, struct view *v, const struct date *d, json_t **out, struct fail *f)
 {
-    struct day_ctx dc = {.v = v, .appointments = json_array()};
+    struct day_ctx dc = {.v = v, .appointments = json_array(), .sh.refs = json_object()};
     struct db_closure closure = {0};
     json_t *columns = json_array();
     int64_t ds, de;
     int open = -1, close = -1, weekday = date_iso_weekday(d);
     char day[11];
-    bool ok = dc.appointments && columns;
+    bool ok = dc.appointments && columns && dc.sh.refs;
     int st = ok ? ST_OK : ST_NOMEM;
     *out = NULL;
     date_format(d, day);
@@ -2238,7 +2295,7 @@ view_day(struct db *db, struct view *v, const struct date *d, json_t **out, stru
     for (size_t i = 0; i < v->columns.n; i++)
         v->columns.v[i].used = false;
     if (st == ST_OK)
-        local_day_init(&dc.ld, d, ds, de);
+        local_day_init(&dc.sh.ld, d, ds, de);
     if (st == ST_OK)
         st = db_appointment_range(db, ds, de, v->with_cancelled, day_appointment, &dc);
     if (st == ST_OK)
@@ -2266,6 +2323,7 @@ view_day(struct db *db, struct view *v, const struct date *d, json_t **out, stru
         ok = *out != NULL;
     }
     json_decref(dc.appointments);
+    json_decref(dc.sh.refs);
     json_decref(columns);
     db_closure_release(&closure);
     if (st == ST_INVALID)

@@ -277,11 +277,11 @@ hold_add(void *ctx, const struct db_hold *h)
 int
 slots_local_bound(const struct date *d, int minute, int64_t *out_ms)
 {
+    *out_ms = 0;
     /* No zone skips more than a few hours; a bound past midnight is the next day's start. */
     for (int m = minute; m <= 1440 && m <= minute + 240; m++)
         if (clinic_tz_to_utc(d, m, out_ms) == ST_OK)
             return ST_OK;
-    *out_ms = 0;
     return ST_INVALID;
 }
 

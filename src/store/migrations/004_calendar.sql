@@ -92,7 +92,7 @@ CREATE TABLE appointment_holds (
 CREATE INDEX appointment_holds_by_appointment ON appointment_holds (appointment_id);
 -- The slot finder reads every hold of a day at once; the index carries the whole key (a WITHOUT
 -- ROWID table's index holds the primary key), so the read never touches the table.
-CREATE INDEX appointment_holds_by_start ON appointment_holds (start_ms, end_ms);
+CREATE INDEX appointment_holds_by_start ON appointment_holds (start_ms, end_ms, appointment_id);
 
 -- Holds last at most a day (the CHECK above), so only holds starting in the day before can
 -- reach into the new one: the search stays a short index range.
