@@ -32,6 +32,7 @@ test-asan:
 bench:
 	scripts/install-deps bench
 	$(MAKE) build BUILD=build-release MESON_OPTS="-Dbuildtype=release"
+	ninja -C build-release bench_calendar
 	bench/run build-release/autologa
 
 # The README's screenshots, from a fresh demo clinic.

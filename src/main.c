@@ -14,6 +14,7 @@
 
 #include "clinic/audit.h"
 #include "clinic/course_plan.h"
+#include "clinic/clinic_settings.h"
 #include "clinic/demo.h"
 #include "clinic/gateway.h"
 #include "clinic/protocols.h"
@@ -253,18 +254,23 @@ demo_progress(int64_t done, int64_t total)
 static int
 cmd_demo(int argc, char **argv)
 {
-    static const char *const spec[] = {"db", "patients", "protocols", "force!", NULL};
+    static const char *const spec[] = {"db", "patients", "protocols", "time-zone", "force!", NULL};
     struct opts o;
     if (!opts_parse(&o, argc, argv, spec))
         return usage_error("demo", &o, "");
     if (o.help) {
-        printf("usage: autologa demo --db PATH [--patients N] [--protocols protocols] [--force]\n"
+        printf("usage: autologa demo --db PATH [--patients N] [--protocols protocols]\n"
+               "                     [--time-zone UTC] [--force]\n"
                "Creates an invented demo clinic: one user of each role (password '%s'),\n"
                "rooms, and N patients (default %d) with English and Arabic names; the first\n"
                "%d have a medical history, an assessment and lab results (checked against\n"
-               "the data files of --protocols) that show what screening says.\n"
+               "the data files of --protocols) that show what screening says. With %d or more\n"
+               "patients the clinic gets its calendar: opening hours (Saturday to Thursday),\n"
+               "clinicians, centrifuges, a holiday and a few appointments in the next days,\n"
+               "placed in the clinic's --time-zone (give the one `serve` will use).\n"
                "--force replaces an existing file.\n",
-               DEMO_PASSWORD, DEMO_DEFAULT_PATIENTS, DEMO_CLINICAL_PATIENTS);
+               DEMO_PASSWORD, DEMO_DEFAULT_PATIENTS, DEMO_CLINICAL_PATIENTS,
+               DEMO_CALENDAR_PATIENTS);
         return EXIT_OK;
     }
     const char *path = opt(&o, "db"), *np = opt(&o, "patients");
@@ -294,8 +300,14 @@ cmd_demo(int argc, char **argv)
     }
     struct db *db = NULL;
     struct protocols *protocols = NULL;
+    struct clinic_settings clinic;
     struct fail f;
     fail_clear(&f);
+    clinic_settings_default(&clinic);
+    if (opt(&o, "time-zone") &&
+        (clinic_settings_time_zone(&clinic, opt(&o, "time-zone"), &f) != ST_OK ||
+         clinic_settings_apply(&clinic, &f) != ST_OK))
+        return usage_error("demo", NULL, f.message);
     if (protocols_load(opt(&o, "protocols") ? opt(&o, "protocols") : "protocols", &protocols, &f) !=
         ST_OK)
         return report("demo", &f);
@@ -306,6 +318,9 @@ cmd_demo(int argc, char **argv)
         rc = report("demo", &f);
     if (rc == EXIT_OK && n >= DEMO_CLINICAL_PATIENTS &&
         demo_clinical(db, protocols, time_now_ms(), &f) != ST_OK)
+        rc = report("demo", &f);
+    if (rc == EXIT_OK && n >= DEMO_CALENDAR_PATIENTS &&
+        demo_calendar(db, time_now_ms(), &f) != ST_OK)
         rc = report("demo", &f);
     db_close(db);
     protocols_free(protocols);
@@ -325,10 +340,11 @@ cmd_demo(int argc, char **argv)
 
 struct ini_target {
     struct server_config *cfg;
+    struct clinic_settings *clinic;
     char *strings[5]; /* owned copies of db, listen, web_root, protocols, the clinic's name */
     const char *file;
     int bad_line;
-    char bad[160];
+    char bad[512];
 };
 
 static int
@@ -379,12 +395,22 @@ on_ini(void *user, const char *section, const char *name, const char *value)
         else if (ok)
             ok = 0;
     } else if (strcmp(section, "clinic") == 0 && strcmp(name, "name") == 0) {
-        /* The name messages to patients sign with (clinic/reminders.h). */
+        /* The name messages to patients and printed documents carry (clinic/reminders.h). */
         ok = strlen(value) <= REMINDERS_CLINIC_NAME_MAX && text_valid_utf8(value, strlen(value));
         if (ok) {
             free(t->strings[4]);
             t->strings[4] = strdup(value);
         }
+    } else if (strcmp(section, "clinic") == 0) {
+        struct fail f;
+        int st = strcmp(name, "time_zone") == 0 ? clinic_settings_time_zone(t->clinic, value, &f)
+                 : strcmp(name, "slot_minutes") == 0
+                     ? clinic_settings_slot_minutes(t->clinic, value, &f)
+                 : strcmp(name, "currency") == 0 ? clinic_settings_currency(t->clinic, value, &f)
+                                                 : ST_NOT_FOUND;
+        if (st == ST_INVALID && !t->bad[0])
+            snprintf(t->bad, sizeof(t->bad), "[clinic] %s = %s: %s", name, value, f.message);
+        ok = st != ST_NOT_FOUND;
     } else {
         ok = 0;
     }
@@ -397,29 +423,39 @@ on_ini(void *user, const char *section, const char *name, const char *value)
 static int
 cmd_serve(int argc, char **argv)
 {
-    static const char *const spec[] = {"db",     "listen",  "web-root",    "protocols",
-                                       "config", "threads", "clinic-name", NULL};
+    static const char *const spec[] = {"db",        "listen",       "web-root", "protocols",
+                                       "config",    "threads",      "time-zone", "slot-minutes",
+                                       "currency",  "clinic-name",  NULL};
     struct opts o;
     if (!opts_parse(&o, argc, argv, spec))
         return usage_error("serve", &o, "");
     if (o.help) {
         puts("usage: autologa serve --db PATH [--listen 127.0.0.1:8080] [--web-root web]\n"
              "                      [--protocols protocols] [--threads N] [--config FILE]\n"
+             "                      [--time-zone UTC] [--slot-minutes 15] [--currency AED]\n"
              "                      [--clinic-name NAME]\n"
              "Serves the API and the web UI until SIGINT or SIGTERM. The clinic's data files\n"
              "(screening rules, drugs, laboratory analytes) are read from --protocols at start;\n"
              "a mistake in them stops the start with the file, entry and field named.\n"
              "Options on the command line\n"
              "override the configuration file (see docs/configuration.md). --listen with port 0\n"
-             "picks a free port; the chosen one is printed. --clinic-name (or [clinic] name)\n"
-             "is the name reminders to patients give; without it they say \"the clinic\".");
+             "picks a free port; the chosen one is printed. --time-zone is the clinic's IANA\n"
+             "time zone (its calendar days and opening hours), --slot-minutes the grid\n"
+             "appointments start on (5 to 60, dividing an hour), --currency its ISO 4217 code,\n"
+             "--clinic-name (or [clinic] name) the name reminders and printed documents give\n"
+             "(without it, \"the clinic\").");
         return EXIT_OK;
     }
     struct server_config cfg = {.listen = "127.0.0.1:8080", .web_root = "web"};
     const char *protocols_dir = "protocols";
     struct protocols *protocols = NULL;
+    struct clinic_settings clinic;
     session_policy_default(&cfg.session);
-    struct ini_target t = {.cfg = &cfg};
+    clinic_settings_default(&clinic);
+    cfg.clinic = &clinic;
+    struct ini_target t = {.cfg = &cfg, .clinic = &clinic};
+    /* Where the time zone came from, to name it if the zone database does not know it. */
+    const char *zone_origin = "[clinic] time_zone";
     int rc = EXIT_OK;
     const char *cfile = opt(&o, "config");
     if (cfile) {
@@ -444,13 +480,13 @@ cmd_serve(int argc, char **argv)
         if (t.strings[3])
             protocols_dir = t.strings[3];
     }
-    const char *clinic = opt(&o, "clinic-name") ? opt(&o, "clinic-name") : t.strings[4];
-    if (clinic &&
-        (strlen(clinic) > REMINDERS_CLINIC_NAME_MAX || !text_valid_utf8(clinic, strlen(clinic)))) {
+    const char *clinic_name = opt(&o, "clinic-name") ? opt(&o, "clinic-name") : t.strings[4];
+    if (clinic_name && (strlen(clinic_name) > REMINDERS_CLINIC_NAME_MAX ||
+                        !text_valid_utf8(clinic_name, strlen(clinic_name)))) {
         rc = usage_error("serve", NULL, "--clinic-name must be text of at most 120 bytes");
         goto out;
     }
-    reminders_set_clinic_name(clinic);
+    reminders_set_clinic_name(clinic_name);
     if (opt(&o, "db"))
         cfg.db_path = opt(&o, "db");
     if (opt(&o, "listen"))
@@ -467,13 +503,37 @@ cmd_serve(int argc, char **argv)
         }
         cfg.threads = (int)n;
     }
+    struct fail f;
+    fail_clear(&f);
+    if (opt(&o, "time-zone")) {
+        zone_origin = "--time-zone";
+        if (clinic_settings_time_zone(&clinic, opt(&o, "time-zone"), &f) != ST_OK) {
+            rc = usage_error("serve", NULL, f.message);
+            goto out;
+        }
+    }
+    if (opt(&o, "slot-minutes") &&
+        clinic_settings_slot_minutes(&clinic, opt(&o, "slot-minutes"), &f) != ST_OK) {
+        rc = usage_error("serve", NULL, f.message);
+        goto out;
+    }
+    if (opt(&o, "currency") &&
+        clinic_settings_currency(&clinic, opt(&o, "currency"), &f) != ST_OK) {
+        rc = usage_error("serve", NULL, f.message);
+        goto out;
+    }
     if (!cfg.db_path) {
         rc = usage_error("serve", NULL, "--db (or [server] db in the configuration) is required");
         goto out;
     }
-    struct fail f;
-    fail_clear(&f);
-    if (protocols_load(protocols_dir, &protocols, &f) != ST_OK) {
+    /* Before any thread starts: the zone is the C library's TZ. */
+    if (clinic_settings_apply(&clinic, &f) != ST_OK) {
+        fprintf(stderr, "autologa serve: %s '%s': %s\n", zone_origin, clinic.time_zone, f.message);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (protocols_load(protocols_dir, &protocols, &f) != ST_OK ||
+        course_protocols_check_currency(protocols->courses, clinic.currency, &f) != ST_OK) {
         rc = report("serve", &f);
         goto out;
     }

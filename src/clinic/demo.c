@@ -11,7 +11,9 @@
 #include "clinic/labresult.h"
 #include "clinic/patient.h"
 #include "clinic/role.h"
+#include "clinic/schedule.h"
 #include "clinic/user.h"
+#include "core/clinic_tz.h"
 #include "core/date.h"
 
 #define BATCH 20000
@@ -122,8 +124,7 @@ demo_create(struct db *db, int64_t patients, void (*progress)(int64_t done, int6
 
     static const char *const rooms[][2] = {{"Treatment room 1", "treatment"},
                                            {"Treatment room 2", "treatment"},
-                                           {"Treatment room 3", "treatment"},
-                                           {"Preparation lab", "preparation"},
+                                           {"Procedure room", "procedure"},
                                            {"Consultation room", "consultation"}};
     st = db_begin_write(db);
     for (size_t i = 0; i < N(rooms) && st == ST_OK; i++) {
@@ -326,5 +327,205 @@ out:
     db_user_release(&doctor);
     for (int i = 0; i < DEMO_CLINICAL_PATIENTS; i++)
         db_patient_release(&pt[i]);
+    return st;
+}
+
+/* ---- the demo clinic's calendar ---- */
+
+/* An actor for a demo user, as if they were logged in. */
+static int
+demo_actor(struct db *db, const char *username, struct actor *a, struct fail *f)
+{
+    struct db_user u;
+    actor_cli(a);
+    int st = db_user_by_name(db, username, &u);
+    if (st != ST_OK)
+        return fail_set(f, st == ST_NOT_FOUND ? ST_NOT_FOUND : st, "", "not_found",
+                        "the demo user '%s' is missing: run demo_create first", username);
+    a->user_id = u.id;
+    a->roles = u.roles;
+    snprintf(a->username, sizeof(a->username), "%s", u.username);
+    db_user_release(&u);
+    return ST_OK;
+}
+
+/* Runs a domain call that answers with a record and returns the record's id (0 on failure). */
+static int64_t
+created_id(int st, json_t *answer)
+{
+    int64_t id = st == ST_OK ? json_integer_value(json_object_get(answer, "id")) : 0;
+    json_decref(answer);
+    return id;
+}
+
+/* The n-th day after `from` (n >= 1 counts open days only) that the demo clinic opens:
+ * Saturday to Thursday, and not the holiday. */
+static void
+open_day(const struct date *from, int n, const struct date *holiday, struct date *out)
+{
+    *out = *from;
+    while (n > 0) {
+        date_add_days(out, 1, out);
+        if (date_iso_weekday(out) != 5 && date_compare(out, holiday) != 0)
+            n--;
+    }
+}
+
+/* Books one demo appointment at local `minute` of day `d`. */
+static int
+demo_book(struct db *db, const struct clinic_settings *cs, const struct actor *a, int64_t patient,
+          const char *kind, const struct date *d, int minute, int duration, int prep, int64_t room,
+          int64_t clinician, int64_t centrifuge, const char *notes, struct fail *f)
+{
+    int64_t start;
+    char at[25];
+    json_t *out = NULL;
+    if (clinic_tz_to_utc(d, minute, &start) != ST_OK)
+        return fail_set(f, ST_INVALID, "start", "invalid_date", "the demo time does not exist");
+    time_format_ms(start, at);
+    json_t *body = json_pack("{s:I, s:s, s:s, s:i, s:i, s:I, s:I, s:o, s:s?}", "patient_id",
+                             (json_int_t)patient, "kind", kind, "start", at, "duration_minutes",
+                             duration, "prep_minutes", prep, "room_id", (json_int_t)room,
+                             "clinician_id", (json_int_t)clinician, "centrifuge_id",
+                             centrifuge ? json_integer(centrifuge) : json_null(), "notes", notes);
+    if (!body)
+        return ST_NOMEM;
+    int st = schedule_book(db, cs, a, body, &out, f);
+    json_decref(body);
+    return keep_status(st, out);
+}
+
+int
+demo_calendar(struct db *db, int64_t now_ms, struct fail *f)
+{
+    struct actor admin, reception;
+    struct db_user doctor = {0}, nurse = {0};
+    struct clinic_settings cs;
+    struct date today, holiday, d;
+    char first[11];
+    int minute;
+    json_t *out = NULL;
+    int64_t room[4] = {0}, centrifuge[2] = {0}, clinician[2] = {0};
+
+    clinic_settings_default(&cs);
+    int st = demo_actor(db, "admin", &admin, f);
+    if (st == ST_OK)
+        st = demo_actor(db, "reception", &reception, f);
+    if (st == ST_OK && ((st = db_user_by_name(db, "doctor", &doctor)) != ST_OK ||
+                        (st = db_user_by_name(db, "nurse", &nurse)) != ST_OK))
+        st = fail_set(f, ST_NOT_FOUND, "", "not_found", "the demo clinicians are missing");
+    if (st != ST_OK)
+        goto out;
+    for (int i = 0; i < DEMO_CALENDAR_PATIENTS; i++) {
+        struct db_patient p;
+        if (db_patient_get(db, i + 1, &p) != ST_OK) {
+            st = fail_set(f, ST_NOT_FOUND, "", "not_found", "the demo calendar needs %d patients",
+                          DEMO_CALENDAR_PATIENTS);
+            goto out;
+        }
+        db_patient_release(&p);
+    }
+
+    /* A Gulf clinic: Saturday to Thursday, 09:00 to 18:00; Friday closed. */
+    json_t *hours = json_pack("{s:[]}", "opening_hours");
+    for (int wd = 1; hours && wd <= 7; wd++)
+        if (wd != 5)
+            json_array_append_new(
+                json_object_get(hours, "opening_hours"),
+                json_pack("{s:i, s:s, s:s}", "weekday", wd, "open", "09:00", "close", "18:00"));
+    st = hours ? schedule_hours_put(db, &admin, hours, &out, f) : ST_NOMEM;
+    json_decref(hours);
+    if ((st = keep_status(st, out)) != ST_OK)
+        goto out;
+
+    /* The rooms demo_create made, by name. */
+    static const char *const room_names[] = {"Treatment room 1", "Treatment room 2",
+                                             "Procedure room", "Consultation room"};
+    st = schedule_rooms_list(db, &out, f);
+    if (st != ST_OK)
+        goto out;
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(out, "rooms"), i, r)
+    {
+        for (int k = 0; k < 4; k++)
+            if (strcmp(json_string_value(json_object_get(r, "name")), room_names[k]) == 0)
+                room[k] = json_integer_value(json_object_get(r, "id"));
+    }
+    json_decref(out);
+    out = NULL;
+    for (int k = 0; k < 4; k++)
+        if (!room[k]) {
+            st = fail_set(f, ST_NOT_FOUND, "", "not_found", "the demo room '%s' is missing",
+                          room_names[k]);
+            goto out;
+        }
+
+    /* The doctor works Saturday to Thursday 09:00-17:00, the nurse 10:00-18:00. */
+    const struct db_user *staff[] = {&doctor, &nurse};
+    for (int c = 0; c < 2; c++) {
+        json_t *body = json_pack("{s:I, s:[]}", "user_id", (json_int_t)staff[c]->id, "hours");
+        for (int wd = 1; body && wd <= 7; wd++)
+            if (wd != 5)
+                json_array_append_new(json_object_get(body, "hours"),
+                                      json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
+                                                c == 0 ? "09:00" : "10:00", "end",
+                                                c == 0 ? "17:00" : "18:00"));
+        st = body ? schedule_clinician_create(db, &admin, body, &out, f) : ST_NOMEM;
+        json_decref(body);
+        if (!(clinician[c] = created_id(st, out)))
+            goto out;
+        out = NULL;
+    }
+
+    static const struct {
+        const char *name, *model;
+        int radius_mm;
+    } centrifuges[] = {{"Centrifuge A", "Benchtop PRP centrifuge (demo)", 86},
+                       {"Centrifuge B", "Benchtop PRP centrifuge (demo)", 100}};
+    for (int c = 0; c < 2; c++) {
+        json_t *body = json_pack("{s:s, s:s, s:i}", "name", centrifuges[c].name, "model",
+                                 centrifuges[c].model, "rotor_radius_mm", centrifuges[c].radius_mm);
+        st = body ? schedule_centrifuge_create(db, &admin, body, &out, f) : ST_NOMEM;
+        json_decref(body);
+        if (!(centrifuge[c] = created_id(st, out)))
+            goto out;
+        out = NULL;
+    }
+
+    /* A public holiday three weeks ahead (a Friday's holiday moves to the Saturday). */
+    clinic_tz_from_utc(now_ms, &today, &minute);
+    date_add_days(&today, 21, &holiday);
+    if (date_iso_weekday(&holiday) == 5)
+        date_add_days(&holiday, 1, &holiday);
+    date_format(&holiday, first);
+    json_t *closure = json_pack("{s:s, s:s, s:s}", "first_date", first, "last_date", first,
+                                "reason", "Public holiday");
+    st = closure ? schedule_closure_create(db, &admin, closure, &out, f) : ST_NOMEM;
+    json_decref(closure);
+    if ((st = keep_status(st, out)) != ST_OK)
+        goto out;
+
+    /* A few appointments in the coming open days, booked by the receptionist. */
+    open_day(&today, 1, &holiday, &d);
+    st = demo_book(db, &cs, &reception, 1, "consultation", &d, 10 * 60, 30, 0, room[3],
+                   clinician[0], 0, "Hair loss: first consultation", f);
+    if (st == ST_OK)
+        st = demo_book(db, &cs, &reception, 2, "session", &d, 11 * 60, 60, 30, room[0],
+                       clinician[0], centrifuge[0], "PRP of the face", f);
+    open_day(&today, 2, &holiday, &d);
+    if (st == ST_OK)
+        st = demo_book(db, &cs, &reception, 3, "consultation", &d, 9 * 60 + 30, 30, 0, room[3],
+                       clinician[0], 0, NULL, f);
+    if (st == ST_OK)
+        st = demo_book(db, &cs, &reception, 4, "session", &d, 14 * 60, 60, 30, room[1],
+                       clinician[1], centrifuge[1], "PRP of the scalp", f);
+    open_day(&today, 3, &holiday, &d);
+    if (st == ST_OK)
+        st = demo_book(db, &cs, &reception, 2, "follow_up", &d, 12 * 60, 30, 0, room[3],
+                       clinician[1], 0, NULL, f);
+out:
+    db_user_release(&doctor);
+    db_user_release(&nurse);
     return st;
 }

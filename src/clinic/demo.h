@@ -31,4 +31,14 @@ int demo_create(struct db *db, int64_t patients, void (*progress)(int64_t done, 
 int demo_clinical(struct db *db, const struct protocols *p, int64_t now_ms,
                   struct fail *f) WARN_UNUSED;
 
+/* Number of demo patients demo_calendar books appointments for. */
+#define DEMO_CALENDAR_PATIENTS 4
+
+/* Gives a demo clinic (made by demo_create, with at least 4 patients) its calendar, written
+ * through the same functions as the API in the clinic's time zone (set by the caller): opening
+ * hours Saturday to Thursday 09:00-18:00 with Friday closed, the demo doctor and nurse as
+ * clinicians with working hours, two centrifuges, a public holiday three weeks after `now_ms`,
+ * and a few appointments of the first patients in the next open days. */
+int demo_calendar(struct db *db, int64_t now_ms, struct fail *f) WARN_UNUSED;
+
 #endif

@@ -79,7 +79,8 @@ local_instant(const struct date *d, int minute, int isdst, time_t *out)
 int
 clinic_tz_to_utc(const struct date *d, int minute, int64_t *out_ms)
 {
-    time_t a, b;
+    /* Read only where local_instant set them; zeroed because -O3 cannot see that. */
+    time_t a = 0, b = 0;
 
     *out_ms = 0;
     if (minute < 0 || minute > 1440)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "clinic/audit.h"
+#include "clinic/clinic_settings.h"
 #include "clinic/protocols.h"
 #include "clinic/session.h"
 #include "core/buf.h"
@@ -29,8 +30,9 @@ struct request {
     struct buf body;
     bool body_too_big;
     int64_t start_us;
-    struct db *db;                     /* this worker thread's connection */
-    const struct protocols *protocols; /* the clinic's data files, read-only */
+    struct db *db;                        /* this worker thread's connection */
+    const struct protocols *protocols;    /* the clinic's data files, read-only */
+    const struct clinic_settings *clinic; /* time zone, slot grid, currency; read-only */
     bool has_session;
     struct session_user session;
     struct actor actor;               /* who acts: the session's user, or anonymous */

@@ -65,5 +65,27 @@ void api_course_get(struct request *r, struct response *res);
 void api_course_status(struct request *r, struct response *res);
 void api_course_quote(struct request *r, struct response *res);
 void api_course_quote_pdf(struct request *r, struct response *res);
+void api_clinic(struct request *r, struct response *res);
+void api_schedule_hours_get(struct request *r, struct response *res);
+void api_schedule_hours_put(struct request *r, struct response *res);
+void api_closures_create(struct request *r, struct response *res);
+void api_closure_delete(struct request *r, struct response *res);
+void api_rooms_list(struct request *r, struct response *res);
+void api_rooms_create(struct request *r, struct response *res);
+void api_room_update(struct request *r, struct response *res);
+void api_centrifuges_list(struct request *r, struct response *res);
+void api_centrifuges_create(struct request *r, struct response *res);
+void api_centrifuge_update(struct request *r, struct response *res);
+void api_clinicians_list(struct request *r, struct response *res);
+void api_clinicians_create(struct request *r, struct response *res);
+void api_clinician_update(struct request *r, struct response *res);
+void api_schedule_slots(struct request *r, struct response *res);
+void api_appointments_create(struct request *r, struct response *res);
+void api_appointment_get(struct request *r, struct response *res);
+void api_patient_appointments(struct request *r, struct response *res);
+void api_appointment_move(struct request *r, struct response *res);
+void api_appointment_status(struct request *r, struct response *res);
+void api_schedule_day(struct request *r, struct response *res);
+void api_schedule_week(struct request *r, struct response *res);
 
 #endif

@@ -3,16 +3,18 @@
 #ifndef AUTOLOGA_HTTP_SERVER_H
 #define AUTOLOGA_HTTP_SERVER_H
 
+#include "clinic/clinic_settings.h"
 #include "clinic/protocols.h"
 #include "clinic/session.h"
 #include "core/status.h"
 
 struct server_config {
     const char *db_path;
-    const char *listen;                /* "127.0.0.1:8080"; port 0 picks a free one */
-    const char *web_root;              /* the static UI */
-    const struct protocols *protocols; /* loaded and checked by the caller */
-    int threads;                       /* 0: one per core */
+    const char *listen;                   /* "127.0.0.1:8080"; port 0 picks a free one */
+    const char *web_root;                 /* the static UI */
+    const struct protocols *protocols;    /* loaded and checked by the caller */
+    const struct clinic_settings *clinic; /* checked, its time zone applied by the caller */
+    int threads;                          /* 0: one per core */
     struct session_policy session;
 };
 

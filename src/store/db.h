@@ -556,5 +556,197 @@ int db_gateway_touch(struct db *db, int64_t id, int64_t at_ms) WARN_UNUSED;
 typedef int (*db_gateway_cb)(void *ctx, const struct db_gateway *g);
 /* Every gateway ordered by name. */
 int db_gateway_list(struct db *db, db_gateway_cb cb, void *ctx) WARN_UNUSED;
+/* ---- calendar ---- */
+/* Opening hours, closures, rooms, clinicians and their working hours, centrifuges, appointments
+ * and the holds that keep their resources busy (004_calendar.sql). Hours are minutes after
+ * local midnight in the clinic's time zone; instants are UTC epoch milliseconds. */
+
+/* A weekly interval: the clinic's opening hours (owner_id 0) or a clinician's working hours. */
+struct db_hours {
+    int64_t owner_id; /* the clinician; 0 for the clinic */
+    int weekday;      /* 1 = Monday ... 7 = Sunday */
+    int start_minute; /* 0..1439 */
+    int end_minute;   /* 1..1440, after start_minute */
+};
+typedef int (*db_hours_cb)(void *ctx, const struct db_hours *h);
+/* The clinic's opening hours by weekday and opening time. */
+int db_opening_hours_list(struct db *db, db_hours_cb cb, void *ctx) WARN_UNUSED;
+/* Deletes the whole week (before writing a new one in the same transaction). */
+int db_opening_hours_clear(struct db *db) WARN_UNUSED;
+/* ST_CONFLICT when the weekday already has an interval opening at that minute. */
+int db_opening_hours_insert(struct db *db, const struct db_hours *h) WARN_UNUSED;
+
+struct db_closure {
+    int64_t id;
+    char first_date[11]; /* YYYY-MM-DD, local */
+    char last_date[11];
+    char *reason;
+    int64_t created_ms;
+    int64_t created_by;
+};
+void db_closure_release(struct db_closure *c);
+/* Inserts and sets c->id. */
+int db_closure_insert(struct db *db, struct db_closure *c) WARN_UNUSED;
+int db_closure_get(struct db *db, int64_t id, struct db_closure *out) WARN_UNUSED;
+/* ST_NOT_FOUND when there is no such closure. */
+int db_closure_delete(struct db *db, int64_t id) WARN_UNUSED;
+typedef int (*db_closure_cb)(void *ctx, const struct db_closure *c);
+/* The closures that share a day with [first, last] (both YYYY-MM-DD), earliest first. */
+int db_closure_list(struct db *db, const char *first, const char *last, db_closure_cb cb,
+                    void *ctx) WARN_UNUSED;
+
+struct db_room {
+    int64_t id;
+    char *name;
+    char kind[16]; /* "treatment", "procedure", "consultation" (older rooms: anything) */
+    bool active;
+};
+void db_room_release(struct db_room *r);
+int db_room_get(struct db *db, int64_t id, struct db_room *out) WARN_UNUSED;
+/* Writes name, kind and active of r->id; ST_CONFLICT when the name is taken, ST_NOT_FOUND. */
+int db_room_update(struct db *db, const struct db_room *r) WARN_UNUSED;
+typedef int (*db_room_cb)(void *ctx, const struct db_room *r);
+/* Every room by name. */
+int db_room_list(struct db *db, db_room_cb cb, void *ctx) WARN_UNUSED;
+
+struct db_clinician {
+    int64_t id;
+    int64_t user_id;
+    bool active;
+    /* filled when reading, from the user: */
+    char username[40];
+    char *display_name;
+    unsigned roles;
+    bool user_disabled;
+};
+void db_clinician_release(struct db_clinician *c);
+/* Inserts (user_id, active) and sets c->id; ST_CONFLICT when the user is a clinician already. */
+int db_clinician_insert(struct db *db, struct db_clinician *c) WARN_UNUSED;
+int db_clinician_get(struct db *db, int64_t id, struct db_clinician *out) WARN_UNUSED;
+/* Writes `active` of c->id; ST_NOT_FOUND when absent. */
+int db_clinician_update(struct db *db, const struct db_clinician *c) WARN_UNUSED;
+typedef int (*db_clinician_cb)(void *ctx, const struct db_clinician *c);
+/* Every clinician by display name (then id). */
+int db_clinician_list(struct db *db, db_clinician_cb cb, void *ctx) WARN_UNUSED;
+/* Deletes the working week of one clinician. */
+int db_clinician_hours_clear(struct db *db, int64_t clinician_id) WARN_UNUSED;
+/* h->owner_id is the clinician. ST_CONFLICT for a second interval starting at the same minute. */
+int db_clinician_hours_insert(struct db *db, const struct db_hours *h) WARN_UNUSED;
+/* Working hours of one clinician, or of all (clinician_id 0), by clinician, weekday, start. */
+int db_clinician_hours_list(struct db *db, int64_t clinician_id, db_hours_cb cb,
+                            void *ctx) WARN_UNUSED;
+
+struct db_centrifuge {
+    int64_t id;
+    char *name;
+    char *model;         /* NULL when not recorded */
+    int rotor_radius_mm; /* 0 when not recorded */
+    bool active;
+};
+void db_centrifuge_release(struct db_centrifuge *c);
+/* Inserts and sets c->id; ST_CONFLICT when the name is taken. */
+int db_centrifuge_insert(struct db *db, struct db_centrifuge *c) WARN_UNUSED;
+int db_centrifuge_get(struct db *db, int64_t id, struct db_centrifuge *out) WARN_UNUSED;
+/* Writes every field of c->id; ST_CONFLICT when the name is taken, ST_NOT_FOUND. */
+int db_centrifuge_update(struct db *db, const struct db_centrifuge *c) WARN_UNUSED;
+typedef int (*db_centrifuge_cb)(void *ctx, const struct db_centrifuge *c);
+/* Every centrifuge by name. */
+int db_centrifuge_list(struct db *db, db_centrifuge_cb cb, void *ctx) WARN_UNUSED;
+
+struct db_appointment {
+    int64_t id;
+    int64_t patient_id;
+    char kind[16];          /* "session", "follow_up", "consultation" */
+    int64_t course_item_id; /* 0: not part of a course */
+    int64_t start_ms;
+    int64_t end_ms;
+    int prep_minutes;
+    int64_t room_id;
+    int64_t clinician_id;
+    int64_t centrifuge_id; /* 0: none */
+    char status[16];       /* booked, checked_in, in_progress, done, cancelled, no_show */
+    char *status_reason;
+    char *notes;
+    char *override_reason; /* why a course session lies outside its window */
+    int64_t version;
+    int64_t created_ms;
+    int64_t created_by;
+    int64_t updated_ms;
+    int64_t updated_by;
+    /* filled when reading: */
+    int64_t course_id; /* 0 unless course_item_id */
+    char mrn[24];
+    char *given_name;
+    char *family_name;
+    char *given_name_ar;
+    char *family_name_ar;
+    char preferred_language[3];
+    char *room_name;
+    char *clinician_name; /* the clinician's display name */
+    char *centrifuge_name;
+};
+void db_appointment_release(struct db_appointment *a);
+/* Inserts and sets a->id. */
+int db_appointment_insert(struct db *db, struct db_appointment *a) WARN_UNUSED;
+/* Writes the times, resources, status, reasons, notes, version and updated_* of a->id;
+ * ST_NOT_FOUND when absent. */
+int db_appointment_update(struct db *db, const struct db_appointment *a) WARN_UNUSED;
+int db_appointment_get(struct db *db, int64_t id, struct db_appointment *out) WARN_UNUSED;
+typedef int (*db_appointment_cb)(void *ctx, const struct db_appointment *a);
+/* Appointments starting in [from_ms, to_ms), by start then id; cancelled ones only when
+ * `with_cancelled`. */
+int db_appointment_range(struct db *db, int64_t from_ms, int64_t to_ms, bool with_cancelled,
+                         db_appointment_cb cb, void *ctx) WARN_UNUSED;
+/* A patient's appointments, by start then id. */
+int db_appointment_of_patient(struct db *db, int64_t patient_id, db_appointment_cb cb,
+                              void *ctx) WARN_UNUSED;
+/* The appointments of a course's items that still count (booked or checked in) and start at or
+ * after from_ms, by start. */
+int db_appointment_of_course(struct db *db, int64_t course_id, int64_t from_ms,
+                             db_appointment_cb cb, void *ctx) WARN_UNUSED;
+
+/* What an appointment keeps busy: one resource for an interval. */
+enum db_resource { DB_RES_ROOM, DB_RES_CLINICIAN, DB_RES_CENTRIFUGE, DB_RES_PATIENT };
+/* "room", "clinician", "centrifuge", "patient". */
+const char *db_resource_name(enum db_resource r);
+struct db_hold {
+    enum db_resource resource;
+    int64_t resource_id;
+    int64_t start_ms;
+    int64_t end_ms;
+    int64_t appointment_id;
+};
+/* ST_CONFLICT when the resource is held already for part of the interval: the schema's trigger
+ * refuses it whatever the caller checked before. */
+int db_hold_insert(struct db *db, const struct db_hold *h) WARN_UNUSED;
+/* Frees everything the appointment held. */
+int db_hold_delete_appointment(struct db *db, int64_t appointment_id) WARN_UNUSED;
+/* The appointment holding `resource` during part of [from_ms, to_ms) in *appointment_id, or
+ * ST_NOT_FOUND when it is free then. */
+int db_hold_overlap(struct db *db, enum db_resource resource, int64_t resource_id, int64_t from_ms,
+                    int64_t to_ms, int64_t *appointment_id) WARN_UNUSED;
+typedef int (*db_hold_cb)(void *ctx, const struct db_hold *h);
+/* Every hold of any resource that overlaps [from_ms, to_ms): one index range, for the slot
+ * finder. */
+int db_hold_range(struct db *db, int64_t from_ms, int64_t to_ms, db_hold_cb cb,
+                  void *ctx) WARN_UNUSED;
+
+/* A course item as booking needs it, read from the course tables (003_courses.sql). */
+struct db_schedule_item {
+    int64_t id;
+    int64_t course_id;
+    int64_t patient_id;
+    char kind[16];          /* session, maintenance, follow_up */
+    char status[16];        /* the item's */
+    char course_status[16]; /* the course's */
+    char earliest_date[11];
+    char latest_date[11];
+    int duration_minutes;
+    int prep_minutes;
+    char room_kind[16];
+};
+int db_schedule_item_get(struct db *db, int64_t item_id, struct db_schedule_item *out) WARN_UNUSED;
+/* Sets the item's status (planned, booked, done, cancelled, missed). */
+int db_schedule_item_set_status(struct db *db, int64_t item_id, const char *status) WARN_UNUSED;
 
 #endif

@@ -7,8 +7,9 @@ import {
   show, startServer, strongPassword, unique, userClient,
 } from '../lib/server.mjs';
 import { operations, repoOpenApi } from '../lib/openapi.mjs';
+import { addCentrifuge, addClinician, addRoom, dayAhead, openEveryDay } from '../lib/calendar.mjs';
 import { check, checkResponse } from '../lib/schema.mjs';
-import { insertAppointment, insertMessage, sql } from '../lib/sqlfixture.mjs';
+import { insertMessage, sql } from '../lib/sqlfixture.mjs';
 
 // For each operation: its permission (checked against x-permission), the status an allowed
 // caller gets, and how to build a valid request. build(ctx, caller) returns {path, json}; it may
@@ -262,10 +263,7 @@ const TABLE = {
   },
   'GET /api/v1/appointments/{id}/ics': {
     permission: 'schedule.read', ok: 200,
-    build: (ctx) => {
-      ctx.appointment ??= insertAppointment(ctx.server.db, { patientId: ctx.patient.id, startMs: Date.now() + 10 * 86400000 });
-      return { path: `/api/v1/appointments/${ctx.appointment}/ics` };
-    },
+    build: async (ctx) => ({ path: `/api/v1/appointments/${(await appointmentOf(ctx)).id}/ics` }),
   },
   'GET /api/v1/patients/{id}/courses': {
     permission: 'course.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/courses` }),
@@ -300,6 +298,163 @@ const TABLE = {
   },
   'GET /api/v1/courses/{id}/quote.pdf': {
     permission: 'course.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/courses/${(await courseOf(ctx)).id}/quote.pdf?lang=ar` }),
+  },
+  'GET /api/v1/clinic': { permission: 'session', ok: 200, build: () => ({ path: '/api/v1/clinic' }) },
+  'GET /api/v1/schedule/hours': { permission: 'schedule.read', ok: 200, build: () => ({ path: '/api/v1/schedule/hours' }) },
+  'PUT /api/v1/schedule/hours': {
+    permission: 'schedule.manage', ok: 200,
+    build: async (ctx) => {
+      await calendarOf(ctx);
+      ctx.closeAt = `23:${String(10 + (ctx.hoursChanges = (ctx.hoursChanges ?? 0) + 1)).padStart(2, '0')}`;
+      const opening_hours = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, open: '00:00', close: ctx.closeAt }));
+      return { path: '/api/v1/schedule/hours', json: { opening_hours } };
+    },
+    check: async (ctx, r, allowed) => {
+      const cur = await ctx.admin.get('/api/v1/schedule/hours');
+      if (allowed) ctx.closeNow = ctx.closeAt;
+      assert.equal(cur.body.opening_hours[0].close, ctx.closeNow, 'closing time after the request');
+    },
+  },
+  'POST /api/v1/schedule/closures': {
+    permission: 'schedule.manage', ok: 201,
+    build: async (ctx) => {
+      ctx.closuresBefore = (await ctx.admin.get('/api/v1/schedule/hours')).body.closures.length;
+      return { path: '/api/v1/schedule/closures', json: { first_date: '2040-01-01', last_date: '2040-01-01', reason: 'New year' } };
+    },
+    check: async (ctx, r, allowed) => {
+      const now = (await ctx.admin.get('/api/v1/schedule/hours')).body.closures.length;
+      assert.equal(now, ctx.closuresBefore + (allowed ? 1 : 0), 'closures after the request');
+    },
+  },
+  'DELETE /api/v1/schedule/closures/{id}': {
+    permission: 'schedule.manage', ok: 204,
+    build: async (ctx) => {
+      const c = await ctx.admin.post('/api/v1/schedule/closures', { first_date: '2040-02-01', last_date: '2040-02-02', reason: 'Renovation' });
+      assert.equal(c.status, 201, show(c));
+      ctx.closure = c.body.closure;
+      return { path: `/api/v1/schedule/closures/${ctx.closure.id}` };
+    },
+    check: async (ctx, r, allowed) => {
+      const all = (await ctx.admin.get('/api/v1/schedule/hours')).body.closures;
+      assert.equal(all.some((c) => c.id === ctx.closure.id), !allowed, 'closure still there after the request');
+    },
+  },
+  'GET /api/v1/schedule/slots': {
+    permission: 'schedule.read', ok: 200,
+    build: async (ctx) => {
+      await calendarOf(ctx);
+      return { path: `/api/v1/schedule/slots?from=${dayAhead(200)}&to=${dayAhead(201)}&duration=60&prep=30&room_kind=treatment&limit=2` };
+    },
+    check: async (ctx, r, allowed) => {
+      if (allowed) assert.equal(r.body.slots.length, 2, show(r));
+    },
+  },
+  'GET /api/v1/schedule/day': { permission: 'schedule.read', ok: 200, build: () => ({ path: `/api/v1/schedule/day?date=${dayAhead(100)}` }) },
+  'GET /api/v1/schedule/week': {
+    permission: 'schedule.read', ok: 200, build: () => ({ path: `/api/v1/schedule/week?start=${dayAhead(100)}&by=clinician` }),
+  },
+  'GET /api/v1/rooms': { permission: 'schedule.read', ok: 200, build: () => ({ path: '/api/v1/rooms' }) },
+  'POST /api/v1/rooms': {
+    permission: 'schedule.manage', ok: 201,
+    build: () => ({ path: '/api/v1/rooms', json: { name: unique('Room '), kind: 'consultation' } }),
+    check: async (ctx, r, allowed) => {
+      const name = JSON.parse(r.text || '{}').name;
+      if (allowed) assert.ok((await ctx.admin.get('/api/v1/rooms')).body.rooms.some((x) => x.name === name));
+    },
+  },
+  'PATCH /api/v1/rooms/{id}': {
+    permission: 'schedule.manage', ok: 200,
+    build: async (ctx) => {
+      ctx.spareRoom = await addRoom(ctx.admin, unique('Spare '), 'procedure');
+      return { path: `/api/v1/rooms/${ctx.spareRoom.id}`, json: { name: `${ctx.spareRoom.name} renamed`, active: false } };
+    },
+    check: async (ctx, r, allowed) => {
+      const room = (await ctx.admin.get('/api/v1/rooms')).body.rooms.find((x) => x.id === ctx.spareRoom.id);
+      assert.equal(room.active, !allowed, 'room active after the request');
+    },
+  },
+  'GET /api/v1/centrifuges': { permission: 'schedule.read', ok: 200, build: () => ({ path: '/api/v1/centrifuges' }) },
+  'POST /api/v1/centrifuges': {
+    permission: 'schedule.manage', ok: 201,
+    build: async (ctx) => {
+      ctx.centrifugesBefore = (await ctx.admin.get('/api/v1/centrifuges')).body.centrifuges.length;
+      return { path: '/api/v1/centrifuges', json: { name: unique('Centrifuge '), rotor_radius_mm: 90 } };
+    },
+    check: async (ctx, r, allowed) => {
+      const now = (await ctx.admin.get('/api/v1/centrifuges')).body.centrifuges.length;
+      assert.equal(now, ctx.centrifugesBefore + (allowed ? 1 : 0), 'centrifuges after the request');
+    },
+  },
+  'PATCH /api/v1/centrifuges/{id}': {
+    permission: 'schedule.manage', ok: 200,
+    build: async (ctx) => {
+      ctx.spareCentrifuge = await addCentrifuge(ctx.admin, unique('Spare centrifuge '));
+      return { path: `/api/v1/centrifuges/${ctx.spareCentrifuge.id}`, json: { model: null, active: false } };
+    },
+    check: async (ctx, r, allowed) => {
+      const c = (await ctx.admin.get('/api/v1/centrifuges')).body.centrifuges.find((x) => x.id === ctx.spareCentrifuge.id);
+      assert.equal(c.active, !allowed, 'centrifuge active after the request');
+    },
+  },
+  'GET /api/v1/clinicians': { permission: 'schedule.read', ok: 200, build: () => ({ path: '/api/v1/clinicians' }) },
+  'POST /api/v1/clinicians': {
+    permission: 'schedule.manage', ok: 201,
+    build: async (ctx) => {
+      ctx.newClinician = (await createUser(ctx.admin, ['nurse'])).user;
+      return { path: '/api/v1/clinicians', json: { user_id: ctx.newClinician.id, hours: [{ weekday: 1, start: '09:00', end: '13:00' }] } };
+    },
+    check: async (ctx, r, allowed) => {
+      const all = (await ctx.admin.get('/api/v1/clinicians')).body.clinicians;
+      assert.equal(all.some((c) => c.user.id === ctx.newClinician.id), allowed, 'clinician after the request');
+    },
+  },
+  'PATCH /api/v1/clinicians/{id}': {
+    permission: 'schedule.manage', ok: 200,
+    build: async (ctx) => {
+      ctx.spareClinician = await addClinician(ctx.admin);
+      return { path: `/api/v1/clinicians/${ctx.spareClinician.id}`, json: { hours: [] } };
+    },
+    check: async (ctx, r, allowed) => {
+      const c = (await ctx.admin.get('/api/v1/clinicians')).body.clinicians.find((x) => x.id === ctx.spareClinician.id);
+      assert.equal(c.hours.length, allowed ? 0 : 7, 'working days after the request');
+    },
+  },
+  'POST /api/v1/appointments': {
+    permission: 'schedule.book', ok: 201,
+    build: async (ctx) => ({ path: '/api/v1/appointments', json: await bookingBody(ctx) }),
+    check: async (ctx, r, allowed) => {
+      const list = await ctx.admin.get(`/api/v1/patients/${ctx.bookedPatient.id}/appointments`);
+      assert.equal(list.body.appointments.length, allowed ? 1 : 0, 'appointments after the request');
+    },
+  },
+  'GET /api/v1/appointments/{id}': {
+    permission: 'schedule.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/appointments/${(await appointmentOf(ctx)).id}` }),
+  },
+  'POST /api/v1/appointments/{id}/move': {
+    permission: 'schedule.book', ok: 200,
+    build: async (ctx) => {
+      ctx.moved = await newAppointment(ctx);
+      const later = new Date(Date.parse(ctx.moved.start) + 3600000).toISOString();
+      return { path: `/api/v1/appointments/${ctx.moved.id}/move`, json: { start: later, version: 1 } };
+    },
+    check: async (ctx, r, allowed) => {
+      const cur = await ctx.admin.get(`/api/v1/appointments/${ctx.moved.id}`);
+      assert.equal(cur.body.version, allowed ? 2 : 1, 'version after the request');
+    },
+  },
+  'POST /api/v1/appointments/{id}/status': {
+    permission: 'schedule.book', ok: 200,
+    build: async (ctx) => {
+      ctx.checkedIn = await newAppointment(ctx);
+      return { path: `/api/v1/appointments/${ctx.checkedIn.id}/status`, json: { status: 'checked_in', version: 1 } };
+    },
+    check: async (ctx, r, allowed) => {
+      const cur = await ctx.admin.get(`/api/v1/appointments/${ctx.checkedIn.id}`);
+      assert.equal(cur.body.status, allowed ? 'checked_in' : 'booked', 'status after the request');
+    },
+  },
+  'GET /api/v1/patients/{id}/appointments': {
+    permission: 'schedule.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/appointments` }),
   },
 };
 
@@ -348,6 +503,44 @@ async function courseCount(ctx) {
   const r = await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/courses`);
   assert.equal(r.status, 200, show(r));
   return r.body.courses.length;
+}
+
+// The calendar the table's bookings use, set up by the admin the first time it is needed: open
+// all day every day, a treatment room, a clinician working all day, a centrifuge.
+async function calendarOf(ctx) {
+  if (!ctx.calendar) {
+    await openEveryDay(ctx.admin, '00:00', '23:59');
+    ctx.closeNow = '23:59';
+    ctx.calendar = {
+      room: await addRoom(ctx.admin, unique('Treatment '), 'treatment'),
+      clinician: await addClinician(ctx.admin, '00:00', '24:00'),
+      centrifuge: await addCentrifuge(ctx.admin, unique('Centrifuge ')),
+    };
+  }
+  return ctx.calendar;
+}
+
+// A booking of a new patient at 10:00 UTC on a day of its own, 100 days or more ahead.
+async function bookingBody(ctx) {
+  const cal = await calendarOf(ctx);
+  ctx.bookedPatient = await createPatient(ctx.admin, { family_name: 'Permbooking' });
+  ctx.bookingDays = (ctx.bookingDays ?? 100) + 1;
+  return {
+    patient_id: ctx.bookedPatient.id, kind: 'session', start: `${dayAhead(ctx.bookingDays)}T10:00:00.000Z`,
+    duration_minutes: 60, prep_minutes: 30, room_id: cal.room.id, clinician_id: cal.clinician.id,
+    centrifuge_id: cal.centrifuge.id,
+  };
+}
+
+async function newAppointment(ctx) {
+  const r = await ctx.admin.post('/api/v1/appointments', await bookingBody(ctx));
+  if (r.status !== 201) throw new Error(`cannot book: ${show(r)}`);
+  return r.body;
+}
+
+async function appointmentOf(ctx) {
+  if (!ctx.appointment) ctx.appointment = await newAppointment(ctx);
+  return ctx.appointment;
 }
 
 // A valid assessment body (a hair complaint seen yesterday).

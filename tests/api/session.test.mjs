@@ -8,6 +8,7 @@ import {
 } from '../lib/server.mjs';
 import { operations, repoOpenApi } from '../lib/openapi.mjs';
 import { insertMessage, sql } from '../lib/sqlfixture.mjs';
+import { addCentrifuge, addClinician, addRoom, dayAhead, openEveryDay } from '../lib/calendar.mjs';
 
 function sessionCookie(r) {
   return r.setCookies.find((c) => /^autologa_session=/.test(c));
@@ -216,6 +217,22 @@ describe('session', () => {
       const course = await fixtures.doctor.post(`/api/v1/patients/${fixtures.patient.id}/courses`, fixtures.courseInput);
       assert.equal(course.status, 201, show(course));
       fixtures.course = course.body;
+      await openEveryDay(admin, '09:00', '18:00');
+      fixtures.room = await addRoom(admin, 'Csrf room');
+      fixtures.clinician = await addClinician(admin, '09:00', '17:00');
+      fixtures.centrifuge = await addCentrifuge(admin, 'Csrf centrifuge');
+      const closure = await admin.post('/api/v1/schedule/closures', { first_date: dayAhead(300), last_date: dayAhead(300), reason: 'Holiday' });
+      assert.equal(closure.status, 201, show(closure));
+      fixtures.closure = closure.body.closure;
+      fixtures.booking = {
+        patient_id: fixtures.patient.id, kind: 'consultation', start: `${dayAhead(20)}T10:00:00.000Z`,
+        duration_minutes: 30, prep_minutes: 0, room_id: fixtures.room.id, clinician_id: fixtures.clinician.id,
+      };
+      const ap = await admin.post('/api/v1/appointments', fixtures.booking);
+      assert.equal(ap.status, 201, show(ap));
+      fixtures.appointment = ap.body;
+      fixtures.booking = { ...fixtures.booking, start: `${dayAhead(21)}T10:00:00.000Z` };
+      fixtures.freeNurse = (await createUser(admin, ['nurse'])).user;
     });
     const requests = {
       'POST /api/v1/session/password': () => ({ json: { current_password: server.admin.password, new_password: strongPassword() } }),
@@ -244,6 +261,22 @@ describe('session', () => {
       'POST /api/v1/outbox/{id}/failed': () => ({ id: fixtures.message, json: { error: 'csrf' } }),
       'POST /api/v1/patients/{id}/courses': () => ({ id: fixtures.patient.id, json: fixtures.courseInput }),
       'POST /api/v1/courses/{id}/status': () => ({ id: fixtures.course.id, json: { status: 'cancelled', reason: 'Not wanted any more' } }),
+      'PUT /api/v1/schedule/hours': () => ({ json: { opening_hours: [] } }),
+      'POST /api/v1/schedule/closures': () => ({ json: { first_date: dayAhead(301), last_date: dayAhead(301), reason: 'Holiday' } }),
+      'DELETE /api/v1/schedule/closures/{id}': () => ({ id: fixtures.closure.id }),
+      'POST /api/v1/rooms': () => ({ json: { name: unique('Room '), kind: 'treatment' } }),
+      'PATCH /api/v1/rooms/{id}': () => ({ id: fixtures.room.id, json: { active: false } }),
+      'POST /api/v1/centrifuges': () => ({ json: { name: unique('Centrifuge ') } }),
+      'PATCH /api/v1/centrifuges/{id}': () => ({ id: fixtures.centrifuge.id, json: { active: false } }),
+      'POST /api/v1/clinicians': () => ({ json: { user_id: fixtures.freeNurse.id } }),
+      'PATCH /api/v1/clinicians/{id}': () => ({ id: fixtures.clinician.id, json: { active: false } }),
+      'POST /api/v1/appointments': () => ({ json: fixtures.booking }),
+      'POST /api/v1/appointments/{id}/move': () => ({
+        id: fixtures.appointment.id, json: { start: `${dayAhead(22)}T10:00:00.000Z`, version: 1 },
+      }),
+      'POST /api/v1/appointments/{id}/status': () => ({
+        id: fixtures.appointment.id, json: { status: 'cancelled', reason: 'Patient called to cancel', version: 1 },
+      }),
     };
     const ops = operations(repoOpenApi()).filter((o) => o.method !== 'GET' && o.key !== 'POST /api/v1/session');
 
@@ -290,6 +323,18 @@ describe('session', () => {
           const courses = await clinical.get(`/api/v1/patients/${fixtures.patient.id}/courses`);
           assert.deepEqual(courses.body.courses.map((x) => [x.id, x.status, x.version]),
             [[fixtures.course.id, 'planned', 1]], 'the courses changed');
+          // The calendar is as it was.
+          const appointments = await c.get(`/api/v1/patients/${fixtures.patient.id}/appointments`);
+          assert.deepEqual(appointments.body.appointments, [fixtures.appointment], 'the appointments changed');
+          const hours = await c.get('/api/v1/schedule/hours');
+          assert.equal(hours.body.opening_hours.length, 7, 'the opening hours changed');
+          assert.deepEqual(hours.body.closures, [fixtures.closure], 'the closures changed');
+          const rooms = (await c.get('/api/v1/rooms')).body.rooms;
+          assert.deepEqual(rooms.map((x) => [x.name, x.active]), [['Csrf room', true]], 'the rooms changed');
+          const centrifuges = (await c.get('/api/v1/centrifuges')).body.centrifuges;
+          assert.deepEqual(centrifuges.map((x) => [x.name, x.active]), [['Csrf centrifuge', true]], 'the centrifuges changed');
+          const clinicians = (await c.get('/api/v1/clinicians')).body.clinicians;
+          assert.deepEqual(clinicians.map((x) => [x.id, x.active]), [[fixtures.clinician.id, true]], 'the clinicians changed');
         });
       }
     }

@@ -67,7 +67,11 @@ export function runCli(args, env = {}) {
 // With `reuse` (a server returned earlier, now stopped), serves that server's database again
 // instead of creating a new one.
 // `config` is the text of an INI file given to the server with --config.
-export async function startServer({ adminUser = 'admin', extraArgs = [], reuse = null, config = null } = {}) {
+// `timeZone` is the clinic's time zone (--time-zone); without it the server keeps its default,
+// UTC, so that every other test's dates are the same in UTC and in the clinic.
+export async function startServer({
+  adminUser = 'admin', extraArgs = [], reuse = null, config = null, timeZone = null,
+} = {}) {
   let dir;
   let db;
   let adminPassword;
@@ -90,6 +94,7 @@ export async function startServer({ adminUser = 'admin', extraArgs = [], reuse =
   const args = ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web-root', WEB_ROOT];
   // A test may name its own protocols directory (a broken file must stop the start).
   if (!extraArgs.includes('--protocols')) args.push('--protocols', PROTOCOLS);
+  if (timeZone !== null) args.push('--time-zone', timeZone);
   args.push(...extraArgs);
   if (config !== null) {
     const file = join(dir, 'autologa.ini');

@@ -16,6 +16,7 @@
 #include "clinic/patient.h"
 #include "clinic/role.h"
 #include "clinic/user.h"
+#include "core/clinic_tz.h"
 #include "testdb.h"
 
 #define PATIENTS 50
@@ -101,8 +102,10 @@ test_demo(void **state)
     assert_null(demo_usernames[4]);
 
     assert_int_equal(db_room_count(t->db, &n), ST_OK);
-    assert_int_equal(n, 5);
-    assert_int_equal(testdb_int(t, "SELECT count(*) FROM rooms WHERE kind = 'treatment'"), 3);
+    assert_int_equal(n, 4);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM rooms WHERE kind = 'treatment'"), 2);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM rooms WHERE kind = 'procedure'"), 1);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM rooms WHERE kind = 'consultation'"), 1);
 
     assert_int_equal(db_patient_count(t->db, false, &n), ST_OK);
     assert_int_equal(n, PATIENTS);
@@ -224,6 +227,71 @@ test_demo_clinical(void **state)
     protocols_free(p);
 }
 
+/* The calendar of a Gulf clinic, placed in its own time zone. */
+static void
+test_demo_calendar(void **state)
+{
+    struct testdb *t = *state;
+    struct fail f;
+    struct date today;
+    char sql[256];
+    fail_clear(&f);
+    assert_int_equal(clinic_tz_set("Asia/Dubai", &f), ST_OK);
+
+    /* Too few patients to book for. */
+    assert_int_equal(demo_create(t->db, DEMO_CALENDAR_PATIENTS - 1, NULL, &f), ST_OK);
+    assert_int_equal(demo_calendar(t->db, time_now_ms(), &f), ST_NOT_FOUND);
+    testdb_teardown(t);
+    assert_int_equal(testdb_setup(t), 0);
+
+    int64_t now = time_now_ms();
+    assert_int_equal(demo_create(t->db, 10, NULL, &f), ST_OK);
+    assert_int_equal(demo_calendar(t->db, now, &f), ST_OK);
+
+    /* Saturday to Thursday 09:00 to 18:00, Friday closed. */
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM opening_hours"), 6);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM opening_hours WHERE weekday = 5"), 0);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM opening_hours"
+                                   " WHERE open_minute = 540 AND close_minute = 1080"),
+                     6);
+    /* The doctor and the nurse, with their weeks; two centrifuges with their rotors. */
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM clinicians c JOIN users u"
+                                   " ON u.id = c.user_id WHERE u.username IN ('doctor', 'nurse')"),
+                     2);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM clinician_hours"), 12);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM centrifuges"
+                                   " WHERE rotor_radius_mm > 0 AND active = 1"),
+                     2);
+    /* A holiday in the coming weeks, on a day the clinic would open. */
+    clinic_tz_today(&today);
+    struct date in3weeks;
+    char day[11];
+    date_add_days(&today, 21, &in3weeks);
+    date_format(&in3weeks, day);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM closures"), 1);
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM closures WHERE first_date >= '%s'", day);
+    assert_int_equal(testdb_int(t, sql), 1);
+    /* Booked appointments in the next days, none for a course, none on a Friday. */
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM appointments WHERE status = 'booked'"
+                                   " AND course_item_id IS NULL"),
+                     5);
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM appointments WHERE start_ms > %lld",
+             (long long)now);
+    assert_int_equal(testdb_int(t, sql), 5);
+    assert_int_equal(testdb_int(t, "SELECT count(DISTINCT patient_id) FROM appointments"),
+                     DEMO_CALENDAR_PATIENTS);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM appointments"
+                                   " WHERE strftime('%w', (start_ms / 1000) + 14400,"
+                                   " 'unixepoch') = '5'"),
+                     0);
+    /* Room, clinician and patient for each, a centrifuge for the two sessions. */
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM appointment_holds"), 5 * 3 + 2);
+    struct audit_check ac;
+    assert_int_equal(audit_verify(t->db, &ac), ST_OK);
+    assert_int_equal(ac.first_bad_id, 0);
+    assert_int_equal(clinic_tz_set("UTC", &f), ST_OK);
+}
+
 int
 main(void)
 {
@@ -232,6 +300,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_demo_deterministic, testdb_test_setup,
                                         testdb_test_teardown),
         cmocka_unit_test_setup_teardown(test_demo_clinical, testdb_test_setup,
+                                        testdb_test_teardown),
+        cmocka_unit_test_setup_teardown(test_demo_calendar, testdb_test_setup,
                                         testdb_test_teardown),
     };
 
