@@ -171,6 +171,15 @@ export function localToInstant(date, time, zone) {
   return new Date(fits.length ? Math.min(...fits) : before).toISOString();
 }
 
+// The clinic's local date and minute of the day now: {date: "YYYY-MM-DD", minutes}.
+export function nowLocal(zone, ms = Date.now()) {
+  const local = new Date(ms + zoneOffset(ms, zone));
+  return {
+    date: local.toISOString().slice(0, 10),
+    minutes: local.getUTCHours() * 60 + local.getUTCMinutes(),
+  };
+}
+
 // ---- labels ----
 
 export const STATUSES = ['booked', 'checked_in', 'in_progress', 'done', 'cancelled', 'no_show'];

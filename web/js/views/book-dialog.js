@@ -27,6 +27,8 @@ import {
   KINDS,
   ROOM_KINDS,
   addDays,
+  isoWeekday,
+  toMinutes,
   splitLocal,
   localToInstant,
   kindLabel,
@@ -84,6 +86,23 @@ function numberInput(id, name, value, step) {
     step: String(step),
     value: value === null || value === undefined ? '' : String(value),
   });
+}
+
+// A click in a room's column names no clinician: offer the first one who works the whole of
+// that time, by their weekly hours.
+function workingClinician(clinicians, options, duration) {
+  if (!options.date || !options.time) return null;
+  const wd = isoWeekday(options.date);
+  const from = toMinutes(options.time);
+  const to = from + (Number(duration) || 0);
+  const c = clinicians.find(
+    (x) =>
+      x.active !== false &&
+      (x.hours || []).some(
+        (s) => s.weekday === wd && toMinutes(s.start) <= from && to <= toMinutes(s.end),
+      ),
+  );
+  return c ? c.id : null;
 }
 
 export function openBookDialog(options = {}) {
@@ -310,18 +329,20 @@ export function openBookDialog(options = {}) {
         time: options.time || '',
         slotMinutes,
       });
+      const roomChoices = roomItems(res.rooms, initialRoomKind);
       const room = resourceSelect({
         id: 'book-room',
         name: 'room_id',
-        items: roomItems(res.rooms, initialRoomKind),
-        value: options.roomId,
+        items: roomChoices,
+        // A click in a clinician's column names no room: offer the first of the kind.
+        value: options.roomId || (options.time && roomChoices.length ? roomChoices[0].id : null),
         none: t('book.choose'),
       });
       const clinician = resourceSelect({
         id: 'book-clinician',
         name: 'clinician_id',
         items: clinicianItems(res.clinicians),
-        value: options.clinicianId,
+        value: options.clinicianId || workingClinician(res.clinicians, options, initial.duration),
         none: t('book.choose'),
       });
       const centrifuge = resourceSelect({
@@ -532,9 +553,9 @@ export function openBookDialog(options = {}) {
         }
       });
 
+      form.append(patientField);
+      if (windowBox) form.append(windowBox);
       form.append(
-        patientField,
-        windowBox,
         h(
           'div',
           { class: 'form-grid book-grid' },
