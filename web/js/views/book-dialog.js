@@ -416,9 +416,21 @@ export function openBookDialog(options = {}) {
         if (outsideWindow()) overrideField.hidden = false;
       }
       start.dateInput.addEventListener('change', syncOverride);
-      // A start typed by hand is no longer the slot that was picked.
+      // A start typed by hand is no longer the slot that was picked; it gets a room and a
+      // clinician who works then when none is chosen yet.
       for (const el of [start.dateInput, start.timeInput, room, clinician, centrifuge]) {
         el.addEventListener('change', () => markSlot(null));
+      }
+      for (const el of [start.dateInput, start.timeInput]) {
+        el.addEventListener('change', () => {
+          if (!start.dateInput.value || !start.timeInput.value) return;
+          if (!clinician.value) {
+            const at = { date: start.dateInput.value, time: start.timeInput.value };
+            const c = workingClinician(res.clinicians, at, duration.value);
+            if (c) clinician.value = String(c);
+          }
+          if (!room.value && room.options.length > 1) room.selectedIndex = 1;
+        });
       }
 
       // ---- the course item's window ----
