@@ -172,7 +172,12 @@ export function openAppointmentDialog(appt, { onChange } = {}) {
     if (can('schedule.book')) {
       for (const action of ACTIONS[a.status] || []) {
         const b = button(t(`appt.action.${action}`), {
-          kind: action === 'cancel' || action === 'no_show' ? 'danger-outline' : action === 'move' ? 'secondary' : 'primary',
+          kind:
+            action === 'cancel' || action === 'no_show'
+              ? 'danger-outline'
+              : action === 'move'
+                ? 'secondary'
+                : 'primary',
           iconName: ICONS[action] || null,
           'data-action': action,
         });
@@ -553,9 +558,7 @@ export function openMoveDialog(appt, { target = {}, onMoved } = {}) {
                         ltr(splitLocal(i.appointment_local).time),
                       ]
                     : t('move.not_booked'),
-                  i.outside_window
-                    ? [' ', badge(t('move.outside'), 'danger')]
-                    : null,
+                  i.outside_window ? [' ', badge(t('move.outside'), 'danger')] : null,
                 ),
               ),
             ),

@@ -283,11 +283,7 @@ export function openBookDialog(options = {}) {
 
       // ---- what and when ----
       const startRoom = res.rooms.find((r) => String(r.id) === String(options.roomId));
-      const initialRoomKind = item
-        ? item.room_kind
-        : startRoom
-          ? startRoom.kind
-          : ROOM_KINDS[0];
+      const initialRoomKind = item ? item.room_kind : startRoom ? startRoom.kind : ROOM_KINDS[0];
       const initialKind = item
         ? null
         : initialRoomKind === 'consultation'
@@ -634,7 +630,8 @@ export function openBookDialog(options = {}) {
         const payload = {
           patient_id: patient.id,
           start:
-            chosenSlot && chosenSlot.local_start === `${start.dateInput.value}T${start.timeInput.value}`
+            chosenSlot &&
+            chosenSlot.local_start === `${start.dateInput.value}T${start.timeInput.value}`
               ? chosenSlot.start
               : localToInstant(start.dateInput.value, start.timeInput.value, zone),
           room_id: Number(room.value),

@@ -99,9 +99,7 @@ export async function render(main, _params, ctx) {
   const zone = clinic.time_zone;
   const slot = clinic.slot_minutes || 15;
   const firstWeekday = firstWeekdayOf(hours.opening_hours);
-  const hoursOf = new Map(
-    (clinicians.clinicians || []).map((c) => [String(c.id), c.hours || []]),
-  );
+  const hoursOf = new Map((clinicians.clinicians || []).map((c) => [String(c.id), c.hours || []]));
   const state = readState(ctx.query, clinic.today);
   const mayBook = can('schedule.book');
   let data = null; // the days shown: [{date, open, close, closure, columns, appointments}]
@@ -161,8 +159,12 @@ export async function render(main, _params, ctx) {
       })
     : null;
 
-  prev.addEventListener('click', () => go({ date: addDays(state.date, state.view === 'week' ? -7 : -1) }));
-  next.addEventListener('click', () => go({ date: addDays(state.date, state.view === 'week' ? 7 : 1) }));
+  prev.addEventListener('click', () =>
+    go({ date: addDays(state.date, state.view === 'week' ? -7 : -1) }),
+  );
+  next.addEventListener('click', () =>
+    go({ date: addDays(state.date, state.view === 'week' ? 7 : 1) }),
+  );
   todayBtn.addEventListener('click', () => go({ date: clinic.today }));
   dateInput.addEventListener('change', () => {
     if (isDate(dateInput.value)) go({ date: dateInput.value });
@@ -370,7 +372,10 @@ export async function render(main, _params, ctx) {
           hs(
             'div',
             {
-              class: 'cal-day-head' + (closed ? ' is-closed' : '') + (d.date === now.date ? ' is-today' : ''),
+              class:
+                'cal-day-head' +
+                (closed ? ' is-closed' : '') +
+                (d.date === now.date ? ' is-today' : ''),
               'data-date': d.date,
               'data-closed': closed ? 'true' : null,
               style: `grid-row: 1; grid-column: ${2 + di * columns.length} / span ${columns.length}`,
@@ -383,9 +388,7 @@ export async function render(main, _params, ctx) {
               },
               shortDayLabel(d.date),
             ),
-            closed
-              ? h('span', { class: 'cal-closed-tag' }, closedText(d))
-              : null,
+            closed ? h('span', { class: 'cal-closed-tag' }, closedText(d)) : null,
           ),
         );
       }
@@ -431,7 +434,9 @@ export async function render(main, _params, ctx) {
       const close = toMinutes(d.close);
       const byColumn = new Map(columns.map((c) => [String(c.id), []]));
       for (const a of d.appointments || []) {
-        const key = String(state.by === 'room' ? a.room && a.room.id : a.clinician && a.clinician.id);
+        const key = String(
+          state.by === 'room' ? a.room && a.room.id : a.clinician && a.clinician.id,
+        );
         if (byColumn.has(key)) byColumn.get(key).push(a);
       }
       columns.forEach((c, ci) => {
@@ -453,9 +458,7 @@ export async function render(main, _params, ctx) {
             .filter((x) => x.weekday === wd)
             .map((x) => [toMinutes(x.start), toMinutes(x.end)]);
           spans = spans.flatMap(([o, e]) =>
-            mine
-              .map(([s, f]) => [Math.max(o, s), Math.min(e, f)])
-              .filter(([s, f]) => s < f),
+            mine.map(([s, f]) => [Math.max(o, s), Math.min(e, f)]).filter(([s, f]) => s < f),
           );
         }
         shadeOff(lane, spans, lo, hi, ppm);

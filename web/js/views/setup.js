@@ -93,7 +93,9 @@ export async function render(main, _params, ctx) {
   } catch (err) {
     if (!ctx.alive()) return;
     clear(main);
-    main.append(h('section', { class: 'page' }, errorBanner(err, { retry: () => ctx.navigate('#/setup') })));
+    main.append(
+      h('section', { class: 'page' }, errorBanner(err, { retry: () => ctx.navigate('#/setup') })),
+    );
     return;
   }
   if (!ctx.alive()) return;
@@ -101,7 +103,11 @@ export async function render(main, _params, ctx) {
   const firstWeekday = firstWeekdayOf(hours.opening_hours);
 
   const hoursCard = section('setup-hours', t('setup.hours_title'), t('setup.hours_desc'));
-  const closureCard = section('setup-closures', t('setup.closures_title'), t('setup.closures_desc'));
+  const closureCard = section(
+    'setup-closures',
+    t('setup.closures_title'),
+    t('setup.closures_desc'),
+  );
   const roomCard = section('setup-rooms', t('setup.rooms_title'), t('setup.rooms_desc'));
   const clinicianCard = section(
     'setup-clinicians',
@@ -202,9 +208,28 @@ function closureSection(card, closures) {
     h(
       'div',
       { class: 'form-grid' },
-      field({ form: 'closure', name: 'first_date', label: t('setup.first_date'), control: first, required: true }),
-      field({ form: 'closure', name: 'last_date', label: t('setup.last_date'), control: last, hint: t('setup.last_date_hint') }),
-      field({ form: 'closure', name: 'reason', label: t('setup.reason'), control: reason, required: true, wide: true }),
+      field({
+        form: 'closure',
+        name: 'first_date',
+        label: t('setup.first_date'),
+        control: first,
+        required: true,
+      }),
+      field({
+        form: 'closure',
+        name: 'last_date',
+        label: t('setup.last_date'),
+        control: last,
+        hint: t('setup.last_date_hint'),
+      }),
+      field({
+        form: 'closure',
+        name: 'reason',
+        label: t('setup.reason'),
+        control: reason,
+        required: true,
+        wide: true,
+      }),
     ),
     banner,
     h('div', { class: 'form-actions' }, add),
@@ -217,7 +242,8 @@ function closureSection(card, closures) {
   function draw(items) {
     clear(list);
     const sorted = [...items].sort((a, b) => (a.first_date < b.first_date ? -1 : 1));
-    if (!sorted.length) list.append(h('li', { class: 'muted setup-empty' }, t('setup.no_closures')));
+    if (!sorted.length)
+      list.append(h('li', { class: 'muted setup-empty' }, t('setup.no_closures')));
     for (const c of sorted) {
       const range =
         c.first_date === c.last_date
@@ -254,7 +280,12 @@ function closureSection(card, closures) {
         h(
           'li',
           { class: 'setup-item', 'data-closure-id': String(c.id) },
-          h('span', { class: 'setup-item-main' }, h('strong', null, range), h('span', null, c.reason)),
+          h(
+            'span',
+            { class: 'setup-item-main' },
+            h('strong', null, range),
+            h('span', null, c.reason),
+          ),
           del,
         ),
       );
@@ -292,7 +323,9 @@ function closureSection(card, closures) {
                 { 'data-appointment-id': String(a.id) },
                 h(
                   'a',
-                  { href: `#/calendar?${new URLSearchParams({ date: s.date, view: 'day', by: 'room' })}` },
+                  {
+                    href: `#/calendar?${new URLSearchParams({ date: s.date, view: 'day', by: 'room' })}`,
+                  },
                   fmtDate(s.date),
                   ' ',
                   timeRange(a.local_start, a.local_end),
@@ -361,7 +394,13 @@ function roomSection(card) {
       'div',
       { class: 'form-grid' },
       field({ form: 'room', name: 'name', label: t('setup.name'), control: name, required: true }),
-      field({ form: 'room', name: 'kind', label: t('setup.room_kind'), control: kind, required: true }),
+      field({
+        form: 'room',
+        name: 'kind',
+        label: t('setup.room_kind'),
+        control: kind,
+        required: true,
+      }),
     ),
     banner,
     h('div', { class: 'form-actions' }, add),
@@ -436,10 +475,20 @@ function roomSection(card) {
     const n = input({ name: 'name', maxlength: '100', value: r.name });
     const k = kindSelect('room-edit-kind', r.kind);
     const err = h('p', { class: 'form-error', role: 'alert' });
-    const ok = h('button', { type: 'submit', id: 'room-edit-save', class: 'btn btn-primary' }, t('form.save_changes'));
+    const ok = h(
+      'button',
+      { type: 'submit', id: 'room-edit-save', class: 'btn btn-primary' },
+      t('form.save_changes'),
+    );
     const cancel = button(t('common.cancel'));
     f.append(
-      field({ form: 'room-edit', name: 'name', label: t('setup.name'), control: n, required: true }),
+      field({
+        form: 'room-edit',
+        name: 'name',
+        label: t('setup.name'),
+        control: n,
+        required: true,
+      }),
       field({ form: 'room-edit', name: 'kind', label: t('setup.room_kind'), control: k }),
       err,
       h('div', { class: 'dialog-actions inline' }, cancel, ok),
@@ -550,7 +599,10 @@ function centrifugeFields(prefix, c) {
     out.rotor_radius_mm = radius.value === '' ? null : Number(radius.value);
     let ok = true;
     if (!out.name) ok = !setFieldError(form, 'name', t('error.required'));
-    if (out.rotor_radius_mm !== null && !(Number.isInteger(out.rotor_radius_mm) && out.rotor_radius_mm > 0))
+    if (
+      out.rotor_radius_mm !== null &&
+      !(Number.isInteger(out.rotor_radius_mm) && out.rotor_radius_mm > 0)
+    )
       ok = !setFieldError(form, 'rotor_radius_mm', t('setup.radius_invalid')) && ok;
     return ok ? out : null;
   };
@@ -568,7 +620,11 @@ function centrifugeSection(card) {
     icon('plus'),
     h('span', null, t('setup.centrifuge_add')),
   );
-  form.append(h('div', { class: 'form-grid' }, parts.fields), banner, h('div', { class: 'form-actions' }, add));
+  form.append(
+    h('div', { class: 'form-grid' }, parts.fields),
+    banner,
+    h('div', { class: 'form-actions' }, add),
+  );
   card.append(h('div', { class: 'table-wrap' }, table), form);
 
   async function reload() {
@@ -600,7 +656,9 @@ function centrifugeSection(card) {
     );
     const body = h('tbody');
     if (!items.length)
-      body.append(h('tr', null, h('td', { colspan: '5', class: 'muted' }, t('setup.no_centrifuges'))));
+      body.append(
+        h('tr', null, h('td', { colspan: '5', class: 'muted' }, t('setup.no_centrifuges'))),
+      );
     for (const c of items) {
       body.append(
         h(
@@ -612,7 +670,11 @@ function centrifugeSection(card) {
           },
           h('td', null, c.name),
           h('td', null, c.model || '—'),
-          h('td', { class: 'nowrap' }, c.rotor_radius_mm ? t('setup.mm', { n: c.rotor_radius_mm }) : '—'),
+          h(
+            'td',
+            { class: 'nowrap' },
+            c.rotor_radius_mm ? t('setup.mm', { n: c.rotor_radius_mm }) : '—',
+          ),
           h('td', null, activeBadge(c.active !== false)),
           h(
             'td',
@@ -627,7 +689,12 @@ function centrifugeSection(card) {
                 'aria-label': t('setup.edit_named', { name: c.name }),
                 onclick: () => edit(c),
               }),
-              toggleButton(c, 'centrifuge', (active) => sched.patchCentrifuge(c.id, { active }), reload),
+              toggleButton(
+                c,
+                'centrifuge',
+                (active) => sched.patchCentrifuge(c.id, { active }),
+                reload,
+              ),
             ),
           ),
         ),
@@ -640,7 +707,11 @@ function centrifugeSection(card) {
     const f = h('form', { id: 'centrifuge-edit-form', class: 'form', novalidate: true });
     const p = centrifugeFields('centrifuge-edit', c);
     const err = h('p', { class: 'form-error', role: 'alert' });
-    const ok = h('button', { type: 'submit', id: 'centrifuge-edit-save', class: 'btn btn-primary' }, t('form.save_changes'));
+    const ok = h(
+      'button',
+      { type: 'submit', id: 'centrifuge-edit-save', class: 'btn btn-primary' },
+      t('form.save_changes'),
+    );
     const cancel = button(t('common.cancel'));
     f.append(p.fields, err, h('div', { class: 'dialog-actions inline' }, cancel, ok));
     const { close } = openDialog({ title: t('setup.edit_named', { name: c.name }), body: f });
@@ -716,7 +787,15 @@ function clinicianSection(card, firstWeekday, openingHours) {
   );
   form.append(
     h('h3', { class: 'section-title' }, t('setup.clinician_new')),
-    field({ form: 'clinician', name: 'user_id', label: t('setup.clinician_user'), control: user, hint: t('setup.clinician_user_hint'), required: true, id: 'clinician-user' }),
+    field({
+      form: 'clinician',
+      name: 'user_id',
+      label: t('setup.clinician_user'),
+      control: user,
+      hint: t('setup.clinician_user_hint'),
+      required: true,
+      id: 'clinician-user',
+    }),
     h(
       'fieldset',
       { class: 'field' },
@@ -759,7 +838,9 @@ function clinicianSection(card, firstWeekday, openingHours) {
     );
     const body = h('tbody');
     if (!list.length)
-      body.append(h('tr', null, h('td', { colspan: '5', class: 'muted' }, t('setup.no_clinicians'))));
+      body.append(
+        h('tr', null, h('td', { colspan: '5', class: 'muted' }, t('setup.no_clinicians'))),
+      );
     for (const c of list) {
       body.append(
         h(
@@ -787,7 +868,12 @@ function clinicianSection(card, firstWeekday, openingHours) {
                 'aria-label': t('setup.edit_hours_of', { name: clinicianName(c) }),
                 onclick: () => editHours(c),
               }),
-              toggleButton(c, 'clinician', (active) => sched.patchClinician(c.id, { active }), reload),
+              toggleButton(
+                c,
+                'clinician',
+                (active) => sched.patchClinician(c.id, { active }),
+                reload,
+              ),
             ),
           ),
         ),
@@ -806,7 +892,10 @@ function clinicianSection(card, firstWeekday, openingHours) {
         h(
           'option',
           { value: String(u.id) },
-          `${u.display_name || u.username} (${(u.roles || []).filter((r) => CLINICAL_ROLES.includes(r)).map((r) => t(`role.${r}`)).join(t('common.list_separator'))})`,
+          `${u.display_name || u.username} (${(u.roles || [])
+            .filter((r) => CLINICAL_ROLES.includes(r))
+            .map((r) => t(`role.${r}`))
+            .join(t('common.list_separator'))})`,
         ),
       );
     }
@@ -827,7 +916,11 @@ function clinicianSection(card, firstWeekday, openingHours) {
       closedLabel: t('hours.not_working'),
     });
     const err = h('p', { class: 'form-error', role: 'alert' });
-    const ok = h('button', { type: 'submit', id: 'clinician-edit-save', class: 'btn btn-primary' }, t('form.save_changes'));
+    const ok = h(
+      'button',
+      { type: 'submit', id: 'clinician-edit-save', class: 'btn btn-primary' },
+      t('form.save_changes'),
+    );
     const cancel = button(t('common.cancel'));
     f.append(ed.el, err, h('div', { class: 'dialog-actions inline' }, cancel, ok));
     const { close } = openDialog({

@@ -12,7 +12,14 @@ const DEFAULT_SPAN = ['09:00', '17:00'];
 // clinic, "start"/"end" for a clinician). `prefix` names the controls: `<prefix>.<weekday>.…`;
 // `closedLabel` is what a day without hours says. Returns {el, read(), setError(weekday,
 // text)}; read() returns the list to send, or null after marking the rows that are wrong.
-export function weekHoursEditor({ prefix, value, firstWeekday = 1, startKey, endKey, closedLabel }) {
+export function weekHoursEditor({
+  prefix,
+  value,
+  firstWeekday = 1,
+  startKey,
+  endKey,
+  closedLabel,
+}) {
   const rows = new Map();
   const table = h('div', { class: 'week-hours', role: 'group' });
   for (let i = 0; i < 7; i += 1) {
