@@ -123,6 +123,7 @@ function details(appt) {
           ),
         )
       : null,
+    appt.override_reason ? row(t('appt.override_reason'), appt.override_reason) : null,
     appt.status_reason ? row(t('appt.status_reason'), appt.status_reason) : null,
     appt.notes ? row(t('appt.notes'), h('span', { class: 'pre-wrap' }, appt.notes)) : null,
   );

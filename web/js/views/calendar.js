@@ -575,7 +575,7 @@ export async function render(main, _params, ctx) {
       'button',
       {
         type: 'button',
-        class: `appt appt-${a.status}` + (height < 40 ? ' is-short' : ''),
+        class: `appt appt-${a.status}` + (height < 52 ? ' is-short' : ''),
         'data-appointment-id': String(a.id),
         'data-status': a.status,
         'data-kind': a.kind,

@@ -84,6 +84,13 @@ function hoursSummary(hours, startKey, endKey, firstWeekday) {
   return days.length ? h('span', { class: 'hours-summary' }, days) : t('setup.no_hours');
 }
 
+// The weekday of the interval an API error names ("opening_hours[2].close" → list[2]).
+function errorWeekday(err, key, list) {
+  const m = new RegExp(`^${key}(?:\\[(\\d+)\\]|\\.(\\d+))`).exec((err && err.field) || '');
+  const item = m ? list[Number(m[1] || m[2])] : null;
+  return item ? item.weekday : null;
+}
+
 export async function render(main, _params, ctx) {
   ctx.setTitle(t('setup.title'));
   main.append(spinner());
@@ -179,9 +186,8 @@ function hoursSection(card, hours, firstWeekday) {
       await sched.putHours(list);
       toast(t('setup.hours_saved'));
     } catch (err) {
-      const m = /^opening_hours\.(\d+)/.exec(err.field || '');
-      if (!(m && list[+m[1]] && editor.setError(list[+m[1]].weekday, errorText(err))))
-        banner.textContent = errorText(err);
+      const wd = errorWeekday(err, 'opening_hours', list);
+      if (!(wd && editor.setError(wd, errorText(err)))) banner.textContent = errorText(err);
     } finally {
       setBusy(save, false);
     }
@@ -944,9 +950,8 @@ function clinicianSection(card, firstWeekday, openingHours) {
         toast(t('setup.saved'));
         reload();
       } catch (e2) {
-        const m = /^hours\.(\d+)/.exec(e2.field || '');
-        if (!(m && hours[+m[1]] && ed.setError(hours[+m[1]].weekday, errorText(e2))))
-          err.textContent = errorText(e2);
+        const wd = errorWeekday(e2, 'hours', hours);
+        if (!(wd && ed.setError(wd, errorText(e2)))) err.textContent = errorText(e2);
       } finally {
         setBusy(ok, false);
       }
@@ -973,9 +978,8 @@ function clinicianSection(card, firstWeekday, openingHours) {
       toast(t('setup.clinician_added'));
       reload();
     } catch (err) {
-      const m = /^hours\.(\d+)/.exec(err.field || '');
-      if (m && hours[+m[1]] && editor.setError(hours[+m[1]].weekday, errorText(err)))
-        banner.textContent = errorText(err);
+      const wd = errorWeekday(err, 'hours', hours);
+      if (wd && editor.setError(wd, errorText(err))) banner.textContent = errorText(err);
       else showError(form, banner, err);
     } finally {
       setBusy(add, false);

@@ -26,7 +26,8 @@ export function weekHoursEditor({
     const wd = ((firstWeekday - 1 + i) % 7) + 1;
     const spans = (value || [])
       .filter((v) => v.weekday === wd)
-      .map((v) => [v[startKey], v[endKey]])
+      // A time field cannot show 24:00; it shows midnight as 00:00, read back as the end.
+      .map((v) => [v[startKey], v[endKey] === '24:00' ? '00:00' : v[endKey]])
       .sort((a, b) => (a[0] < b[0] ? -1 : 1));
     rows.set(wd, row(wd, spans));
     table.append(rows.get(wd).el);
@@ -154,11 +155,12 @@ export function weekHoursEditor({
           ok = setError(wd, t('hours.need_both')) && false;
           break;
         }
-        if (toMinutes(s) >= toMinutes(e)) {
+        const end = e === '00:00' ? '24:00' : e;
+        if (toMinutes(s) >= toMinutes(end)) {
           ok = setError(wd, t('hours.end_before_start')) && false;
           break;
         }
-        spans.push([s, e]);
+        spans.push([s, end]);
       }
       spans.sort((a, b) => (a[0] < b[0] ? -1 : 1));
       for (let i = 1; i < spans.length; i += 1) {
