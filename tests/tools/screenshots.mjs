@@ -44,6 +44,7 @@ try {
     });
     await page.goto(`${server.url}/#/calendar?date=${first}&view=day&by=room`);
     await page.waitForSelector('#calendar .appt[data-appointment-id]');
+    await page.mouse.move(0, 0); // no cell lit up under a resting pointer
     await page.screenshot({ path: join(out, `calendar-${lang}.png`) });
     await context.close();
 
