@@ -1,5 +1,5 @@
 /* Command-line entry of the autologa binary: serve, init, demo, user, migrate, backup, audit,
- * screen, permissions, version. Exit codes are documented in docs/cli.md. */
+ * screen, quote-pdf, permissions, version. Exit codes are documented in docs/cli.md. */
 #include <errno.h>
 #include <ini.h>
 #include <stdbool.h>
@@ -15,6 +15,7 @@
 #include "clinic/demo.h"
 #include "clinic/protocols.h"
 #include "clinic/mrn.h"
+#include "clinic/protofile.h"
 #include "clinic/role.h"
 #include "clinic/screening_record.h"
 #include "clinic/user.h"
@@ -22,6 +23,7 @@
 #include "core/crypto.h"
 #include "core/date.h"
 #include "core/log.h"
+#include "docs/quote_pdf.h"
 #include "http/server.h"
 #include "store/db.h"
 
@@ -920,6 +922,84 @@ out:
     return rc;
 }
 
+/* ---- quote-pdf ---- */
+
+/* Writes all of b to the file at path ("-": standard output). */
+static bool
+write_whole(const char *path, const struct buf *b)
+{
+    bool to_stdout = strcmp(path, "-") == 0;
+    FILE *fp = to_stdout ? stdout : fopen(path, "wb");
+    if (!fp)
+        return false;
+    bool ok = fwrite(b->data, 1, b->len, fp) == b->len;
+    ok = (to_stdout ? fflush(fp) == 0 : fclose(fp) == 0) && ok;
+    if (!ok && !to_stdout)
+        unlink(path);
+    return ok;
+}
+
+static int
+cmd_quote_pdf(int argc, char **argv)
+{
+    static const char *const spec[] = {"quote", "lang", "out", "clinic", NULL};
+    struct opts o;
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("quote-pdf", &o, "");
+    if (o.help) {
+        puts("usage: autologa quote-pdf --quote FILE.json --out FILE.pdf [--lang en|ar]\n"
+             "                          [--clinic \"Clinic name\"]\n"
+             "Renders a course's quote (the JSON of GET /api/v1/courses/{id}/quote) as the PDF\n"
+             "the server gives, in English (default) or Arabic; --out - writes to standard\n"
+             "output. Prints the pages and the font families used: a check that this machine's\n"
+             "fonts shape Arabic. Exits 1 when a character has no glyph in any installed font.");
+        return EXIT_OK;
+    }
+    const char *path = opt(&o, "quote"), *out_path = opt(&o, "out");
+    const char *lang = opt(&o, "lang") ? opt(&o, "lang") : "en";
+    if (!path || !out_path)
+        return usage_error("quote-pdf", NULL, "--quote and --out are required");
+    if (strcmp(lang, "en") != 0 && strcmp(lang, "ar") != 0)
+        return usage_error("quote-pdf", NULL, "--lang must be en or ar");
+    json_t *quote = NULL;
+    struct buf pdf;
+    struct quote_pdf_report info;
+    struct fail f;
+    fail_clear(&f);
+    buf_init(&pdf, 0);
+    int rc = EXIT_OK;
+    /* The file's own messages name it already; those of the quote name a field. */
+    if (protofile_load(path, &quote, &f) != ST_OK) {
+        rc = report("quote-pdf", &f);
+        goto out;
+    }
+    if (quote_pdf_render_report(quote, lang, opt(&o, "clinic"), &pdf, &info, &f) != ST_OK) {
+        fprintf(stderr, "autologa quote-pdf: %s: %s\n", path,
+                f.message[0] ? f.message : status_name(f.status));
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    if (!write_whole(out_path, &pdf)) {
+        fprintf(stderr, "autologa quote-pdf: cannot write '%s': %s\n", out_path, strerror(errno));
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    fprintf(strcmp(out_path, "-") == 0 ? stderr : stdout,
+            "autologa: wrote %s (%d page%s, %zu bytes); fonts: %s\n", out_path, info.pages,
+            info.pages == 1 ? "" : "s", pdf.len, info.fonts[0] ? info.fonts : "none");
+    if (info.unknown_glyphs > 0) {
+        fprintf(stderr,
+                "autologa quote-pdf: %d character%s no glyph in the installed fonts (drawn as "
+                "boxes): install fonts-noto-core\n",
+                info.unknown_glyphs, info.unknown_glyphs == 1 ? " has" : "s have");
+        rc = EXIT_FAIL;
+    }
+out:
+    json_decref(quote);
+    buf_release(&pdf);
+    return rc;
+}
+
 static int
 cmd_permissions(int argc, char **argv)
 {
@@ -949,6 +1029,7 @@ usage(FILE *out)
           "  backup       copy a database while it is in use\n"
           "  audit        verify the audit trail's hash chain\n"
           "  screen       screen a patient for a treatment at a planned session\n"
+          "  quote-pdf    render a course's quote as a PDF in English or Arabic\n"
           "  permissions  print which role may do what\n"
           "  version      print the version\n"
           "Exit codes: 0 success, 1 failure, 2 usage error, 3 database error, 4 audit chain "
@@ -986,6 +1067,8 @@ main(int argc, char **argv)
         return cmd_audit(n, rest);
     if (!strcmp(cmd, "screen"))
         return cmd_screen(n, rest);
+    if (!strcmp(cmd, "quote-pdf"))
+        return cmd_quote_pdf(n, rest);
     if (!strcmp(cmd, "permissions"))
         return cmd_permissions(n, rest);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

@@ -25,6 +25,13 @@ export const PERMISSION_TABLE = {
   'clinical.write': ['doctor', 'nurse'],
   'screening.run': ['doctor', 'nurse'],
   'screening.sign': ['doctor'],
+  'course.read': ['admin', 'doctor', 'nurse', 'reception'],
+  'course.prescribe': ['doctor'],
+  'schedule.read': ['admin', 'doctor', 'nurse', 'reception'],
+  'schedule.book': ['admin', 'doctor', 'nurse', 'reception'],
+  'schedule.manage': ['admin'],
+  'outbox.read': ['admin', 'reception'],
+  'outbox.mark': ['admin'],
 };
 
 // Sanitizer builds start and answer more slowly; one knob for every wait.
