@@ -4,7 +4,7 @@
 // block (or use "move" in its dialog) to move it. Columns and the axis mirror in Arabic.
 
 import { h, icon, clear } from '../dom.js';
-import { t, fmtDate, errorText } from '../i18n.js';
+import { t, fmtDate } from '../i18n.js';
 import { can } from '../session.js';
 import { pageHeader, button, emptyState, errorBanner, spinner } from '../ui.js';
 import {
