@@ -1,5 +1,5 @@
 /* Command-line entry of the autologa binary: serve, init, demo, user, migrate, backup, audit,
- * screen, quote-pdf, permissions, version. Exit codes are documented in docs/cli.md. */
+ * gateway, screen, quote-pdf, permissions, version. Exit codes are documented in docs/cli.md. */
 #include <errno.h>
 #include <ini.h>
 #include <stdbool.h>
@@ -13,9 +13,11 @@
 
 #include "clinic/audit.h"
 #include "clinic/demo.h"
+#include "clinic/gateway.h"
 #include "clinic/protocols.h"
 #include "clinic/mrn.h"
 #include "clinic/protofile.h"
+#include "clinic/reminders.h"
 #include "clinic/role.h"
 #include "clinic/screening_record.h"
 #include "clinic/user.h"
@@ -23,6 +25,7 @@
 #include "core/crypto.h"
 #include "core/date.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "docs/quote_pdf.h"
 #include "http/server.h"
 #include "store/db.h"
@@ -320,7 +323,7 @@ cmd_demo(int argc, char **argv)
 
 struct ini_target {
     struct server_config *cfg;
-    char *strings[4]; /* owned copies of db, listen, web_root, protocols */
+    char *strings[5]; /* owned copies of db, listen, web_root, protocols, the clinic's name */
     const char *file;
     int bad_line;
     char bad[160];
@@ -373,6 +376,13 @@ on_ini(void *user, const char *section, const char *name, const char *value)
             p->window_ms = n * 60000;
         else if (ok)
             ok = 0;
+    } else if (strcmp(section, "clinic") == 0 && strcmp(name, "name") == 0) {
+        /* The name messages to patients sign with (clinic/reminders.h). */
+        ok = strlen(value) <= REMINDERS_CLINIC_NAME_MAX && text_valid_utf8(value, strlen(value));
+        if (ok) {
+            free(t->strings[4]);
+            t->strings[4] = strdup(value);
+        }
     } else {
         ok = 0;
     }
@@ -385,20 +395,22 @@ on_ini(void *user, const char *section, const char *name, const char *value)
 static int
 cmd_serve(int argc, char **argv)
 {
-    static const char *const spec[] = {"db",     "listen",  "web-root", "protocols",
-                                       "config", "threads", NULL};
+    static const char *const spec[] = {"db",     "listen",  "web-root",    "protocols",
+                                       "config", "threads", "clinic-name", NULL};
     struct opts o;
     if (!opts_parse(&o, argc, argv, spec))
         return usage_error("serve", &o, "");
     if (o.help) {
         puts("usage: autologa serve --db PATH [--listen 127.0.0.1:8080] [--web-root web]\n"
              "                      [--protocols protocols] [--threads N] [--config FILE]\n"
+             "                      [--clinic-name NAME]\n"
              "Serves the API and the web UI until SIGINT or SIGTERM. The clinic's data files\n"
              "(screening rules, drugs, laboratory analytes) are read from --protocols at start;\n"
              "a mistake in them stops the start with the file, entry and field named.\n"
              "Options on the command line\n"
              "override the configuration file (see docs/configuration.md). --listen with port 0\n"
-             "picks a free port; the chosen one is printed.");
+             "picks a free port; the chosen one is printed. --clinic-name (or [clinic] name)\n"
+             "is the name reminders to patients give; without it they say \"the clinic\".");
         return EXIT_OK;
     }
     struct server_config cfg = {.listen = "127.0.0.1:8080", .web_root = "web"};
@@ -430,6 +442,13 @@ cmd_serve(int argc, char **argv)
         if (t.strings[3])
             protocols_dir = t.strings[3];
     }
+    const char *clinic = opt(&o, "clinic-name") ? opt(&o, "clinic-name") : t.strings[4];
+    if (clinic &&
+        (strlen(clinic) > REMINDERS_CLINIC_NAME_MAX || !text_valid_utf8(clinic, strlen(clinic)))) {
+        rc = usage_error("serve", NULL, "--clinic-name must be text of at most 120 bytes");
+        goto out;
+    }
+    reminders_set_clinic_name(clinic);
     if (opt(&o, "db"))
         cfg.db_path = opt(&o, "db");
     if (opt(&o, "listen"))
@@ -461,7 +480,7 @@ cmd_serve(int argc, char **argv)
         rc = report("serve", &f);
 out:
     protocols_free(protocols);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         free(t.strings[i]);
     return rc;
 }
@@ -579,6 +598,91 @@ out:
     if (password) {
         memset(password, 0, strlen(password));
         free(password);
+    }
+    db_close(db);
+    return rc;
+}
+
+/* ---- gateway ---- */
+
+static int
+print_gateway(void *ctx, const struct db_gateway *g)
+{
+    (void)ctx;
+    char created[25], used[25];
+    time_format_ms(g->created_ms, created);
+    if (g->has_last_used)
+        time_format_ms(g->last_used_ms, used);
+    else
+        snprintf(used, sizeof(used), "never");
+    printf("%-32s %-8s %-25s %s\n", g->name, g->revoked ? "revoked" : "active", created, used);
+    return 0;
+}
+
+static int
+cmd_gateway(int argc, char **argv)
+{
+    static const char *const spec[] = {"db", NULL};
+    const char *sub = argc > 0 ? argv[0] : "";
+    bool named = !strcmp(sub, "add") || !strcmp(sub, "revoke");
+    if (!named && strcmp(sub, "list") != 0) {
+        puts("usage: autologa gateway add NAME --db PATH\n"
+             "       autologa gateway list --db PATH\n"
+             "       autologa gateway revoke NAME --db PATH\n"
+             "A gateway (an SMS or e-mail service) reads the outbox and marks its messages with\n"
+             "'Authorization: Bearer TOKEN' (docs/reminders.md). 'add' prints the new token on\n"
+             "standard output, once: only its hash is kept. 'revoke' refuses the token from then\n"
+             "on; a revoked name is not given out again. NAME: 1 to 31 of a-z, 0-9, '.', '_'\n"
+             "and '-'.");
+        return strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    int first = named ? 2 : 1;
+    const char *name = named && argc > 1 ? argv[1] : NULL;
+    if (name && (!strcmp(name, "--help") || !strcmp(name, "-h")))
+        return cmd_gateway(1, (char *[]){"--help"});
+    if (named && (!name || strncmp(name, "--", 2) == 0))
+        return usage_error("gateway", NULL, "the gateway's NAME is required");
+    struct opts o;
+    if (!opts_parse(&o, argc - first, argv + first, spec))
+        return usage_error("gateway", &o, "");
+    if (o.help)
+        return cmd_gateway(1, (char *[]){"--help"});
+    if (!opt(&o, "db"))
+        return usage_error("gateway", NULL, "--db is required");
+    if (name && !gateway_name_valid(name))
+        return usage_error("gateway", NULL,
+                           "NAME must be 1 to 31 of a-z, 0-9, '.', '_' and '-', starting with a "
+                           "letter or a digit");
+    struct db *db = NULL;
+    int rc = open_current_db("gateway", opt(&o, "db"), &db);
+    if (rc != EXIT_OK)
+        return rc;
+    struct actor a;
+    actor_cli(&a);
+    struct fail f;
+    fail_clear(&f);
+    char token[CRYPTO_TOKEN_HEX];
+    if (!strcmp(sub, "list")) {
+        printf("%-32s %-8s %-25s %s\n", "NAME", "STATUS", "CREATED", "LAST USED");
+        if (db_gateway_list(db, print_gateway, NULL) != ST_OK)
+            rc = report("gateway",
+                        &(struct fail){.status = ST_DB, .message = "cannot list gateways"});
+    } else if (!strcmp(sub, "add")) {
+        if (gateway_add(db, &a, name, token, &f) != ST_OK) {
+            rc = report("gateway", &f);
+        } else {
+            /* The token alone on standard output, so that a script can take it. */
+            printf("%s\n", token);
+            fprintf(stderr,
+                    "autologa: gateway '%s' added; keep its token now, it is not shown again\n",
+                    name);
+        }
+        memset(token, 0, sizeof(token));
+    } else if (gateway_revoke(db, &a, name, &f) != ST_OK) {
+        fprintf(stderr, "autologa gateway: %s\n", f.message);
+        rc = f.status == ST_NOT_FOUND || f.status == ST_CONFLICT ? EXIT_FAIL : EXIT_DB;
+    } else {
+        printf("autologa: gateway '%s' revoked\n", name);
     }
     db_close(db);
     return rc;
@@ -1028,6 +1132,7 @@ usage(FILE *out)
           "  migrate      bring a database up to this version's schema\n"
           "  backup       copy a database while it is in use\n"
           "  audit        verify the audit trail's hash chain\n"
+          "  gateway      add, list or revoke the tokens of outbox gateways\n"
           "  screen       screen a patient for a treatment at a planned session\n"
           "  quote-pdf    render a course's quote as a PDF in English or Arabic\n"
           "  permissions  print which role may do what\n"
@@ -1065,6 +1170,8 @@ main(int argc, char **argv)
         return cmd_backup(n, rest);
     if (!strcmp(cmd, "audit"))
         return cmd_audit(n, rest);
+    if (!strcmp(cmd, "gateway"))
+        return cmd_gateway(n, rest);
     if (!strcmp(cmd, "screen"))
         return cmd_screen(n, rest);
     if (!strcmp(cmd, "quote-pdf"))

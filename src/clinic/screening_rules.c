@@ -783,6 +783,62 @@ screening_rules_rule(const struct screening_rules *r, const char *id)
     return NULL;
 }
 
+/* A window in hours, to compare windows of different units. */
+static int64_t
+window_hours(enum screening_window_unit unit, int64_t n)
+{
+    switch (unit) {
+    case SCREENING_WINDOW_HOURS:
+        return n;
+    case SCREENING_WINDOW_DAYS:
+        return n * 24;
+    case SCREENING_WINDOW_MONTHS:
+        return n * 31 * 24;
+    default:
+        return 0;
+    }
+}
+
+size_t
+screening_rules_deferrals(const struct screening_rules *r, const char *treatment,
+                          struct screening_deferral *out, size_t cap)
+{
+    uint32_t want;
+    if (treatment) {
+        long t = screening_list_find(&r->treatments, treatment);
+        if (t < 0)
+            return 0;
+        want = (uint32_t)1 << t;
+    } else {
+        /* Every treatment's bit: the rule must hold whatever the session turns out to be. */
+        want = r->treatments.n >= 32 ? UINT32_MAX : ((uint32_t)1 << r->treatments.n) - 1;
+    }
+    size_t n = 0;
+    for (size_t c = 0; c < r->medication_classes.n; c++) {
+        struct screening_deferral best = {.cls = c, .unit = SCREENING_WINDOW_NONE};
+        for (size_t i = 0; i < r->nrules; i++) {
+            const struct screening_rule *rule = &r->rules[i];
+            if (rule->kind != SCREENING_KIND_MEDICATION || rule->effect != SCREENING_EFFECT_DEFER ||
+                rule->window_unit == SCREENING_WINDOW_NONE || (rule->treatments & want) != want)
+                continue;
+            bool names_class = false;
+            for (size_t k = 0; k < rule->ncodes; k++)
+                names_class = names_class || rule->codes[k] == c;
+            if (names_class && window_hours(rule->window_unit, rule->window) >
+                                   window_hours(best.unit, best.window)) {
+                best.unit = rule->window_unit;
+                best.window = rule->window;
+            }
+        }
+        if (best.unit == SCREENING_WINDOW_NONE)
+            continue;
+        if (n < cap)
+            out[n] = best;
+        n++;
+    }
+    return n;
+}
+
 #define NAME_OF(table, v, n) ((unsigned)(v) < (n) ? table[v] : "unknown")
 
 const char *

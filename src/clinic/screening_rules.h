@@ -148,6 +148,22 @@ long screening_list_find(const struct screening_list *l, const char *code);
 /* The rule with this id, or NULL. Borrowed from the rules. */
 const struct screening_rule *screening_rules_rule(const struct screening_rules *r, const char *id);
 
+/* A medication class that defers a session: how long after the last dose. */
+struct screening_deferral {
+    size_t cls; /* index into rules->medication_classes */
+    enum screening_window_unit unit;
+    int64_t window; /* in unit: the longest of the class's deferring rules */
+};
+
+/* What a patient should not take before a session of `treatment` (a treatments code; NULL for
+ * a session whose treatment is not known: only rules that apply to every treatment count):
+ * each medication class of a rule with effect "defer" and a window, once, with the longest
+ * window of those rules (a month counting as 31 days when units differ), in the order of
+ * medication_classes. Writes at most `cap` entries to `out` and returns how many there are
+ * (0 for a treatment the rules do not know). */
+size_t screening_rules_deferrals(const struct screening_rules *r, const char *treatment,
+                                 struct screening_deferral *out, size_t cap);
+
 /* The words of the file: "contraindicated", "G", "diagnosis", "<", "hours", "boolean". Never
  * NULL. */
 const char *screening_effect_name(enum screening_effect e);

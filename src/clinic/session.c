@@ -271,6 +271,31 @@ session_lookup(struct db *db, const char *token, struct session_user *out)
 }
 
 int
+session_gateway_lookup(struct db *db, const char *token, struct session_gateway *out)
+{
+    memset(out, 0, sizeof(*out));
+    size_t n = strnlen(token, CRYPTO_TOKEN_HEX);
+    if (n != CRYPTO_TOKEN_HEX - 1)
+        return ST_UNAUTHORIZED;
+    struct db_gateway g;
+    char hash[CRYPTO_HEX_SHA256];
+    crypto_sha256_hex(token, n, hash);
+    int st = db_gateway_by_token(db, hash, &g);
+    if (st == ST_NOT_FOUND || (st == ST_OK && g.revoked))
+        return ST_UNAUTHORIZED;
+    if (st != ST_OK)
+        return st;
+    int64_t now = time_now_ms();
+    /* When it was last used tells an administrator whether a gateway still polls; a minute's
+     * precision is enough and spares a write on every poll. */
+    if (!g.has_last_used || now - g.last_used_ms > TOUCH_EVERY_MS)
+        st = db_gateway_touch(db, g.id, now);
+    out->id = g.id;
+    snprintf(out->name, sizeof(out->name), "%s", g.name);
+    return st == ST_BUSY ? ST_OK : st;
+}
+
+int
 session_logout(struct db *db, const struct actor *a, const struct session_user *s)
 {
     char uid[24];

@@ -42,6 +42,17 @@ int session_login(struct db *db, struct actor *a, const char *username, const ch
 /* Resolves a cookie token: ST_OK with *out, or ST_UNAUTHORIZED (unknown, expired, disabled). */
 int session_lookup(struct db *db, const char *token, struct session_user *out) WARN_UNUSED;
 
+/* A gateway of the outbox, resolved from the bearer token of a request (clinic/gateway.h). */
+struct session_gateway {
+    int64_t id;
+    char name[32];
+};
+
+/* Resolves a gateway's bearer token: ST_OK with *out, or ST_UNAUTHORIZED (unknown, revoked,
+ * malformed). Notes when the token was last used, at most once a minute. */
+int session_gateway_lookup(struct db *db, const char *token,
+                           struct session_gateway *out) WARN_UNUSED;
+
 /* Ends the session of `s`, audited. */
 int session_logout(struct db *db, const struct actor *a, const struct session_user *s) WARN_UNUSED;
 

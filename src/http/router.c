@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "clinic/role.h"
 #include "core/crypto.h"
@@ -21,6 +22,7 @@ struct route {
     int access;
     void (*handler)(struct request *, struct response *);
     size_t body_max; /* 0: HTTP_BODY_MAX */
+    bool gateway;    /* a gateway's bearer token may call it too */
 };
 
 static const struct route routes[] = {
@@ -64,6 +66,10 @@ static const struct route routes[] = {
     {"POST", "/api/v1/patients/{id}/screenings", PERM_SCREENING_RUN, api_screenings_create},
     {"GET", "/api/v1/screenings/{id}", PERM_CLINICAL_READ, api_screening_get},
     {"POST", "/api/v1/screenings/{id}/signoff", PERM_SCREENING_SIGN, api_screening_signoff},
+    {"GET", "/api/v1/outbox", PERM_OUTBOX_READ, api_outbox_list, 0, true},
+    {"POST", "/api/v1/outbox/{id}/sent", PERM_OUTBOX_MARK, api_outbox_sent, 0, true},
+    {"POST", "/api/v1/outbox/{id}/failed", PERM_OUTBOX_MARK, api_outbox_failed, 0, true},
+    {"GET", "/api/v1/appointments/{id}/ics", PERM_SCHEDULE_READ, api_appointment_ics},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -130,6 +136,49 @@ authenticate(struct request *r)
     return ST_OK;
 }
 
+/* The token of an "Authorization: Bearer TOKEN" header, or NULL. */
+static const char *
+bearer_token(const struct request *r)
+{
+    const char *h = request_header(r, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return h;
+}
+
+/* A gateway's request: its token instead of a session, only on the routes that allow one, and
+ * no CSRF token (a browser never sends an Authorization header on its own, so a forged request
+ * cannot carry it). The gateway acts, and is audited, as "gateway:NAME". False when answered. */
+static bool
+authenticate_gateway(struct request *r, struct response *res, const struct route *rt,
+                     const char *token)
+{
+    struct session_gateway g;
+    int st = session_gateway_lookup(r->db, token, &g);
+    if (st == ST_UNAUTHORIZED) {
+        respond_error(res, MHD_HTTP_UNAUTHORIZED, "unauthenticated", "",
+                      "the gateway token is unknown or revoked");
+        return false;
+    }
+    if (st != ST_OK) {
+        respond_error(res, respond_status_of(st), st == ST_BUSY ? "busy" : "internal", "",
+                      "the gateway token could not be checked; try again");
+        return false;
+    }
+    if (!rt->gateway) {
+        respond_error(res, MHD_HTTP_FORBIDDEN, "forbidden", "",
+                      "a gateway token may only read the outbox and mark its messages");
+        return false;
+    }
+    r->actor.user_id = 0;
+    snprintf(r->actor.username, sizeof(r->actor.username), "gateway:%s", g.name);
+    r->actor.roles = 0;
+    return true;
+}
+
 void
 router_dispatch(struct request *r, struct response *res)
 {
@@ -154,7 +203,11 @@ router_dispatch(struct request *r, struct response *res)
             respond_error(res, MHD_HTTP_NOT_FOUND, "not_found", "", "no such API endpoint");
         return;
     }
-    if (rt->access != ACCESS_PUBLIC) {
+    const char *bearer = rt->access != ACCESS_PUBLIC ? bearer_token(r) : NULL;
+    if (bearer) {
+        if (!authenticate_gateway(r, res, rt, bearer))
+            return;
+    } else if (rt->access != ACCESS_PUBLIC) {
         int st = authenticate(r);
         if (st == ST_UNAUTHORIZED) {
             respond_error(res, MHD_HTTP_UNAUTHORIZED, "unauthenticated", "",

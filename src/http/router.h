@@ -1,6 +1,6 @@
 /* The routes of the API: method, path pattern, who may call it, and the handler. The router
- * authenticates the session, checks CSRF on state-changing requests and the permission of
- * the route before a handler runs. */
+ * authenticates the session (or a gateway's bearer token, on the outbox routes), checks CSRF on
+ * state-changing requests of sessions and the permission of the route before a handler runs. */
 #ifndef AUTOLOGA_HTTP_ROUTER_H
 #define AUTOLOGA_HTTP_ROUTER_H
 
@@ -55,5 +55,9 @@ void api_screenings_create(struct request *r, struct response *res);
 void api_screenings_list(struct request *r, struct response *res);
 void api_screening_get(struct request *r, struct response *res);
 void api_screening_signoff(struct request *r, struct response *res);
+void api_outbox_list(struct request *r, struct response *res);
+void api_outbox_sent(struct request *r, struct response *res);
+void api_outbox_failed(struct request *r, struct response *res);
+void api_appointment_ics(struct request *r, struct response *res);
 
 #endif

@@ -210,7 +210,7 @@ handle(struct request *r)
 log:
     log_line(LOG_INFO, "req=%s method=%s path=%s status=%d dur_us=%lld user=%s remote=%s", r->id,
              r->method, r->path, status, (long long)(time_mono_us() - r->start_us),
-             r->has_session ? r->session.username : "-", r->remote);
+             r->has_session ? r->session.username : r->actor.username, r->remote);
     return ret;
 }
 

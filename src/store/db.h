@@ -378,4 +378,101 @@ int db_screening_sign(struct db *db, const struct db_screening *s) WARN_UNUSED;
 int db_room_insert(struct db *db, const char *name, const char *kind, int64_t *id) WARN_UNUSED;
 int db_room_count(struct db *db, int64_t *n) WARN_UNUSED;
 
+/* ---- outbox ---- */
+/* Messages for SMS and e-mail gateways, the appointment facts they are composed from, and the
+ * gateways' tokens. */
+
+struct db_outbox {
+    int64_t id;
+    int64_t patient_id;
+    int64_t appointment_id; /* 0 when none */
+    char kind[16];          /* "reminder", "instructions", "aftercare_day1", "aftercare_day7" */
+    char channel[8];        /* "sms" or "email" */
+    char *recipient;        /* a phone number (E.164) or an e-mail address */
+    char language[3];       /* "en" or "ar" */
+    int64_t due_ms;
+    char *subject; /* NULL for an SMS */
+    char *body;
+    char status[12]; /* "pending", "sent", "failed", "cancelled" */
+    int64_t attempts;
+    int64_t created_ms;
+    bool has_sent;
+    int64_t sent_ms;
+    char *gateway_ref; /* NULL unless the gateway gave one */
+    char *error;       /* NULL unless failed */
+    /* filled when reading: the patient's MRN and names ("given family"; NULL when none) */
+    char patient_mrn[24];
+    char *patient_name_en;
+    char *patient_name_ar;
+};
+void db_outbox_release(struct db_outbox *m);
+
+/* Inserts m (its patient_* fields are ignored) and sets m->id. */
+int db_outbox_insert(struct db *db, struct db_outbox *m) WARN_UNUSED;
+int db_outbox_get(struct db *db, int64_t id, struct db_outbox *out) WARN_UNUSED;
+/* Rewrites channel, recipient, language, due time, subject and body of the pending message
+ * m->id. ST_NOT_FOUND when there is no such message, ST_CONFLICT when it is not pending. */
+int db_outbox_rewrite(struct db *db, const struct db_outbox *m) WARN_UNUSED;
+/* Ends the pending message `id` as "sent" (at `at_ms`, with the gateway's reference or NULL),
+ * "failed" (with `error`) or "cancelled"; sent and failed count an attempt. ST_NOT_FOUND when
+ * there is no such message, ST_CONFLICT when it is not pending. */
+int db_outbox_finish(struct db *db, int64_t id, const char *status, int64_t at_ms,
+                     const char *gateway_ref, const char *error) WARN_UNUSED;
+
+typedef int (*db_outbox_cb)(void *ctx, const struct db_outbox *m);
+/* The messages of an appointment, oldest first; a non-zero return from cb stops and is
+ * returned. */
+int db_outbox_for_appointment(struct db *db, int64_t appointment_id, db_outbox_cb cb,
+                              void *ctx) WARN_UNUSED;
+
+struct db_outbox_query {
+    const char *status; /* NULL: every status */
+    bool has_due_before;
+    int64_t due_before_ms; /* only messages due before this instant */
+    bool descending;       /* latest due first (default: earliest first) */
+    int limit;
+};
+/* Matching messages ordered by due time, then id. */
+int db_outbox_list(struct db *db, const struct db_outbox_query *q, db_outbox_cb cb,
+                   void *ctx) WARN_UNUSED;
+
+/* What the reminders and the .ics file of an appointment are made from, read from the calendar's
+ * tables (004) and the course the appointment belongs to (003). */
+struct db_outbox_appointment {
+    int64_t id;
+    int64_t patient_id;
+    char kind[16];   /* "session", "follow_up", "consultation" */
+    char status[16]; /* "booked", "checked_in", "in_progress", "done", "cancelled", "no_show" */
+    int64_t start_ms;
+    int64_t end_ms;
+    int64_t version;
+    char *room_name;     /* NULL when the room is gone */
+    char *protocol;      /* the course's protocol code; NULL without a course */
+    char *protocol_json; /* the course's protocol document as prescribed; NULL without */
+};
+void db_outbox_appointment_release(struct db_outbox_appointment *a);
+int db_outbox_appointment_get(struct db *db, int64_t id,
+                              struct db_outbox_appointment *out) WARN_UNUSED;
+
+/* A gateway's bearer token (only its SHA-256 is stored). */
+struct db_gateway {
+    int64_t id;
+    char name[32];
+    char token_hash[65];
+    int64_t created_ms;
+    bool revoked;
+    bool has_last_used;
+    int64_t last_used_ms;
+};
+/* Inserts and sets g->id; ST_CONFLICT when the name (revoked or not) is taken. */
+int db_gateway_insert(struct db *db, struct db_gateway *g) WARN_UNUSED;
+int db_gateway_by_token(struct db *db, const char *token_hash, struct db_gateway *out) WARN_UNUSED;
+int db_gateway_by_name(struct db *db, const char *name, struct db_gateway *out) WARN_UNUSED;
+/* Revokes the gateway `name`; ST_NOT_FOUND when there is none, ST_CONFLICT when it already is. */
+int db_gateway_revoke(struct db *db, const char *name) WARN_UNUSED;
+int db_gateway_touch(struct db *db, int64_t id, int64_t at_ms) WARN_UNUSED;
+typedef int (*db_gateway_cb)(void *ctx, const struct db_gateway *g);
+/* Every gateway ordered by name. */
+int db_gateway_list(struct db *db, db_gateway_cb cb, void *ctx) WARN_UNUSED;
+
 #endif

@@ -8,6 +8,7 @@ import {
 } from '../lib/server.mjs';
 import { operations, repoOpenApi } from '../lib/openapi.mjs';
 import { check, checkResponse } from '../lib/schema.mjs';
+import { insertAppointment, insertMessage, sql } from '../lib/sqlfixture.mjs';
 
 // For each operation: its permission (checked against x-permission), the status an allowed
 // caller gets, and how to build a valid request. build(ctx, caller) returns {path, json}; it may
@@ -242,7 +243,40 @@ const TABLE = {
       assert.equal(cur.body.signoff !== null, allowed, 'signed after the request');
     },
   },
+  'GET /api/v1/outbox': { permission: 'outbox.read', ok: 200, build: () => ({ path: '/api/v1/outbox?limit=5' }) },
+  'POST /api/v1/outbox/{id}/sent': {
+    permission: 'outbox.mark', ok: 200,
+    build: (ctx) => {
+      ctx.message = newMessage(ctx);
+      return { path: `/api/v1/outbox/${ctx.message}/sent`, json: { gateway_ref: 'perm-1' } };
+    },
+    check: (ctx, r, allowed) => assert.equal(messageStatus(ctx), allowed ? 'sent' : 'pending', 'status after the request'),
+  },
+  'POST /api/v1/outbox/{id}/failed': {
+    permission: 'outbox.mark', ok: 200,
+    build: (ctx) => {
+      ctx.message = newMessage(ctx);
+      return { path: `/api/v1/outbox/${ctx.message}/failed`, json: { error: 'number not reachable' } };
+    },
+    check: (ctx, r, allowed) => assert.equal(messageStatus(ctx), allowed ? 'failed' : 'pending', 'status after the request'),
+  },
+  'GET /api/v1/appointments/{id}/ics': {
+    permission: 'schedule.read', ok: 200,
+    build: (ctx) => {
+      ctx.appointment ??= insertAppointment(ctx.server.db, { patientId: ctx.patient.id, startMs: Date.now() + 10 * 86400000 });
+      return { path: `/api/v1/appointments/${ctx.appointment}/ics` };
+    },
+  },
 };
+
+// A pending outbox message of the table's patient, written with SQL (no endpoint makes one).
+function newMessage(ctx) {
+  return insertMessage(ctx.server.db, { patientId: ctx.patient.id, dueMs: Date.now() - 60000, body: 'Reminder for the permission table' });
+}
+
+function messageStatus(ctx) {
+  return sql(ctx.server.db, `SELECT status FROM outbox WHERE id = ${ctx.message};`).trim();
+}
 
 // A valid assessment body (a hair complaint seen yesterday).
 function assessmentInput() {

@@ -7,6 +7,7 @@ import {
   strongPassword, unique,
 } from '../lib/server.mjs';
 import { operations, repoOpenApi } from '../lib/openapi.mjs';
+import { insertMessage, sql } from '../lib/sqlfixture.mjs';
 
 function sessionCookie(r) {
   return r.setCookies.find((c) => /^autologa_session=/.test(c));
@@ -204,6 +205,7 @@ describe('session', () => {
       const s = await fixtures.doctor.post(`/api/v1/patients/${fixtures.patient.id}/screenings`, { treatment: 'prp-hair', session_at: session });
       assert.equal(s.status, 201, show(s));
       fixtures.screening = s.body;
+      fixtures.message = insertMessage(server.db, { patientId: fixtures.patient.id, dueMs: Date.now(), body: 'Reminder' });
     });
     const requests = {
       'POST /api/v1/session/password': () => ({ json: { current_password: server.admin.password, new_password: strongPassword() } }),
@@ -228,6 +230,8 @@ describe('session', () => {
       'DELETE /api/v1/labs/{id}': () => ({ id: fixtures.lab.id, json: { reason: 'Entered for the wrong patient' } }),
       'POST /api/v1/patients/{id}/screenings': () => ({ id: fixtures.patient.id, json: { treatment: 'prp-hair', session_at: new Date(Date.now() + 86400000).toISOString() } }),
       'POST /api/v1/screenings/{id}/signoff': () => ({ id: fixtures.screening.id, json: { decision: 'do_not_proceed' } }),
+      'POST /api/v1/outbox/{id}/sent': () => ({ id: fixtures.message, json: { gateway_ref: 'csrf' } }),
+      'POST /api/v1/outbox/{id}/failed': () => ({ id: fixtures.message, json: { error: 'csrf' } }),
     };
     const ops = operations(repoOpenApi()).filter((o) => o.method !== 'GET' && o.key !== 'POST /api/v1/session');
 
@@ -269,6 +273,8 @@ describe('session', () => {
           assert.deepEqual(list.body.items, [fixtures.assessment], 'the assessments changed');
           const history = await clinical.get(`/api/v1/patients/${fixtures.patient.id}/medical-history`);
           assert.equal(history.body.version, 0, 'the medical history changed');
+          assert.equal(sql(server.db, `SELECT status FROM outbox WHERE id = ${fixtures.message};`).trim(), 'pending',
+            'the outbox message was marked');
         });
       }
     }

@@ -79,6 +79,13 @@ export function responseSchema(doc, path, method, status) {
   return resp.content?.['application/json']?.schema ?? null;
 }
 
+// The media type of an operation's response other than JSON (a calendar file), or null.
+function otherMediaType(doc, path, method, status) {
+  const r = doc.paths[path]?.[method.toLowerCase()]?.responses?.[String(status)];
+  const types = Object.keys(resolve(doc, r ?? {})?.content ?? {});
+  return types.length && !types.includes('application/json') ? types[0] : null;
+}
+
 // Problems with a response (status + parsed body + raw text) against the description.
 export function checkResponse(doc, path, method, r) {
   let schema;
@@ -86,6 +93,11 @@ export function checkResponse(doc, path, method, r) {
     schema = responseSchema(doc, path, method, r.status);
   } catch (e) {
     return [e.message];
+  }
+  const other = otherMediaType(doc, path, method, r.status);
+  if (other) {
+    const got = (r.headers?.get?.('content-type') || '').split(';')[0].trim();
+    return got === other && r.text !== '' ? [] : [`a ${r.status} response is ${got || 'empty'}, not ${other}`];
   }
   if (schema === null) return r.text === '' ? [] : [`a ${r.status} response has a body: ${r.text.slice(0, 100)}`];
   if (r.body === null) return [`the body is not JSON: ${r.text.slice(0, 100)}`];

@@ -28,6 +28,7 @@ import * as assessmentFormView from './views/assessment-form.js';
 import * as medicalHistoryView from './views/medical-history.js';
 import * as calendarView from './views/calendar.js';
 import * as setupView from './views/setup.js';
+import * as outboxView from './views/outbox.js';
 
 const ROUTES = [
   { re: /^\/login$/, view: loginView, public: true, nav: null },
@@ -89,6 +90,7 @@ const ROUTES = [
     params: (m) => ({ id: decodeURIComponent(m[1]) }),
   },
   { re: /^\/audit$/, view: auditView, perm: 'audit.read', nav: 'audit' },
+  { re: /^\/outbox$/, view: outboxView, perm: 'outbox.read', nav: 'outbox' },
   { re: /^\/users$/, view: usersView, perm: 'user.manage', nav: 'users' },
   { re: /^\/calendar$/, view: calendarView, perm: 'schedule.read', nav: 'calendar' },
   { re: /^\/setup$/, view: setupView, perm: 'schedule.manage', nav: 'setup' },
@@ -179,6 +181,7 @@ function renderHeader(navKey) {
     if (can('patient.read')) nav.append(link('patients', '#/patients', t('nav.patients')));
     if (can('schedule.read')) nav.append(link('calendar', '#/calendar', t('nav.calendar')));
     if (can('schedule.manage')) nav.append(link('setup', '#/setup', t('nav.setup')));
+    if (can('outbox.read')) nav.append(link('outbox', '#/outbox', t('nav.outbox')));
     if (can('audit.read')) nav.append(link('audit', '#/audit', t('nav.audit')));
     if (can('user.manage')) nav.append(link('users', '#/users', t('nav.users')));
     left.append(nav);

@@ -12,16 +12,21 @@ CREATE TABLE outbox (
     recipient      TEXT NOT NULL,
     language       TEXT NOT NULL CHECK (language IN ('en', 'ar')),
     due_at         INTEGER NOT NULL,
-    subject        TEXT,
+    subject        TEXT,                     -- e-mail only
     body           TEXT NOT NULL,
     status         TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'cancelled')),
-    attempts       INTEGER NOT NULL DEFAULT 0,
+    attempts       INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
     created_at     INTEGER NOT NULL,
     sent_at        INTEGER,
     gateway_ref    TEXT,
-    error          TEXT
+    error          TEXT,
+    -- Only a sent message has a sending time, and only a failed one an error.
+    CHECK ((status = 'sent') = (sent_at IS NOT NULL)),
+    CHECK (status = 'failed' OR error IS NULL)
 );
+-- What a gateway polls (pending, due first) and what the outbox screen lists (by due time).
 CREATE INDEX outbox_due ON outbox (status, due_at, id);
+CREATE INDEX outbox_by_due ON outbox (due_at, id);
 CREATE INDEX outbox_by_appointment ON outbox (appointment_id);
 
 CREATE TABLE gateway_tokens (

@@ -507,6 +507,91 @@ test_threshold_is_data(void **state)
     screening_rules_free(NULL);
 }
 
+/* What the pre-session instructions read: each deferring medication class once, with its
+ * longest window, for one treatment or for every treatment. */
+static void
+test_deferrals(void **state)
+{
+    (void)state;
+#define TXT                                                                                        \
+    "\"text\":{\"clinician\":{\"en\":\"x\",\"ar\":\"س\"},\"patient\":{\"en\":\"x\",\"ar\":\"س\"}}"
+#define LBL(c) "{\"code\":\"" c "\",\"label\":{\"en\":\"" c "\",\"ar\":\"س\"}}"
+#define MED(id, tr, classes, window, effect)                                                       \
+    "{\"id\":\"" id "\",\"treatments\":[" tr "],\"condition\":{\"kind\":\"medication\","           \
+    "\"classes\":[" classes "]" window "},\"effect\":\"" effect "\",\"tier\":\"E\","               \
+    "\"source\":\"s\"," TXT "}"
+    static const char text[] =
+        "{\"schema_version\":1,\"lab_max_age_days\":90,\"lab_max_age_days_source\":\"x\","
+        "\"treatments\":[{\"code\":\"a\",\"complaint\":\"hair\",\"label\":{\"en\":\"a\","
+        "\"ar\":\"أ\"}},{\"code\":\"b\",\"complaint\":\"face\",\"label\":{\"en\":\"b\","
+        "\"ar\":\"ب\"}}],"
+        "\"conditions\":[" LBL(
+            "c") "],"
+                 "\"medication_classes\":[" LBL("x") "," LBL("y") "," LBL("z") "," LBL(
+                     "w") "],"
+                          "\"analytes\":[{\"code\":\"n\",\"unit\":\"u\",\"label\":{\"en\":\"n\","
+                          "\"ar\":\"ن\"}}],"
+                          "\"findings\":[{\"code\":\"f\",\"type\":\"boolean\",\"label\":{\"en\":"
+                          "\"f\","
+                          "\"ar\":\"ف\"}}],\"rules\":["
+        /* x: 48 h for both treatments, 3 days for a alone: a reads 3 days, b 48 hours */
+        MED("R-1", "\"a\",\"b\"", "\"x\"", ",\"window_hours\":48,\"required\":true",
+            "defer") "," MED("R-2", "\"a\"", "\"x\"", ",\"window_days\":3,\"required\":true",
+                             "defer") ","
+        /* y and w: 2 months for a alone, named in one rule */
+        MED("R-3", "\"a\"", "\"w\",\"y\"", ",\"window_months\":2,\"required\":false", "defer") ","
+        /* z: a caution with a window and a deferral without one: neither is a deferral window */
+        MED("R-4", "\"a\",\"b\"", "\"z\"", ",\"window_days\":10,\"required\":false",
+            "caution") "," MED("R-5", "\"a\",\"b\"", "\"z\"", "", "defer") "]}";
+#undef TXT
+#undef LBL
+#undef MED
+    struct screening_rules *r = NULL;
+    struct fail f;
+    struct screening_deferral d[8];
+    if (screening_rules_parse("deferrals.json", text, strlen(text), &r, &f) != ST_OK)
+        fail_msg("%s", f.message);
+
+    assert_int_equal(screening_rules_deferrals(r, "a", d, N(d)), 3);
+    assert_string_equal(r->medication_classes.items[d[0].cls].code, "x");
+    assert_int_equal(d[0].unit, SCREENING_WINDOW_DAYS);
+    assert_int_equal(d[0].window, 3);
+    /* In the order of medication_classes, not of the rule's list. */
+    assert_string_equal(r->medication_classes.items[d[1].cls].code, "y");
+    assert_int_equal(d[1].unit, SCREENING_WINDOW_MONTHS);
+    assert_int_equal(d[1].window, 2);
+    assert_string_equal(r->medication_classes.items[d[2].cls].code, "w");
+
+    assert_int_equal(screening_rules_deferrals(r, "b", d, N(d)), 1);
+    assert_string_equal(r->medication_classes.items[d[0].cls].code, "x");
+    assert_int_equal(d[0].unit, SCREENING_WINDOW_HOURS);
+    assert_int_equal(d[0].window, 48);
+
+    /* A session whose treatment is not known: only what holds for every treatment. */
+    assert_int_equal(screening_rules_deferrals(r, NULL, d, N(d)), 1);
+    assert_int_equal(d[0].window, 48);
+
+    assert_int_equal(screening_rules_deferrals(r, "nope", d, N(d)), 0);
+    /* Counting without room, and writing only what fits. */
+    assert_int_equal(screening_rules_deferrals(r, "a", NULL, 0), 3);
+    memset(d, 0, sizeof(d));
+    assert_int_equal(screening_rules_deferrals(r, "a", d, 1), 3);
+    assert_int_equal(d[0].window, 3);
+    assert_int_equal(d[1].window, 0);
+    screening_rules_free(r);
+
+    /* The shipped rules: the NSAIDs, 48 hours before any of the three treatments. */
+    assert_int_equal(screening_rules_load(SHIPPED, &r, &f), ST_OK);
+    for (int t = 0; t < 4; t++) {
+        const char *tr = t < 3 ? r->treatments.items[t].code : NULL;
+        assert_int_equal(screening_rules_deferrals(r, tr, d, N(d)), 1);
+        assert_string_equal(r->medication_classes.items[d[0].cls].code, "nsaid_nonselective");
+        assert_int_equal(d[0].unit, SCREENING_WINDOW_HOURS);
+        assert_int_equal(d[0].window, 48);
+    }
+    screening_rules_free(r);
+}
+
 int
 main(void)
 {
@@ -515,6 +600,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_broken, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_rules_file, setup, teardown),
         cmocka_unit_test(test_threshold_is_data),
+        cmocka_unit_test(test_deferrals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
