@@ -1,5 +1,6 @@
 /* Command-line entry of the autologa binary: serve, init, demo, user, migrate, backup, audit,
- * gateway, screen, quote-pdf, permissions, version. Exit codes are documented in docs/cli.md. */
+ * gateway, screen, course, quote-pdf, permissions, version. Exit codes are documented in
+ * docs/cli.md. */
 #include <errno.h>
 #include <ini.h>
 #include <stdbool.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "clinic/audit.h"
+#include "clinic/course_plan.h"
 #include "clinic/demo.h"
 #include "clinic/gateway.h"
 #include "clinic/protocols.h"
@@ -1026,6 +1028,148 @@ out:
     return rc;
 }
 
+/* ---- course plan ---- */
+
+/* Where an item counts from, as a person reads it: "start", "#3 + 30 days", "#1 + 6 months". */
+static void
+plan_anchor(const struct course_plan_item *it, char *out, size_t cap)
+{
+    char from[16];
+    if (it->anchor_seq)
+        snprintf(from, sizeof(from), "#%d", it->anchor_seq);
+    else
+        snprintf(from, sizeof(from), "start");
+    if (it->offset_months)
+        snprintf(out, cap, "%s + %d month%s", from, it->offset_months,
+                 it->offset_months == 1 ? "" : "s");
+    else if (it->offset_days)
+        snprintf(out, cap, "%s + %d day%s", from, it->offset_days, it->offset_days == 1 ? "" : "s");
+    else
+        snprintf(out, cap, "%s", from);
+}
+
+static void
+print_plan(json_t *plan, const struct course_plan *cp)
+{
+    json_t *items = json_object_get(plan, "items"), *q = json_object_get(plan, "quote"), *v;
+    size_t i;
+    printf("%s (%s) from %s\n", json_text(json_object_get(plan, "label"), "en"),
+           json_text(plan, "protocol"), json_text(plan, "start_date"));
+    printf("\n%3s  %-38s %-18s %-10s %-23s %s\n", "#", "item", "counted from", "target", "window",
+           "needs");
+    json_array_foreach(items, i, v)
+    {
+        char anchor[48], window[32], needs[64];
+        plan_anchor(&cp->items[i], anchor, sizeof(anchor));
+        snprintf(window, sizeof(window), "%s..%s", json_text(v, "earliest_date"),
+                 json_text(v, "latest_date"));
+        int prep = (int)json_integer_value(json_object_get(v, "prep_minutes"));
+        if (prep)
+            snprintf(needs, sizeof(needs), "%lld min (%d centrifuge), %s room",
+                     (long long)json_integer_value(json_object_get(v, "duration_minutes")), prep,
+                     json_text(v, "room_kind"));
+        else
+            snprintf(needs, sizeof(needs), "%lld min, %s room",
+                     (long long)json_integer_value(json_object_get(v, "duration_minutes")),
+                     json_text(v, "room_kind"));
+        printf("%3lld  %-38s %-18s %-10s %-23s %s\n",
+               (long long)json_integer_value(json_object_get(v, "seq")),
+               json_text(json_object_get(v, "label"), "en"), anchor, json_text(v, "target_date"),
+               window, needs);
+    }
+    printf("\nQuote (amounts in minor units of %s):\n", json_text(q, "currency"));
+    json_array_foreach(json_object_get(q, "lines"), i, v)
+    {
+        printf("  %-24s %3lld x %10lld = %12lld\n", json_text(json_object_get(v, "label"), "en"),
+               (long long)json_integer_value(json_object_get(v, "quantity")),
+               (long long)json_integer_value(json_object_get(v, "unit_minor")),
+               (long long)json_integer_value(json_object_get(v, "total_minor")));
+    }
+    char *pct = json_dumps(json_object_get(q, "discount_percent"), JSON_ENCODE_ANY);
+    char label[48];
+    snprintf(label, sizeof(label), "package discount (%s %%)", pct ? pct : "?");
+    long long discount = json_integer_value(json_object_get(q, "discount_minor"));
+    printf("  %-43s %12lld\n", "subtotal",
+           (long long)json_integer_value(json_object_get(q, "subtotal_minor")));
+    printf("  %-43s %12lld\n", label, discount ? -discount : 0);
+    printf("  %-43s %12lld\n", "total",
+           (long long)json_integer_value(json_object_get(q, "total_minor")));
+    free(pct);
+}
+
+static int
+cmd_course(int argc, char **argv)
+{
+    static const char *const spec[] = {"protocol", "start", "protocols", "package!", "json!", NULL};
+    const char *sub = argc > 0 ? argv[0] : "";
+    if (strcmp(sub, "plan") != 0) {
+        puts("usage: autologa course plan --protocol CODE --start YYYY-MM-DD [--package]\n"
+             "                            [--protocols DIR] [--json]\n"
+             "Lays a course protocol of the catalogue (--protocols, default 'protocols') out from\n"
+             "a start date, as a prescription would, without a database: every session,\n"
+             "maintenance session and follow-up with the item it counts from, its target date\n"
+             "and window, what it needs, and the quote (--package: with the package discount).\n"
+             "--json prints the plan as JSON.");
+        return strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    struct opts o;
+    if (!opts_parse(&o, argc - 1, argv + 1, spec))
+        return usage_error("course", &o, "");
+    if (o.help)
+        return cmd_course(1, (char *[]){"--help"});
+    const char *code = opt(&o, "protocol"), *start_s = opt(&o, "start");
+    const char *dir = opt(&o, "protocols") ? opt(&o, "protocols") : "protocols";
+    struct date start;
+    if (!code || !start_s)
+        return usage_error("course", NULL, "--protocol and --start are required");
+    if (date_parse(start_s, &start) != ST_OK)
+        return usage_error("course", NULL, "--start must be a date YYYY-MM-DD");
+    struct protocols *p = NULL;
+    struct course_plan *plan = NULL;
+    json_t *out = NULL;
+    struct fail f;
+    fail_clear(&f);
+    int rc = EXIT_OK;
+    if (protocols_load(dir, &p, &f) != ST_OK) {
+        rc = report("course", &f);
+        goto out;
+    }
+    const struct course_protocol *proto = course_protocols_find(p->courses, code);
+    if (!proto) {
+        fprintf(stderr, "autologa course: unknown protocol '%s'; the catalogue has:", code);
+        for (size_t i = 0; i < p->courses->nprotocols; i++)
+            fprintf(stderr, "%s%s", i ? ", " : " ", p->courses->protocols[i].code);
+        fprintf(stderr, "\n");
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    plan = malloc(sizeof(*plan));
+    if (!plan || course_plan_layout(proto, &start, plan) != ST_OK) {
+        fprintf(stderr, "autologa course: the plan from %s runs past the calendar\n", start_s);
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    out = course_plan_json(proto, plan, &start, opt(&o, "package") != NULL);
+    if (!out) {
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    if (opt(&o, "json")) {
+        char *s = json_dumps(out, JSON_INDENT(2));
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        rc = s ? EXIT_OK : EXIT_FAIL;
+    } else {
+        print_plan(out, plan);
+    }
+out:
+    json_decref(out);
+    free(plan);
+    protocols_free(p);
+    return rc;
+}
+
 /* ---- quote-pdf ---- */
 
 /* Writes all of b to the file at path ("-": standard output). */
@@ -1134,6 +1278,7 @@ usage(FILE *out)
           "  audit        verify the audit trail's hash chain\n"
           "  gateway      add, list or revoke the tokens of outbox gateways\n"
           "  screen       screen a patient for a treatment at a planned session\n"
+          "  course       lay a course protocol out from a start date (course plan)\n"
           "  quote-pdf    render a course's quote as a PDF in English or Arabic\n"
           "  permissions  print which role may do what\n"
           "  version      print the version\n"
@@ -1174,6 +1319,8 @@ main(int argc, char **argv)
         return cmd_gateway(n, rest);
     if (!strcmp(cmd, "screen"))
         return cmd_screen(n, rest);
+    if (!strcmp(cmd, "course"))
+        return cmd_course(n, rest);
     if (!strcmp(cmd, "quote-pdf"))
         return cmd_quote_pdf(n, rest);
     if (!strcmp(cmd, "permissions"))

@@ -51,6 +51,14 @@ check_agreement(const struct protocols *p, const char *screening_path, struct fa
             return protofile_fail(f, ST_INVALID, screening_path, c->code, "unit", "unknown_unit",
                                   "'%s' is not a unit of '%s' in labs.json", c->unit, c->code);
     }
+    const struct course_protocols *cp = p->courses;
+    for (size_t i = 0; i < cp->nprotocols; i++) {
+        const struct course_protocol *c = &cp->protocols[i];
+        if (screening_list_find(&p->screening->treatments, c->screening_treatment) < 0)
+            return protofile_fail(f, ST_INVALID, c->file, "", "screening_treatment",
+                                  "unknown_treatment", "'%s' is not a treatment of screening.json",
+                                  c->screening_treatment);
+    }
     const struct screening_list *mc = &p->screening->medication_classes;
     for (size_t i = 0; i < mc->n; i++) {
         enum drugs_class cls;
@@ -81,6 +89,8 @@ protocols_load(const char *dir, struct protocols **out, struct fail *f)
     if ((st = file_path(dir, "labs.json", path, sizeof(path), f)) != ST_OK ||
         (st = labs_load(path, &p->labs, f)) != ST_OK)
         goto out;
+    if ((st = course_protocols_load(dir, &p->courses, f)) != ST_OK)
+        goto out;
     if ((st = file_path(dir, "screening.json", path, sizeof(path), f)) != ST_OK ||
         (st = check_agreement(p, path, f)) != ST_OK)
         goto out;
@@ -99,6 +109,7 @@ protocols_free(struct protocols *p)
     screening_rules_free(p->screening);
     drugs_free(p->drugs);
     labs_free(p->labs);
+    course_protocols_free(p->courses);
     free(p);
 }
 
@@ -191,13 +202,45 @@ analytes_json(const struct protocols *p)
     return arr;
 }
 
+/* Each request gets its own copy: the loaded documents are shared by every thread. */
+static json_t *
+course_protocols_json(const struct course_protocols *cp)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < cp->nprotocols; i++)
+        if (json_array_append_new(arr, json_deep_copy(cp->protocols[i].document)) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    return arr;
+}
+
+static json_t *
+offered_json(const struct course_protocols *cp)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < cp->ntreatments; i++) {
+        const struct course_treatment *t = &cp->treatments[i];
+        json_t *o = json_pack("{s:s, s:o, s:o, s:o}", "code", t->code, "label",
+                              label_json(t->label.en, t->label.ar), "summary",
+                              label_json(t->summary.en, t->summary.ar), "protocol",
+                              t->protocol ? json_string(t->protocol->code) : json_null());
+        if (!o || json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
 json_t *
 protocols_catalog_json(const struct protocols *p)
 {
     const struct screening_rules *r = p->screening;
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:I}", "treatments",
-                     codes_json(&r->treatments, false), "conditions",
-                     codes_json(&r->conditions, false), "medication_classes", classes_json(p),
-                     "findings", codes_json(&r->findings, true), "analytes", analytes_json(p),
-                     "lab_max_age_days", (json_int_t)r->lab_max_age_days);
+    return json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o}", "treatments", codes_json(&r->treatments, false),
+        "conditions", codes_json(&r->conditions, false), "medication_classes", classes_json(p),
+        "findings", codes_json(&r->findings, true), "analytes", analytes_json(p),
+        "lab_max_age_days", (json_int_t)r->lab_max_age_days, "protocols",
+        course_protocols_json(p->courses), "treatments_offered", offered_json(p->courses));
 }

@@ -1,11 +1,12 @@
 /* The clinic's data files of protocols/ loaded together at start-up and checked against each
- * other: screening rules, the drug dictionary and the laboratory analytes. Read-only after
- * loading, shared by every request. */
+ * other: screening rules, the drug dictionary, the laboratory analytes, the treatment catalogue
+ * and its course protocols. Read-only after loading, shared by every request. */
 #ifndef AUTOLOGA_CLINIC_PROTOCOLS_H
 #define AUTOLOGA_CLINIC_PROTOCOLS_H
 
 #include <jansson.h>
 
+#include "clinic/course_protocols.h"
 #include "clinic/drugs.h"
 #include "clinic/labs.h"
 #include "clinic/screening_rules.h"
@@ -15,14 +16,19 @@ struct protocols {
     struct screening_rules *screening;
     struct drugs *drugs;
     struct labs *labs;
-    char screening_sha256[65]; /* of screening.json as read: stored with every result */
+    struct course_protocols *courses; /* treatments.json and the course protocols it names */
+    char screening_sha256[65];        /* of screening.json as read: stored with every result */
 };
 
-/* Loads screening.json, drugs.json and labs.json from `dir` and checks that they agree: every
- * analyte of the screening rules is an analyte of labs.json whose units include the one the
- * rules compare in, and every medication class of the rules is a class of drugs.json. On
- * failure *out is NULL and `f` names the file, the entry and the field (codes of each module's
- * loader, and "unknown_analyte", "unknown_unit", "unknown_class" for disagreements). */
+/* Loads screening.json, drugs.json, labs.json and treatments.json (with the course protocols it
+ * names) from `dir` and checks that they agree: every analyte of the screening rules is an
+ * analyte of labs.json whose units include the one the rules compare in, every medication
+ * class of the rules is a class of drugs.json, and every course protocol's
+ * screening_treatment is a treatment of screening.json. On failure *out is NULL and `f` names
+ * the file, the entry and the field (codes of each module's loader, and "unknown_analyte",
+ * "unknown_unit", "unknown_class", "unknown_treatment" for disagreements). The currency of the
+ * prices is checked against the clinic's by the caller that knows it
+ * (course_protocols_check_currency). */
 int protocols_load(const char *dir, struct protocols **out, struct fail *f) WARN_UNUSED;
 /* Accepts NULL. */
 void protocols_free(struct protocols *p);
@@ -41,7 +47,9 @@ int protocols_lab_for_screening(const struct protocols *p, const char *analyte, 
  *  "findings":           [{"code","label","type","unit"}],
  *  "analytes":           [{"code","label","canonical_unit","units":["g/dL","g/L"],
  *                          "screening_unit": "g/dL" or null}],
- *  "lab_max_age_days": 90} */
+ *  "lab_max_age_days": 90,
+ *  "protocols":          [the whole document of each course protocol, in catalogue order],
+ *  "treatments_offered": [{"code","label","summary","protocol": "prp-hair" or null}]} */
 json_t *protocols_catalog_json(const struct protocols *p);
 
 #endif

@@ -70,6 +70,12 @@ static const struct route routes[] = {
     {"POST", "/api/v1/outbox/{id}/sent", PERM_OUTBOX_MARK, api_outbox_sent, 0, true},
     {"POST", "/api/v1/outbox/{id}/failed", PERM_OUTBOX_MARK, api_outbox_failed, 0, true},
     {"GET", "/api/v1/appointments/{id}/ics", PERM_SCHEDULE_READ, api_appointment_ics},
+    {"GET", "/api/v1/patients/{id}/courses", PERM_COURSE_READ, api_courses_list},
+    {"POST", "/api/v1/patients/{id}/courses", PERM_COURSE_PRESCRIBE, api_courses_create},
+    {"GET", "/api/v1/courses/{id}", PERM_COURSE_READ, api_course_get},
+    {"POST", "/api/v1/courses/{id}/status", PERM_COURSE_PRESCRIBE, api_course_status},
+    {"GET", "/api/v1/courses/{id}/quote", PERM_COURSE_READ, api_course_quote},
+    {"GET", "/api/v1/courses/{id}/quote.pdf", PERM_COURSE_READ, api_course_quote_pdf},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -59,5 +59,11 @@ void api_outbox_list(struct request *r, struct response *res);
 void api_outbox_sent(struct request *r, struct response *res);
 void api_outbox_failed(struct request *r, struct response *res);
 void api_appointment_ics(struct request *r, struct response *res);
+void api_courses_create(struct request *r, struct response *res);
+void api_courses_list(struct request *r, struct response *res);
+void api_course_get(struct request *r, struct response *res);
+void api_course_status(struct request *r, struct response *res);
+void api_course_quote(struct request *r, struct response *res);
+void api_course_quote_pdf(struct request *r, struct response *res);
 
 #endif

@@ -374,6 +374,88 @@ int db_screening_list(struct db *db, int64_t patient_id, const char *treatment, 
  * ST_CONFLICT when it is already signed, ST_NOT_FOUND when there is no such result. */
 int db_screening_sign(struct db *db, const struct db_screening *s) WARN_UNUSED;
 
+/* The newest signed result of a patient for `treatment` (by signing time, then id): the one a
+ * prescription relies on. ST_NOT_FOUND when none is signed. */
+int db_screening_latest_signed(struct db *db, int64_t patient_id, const char *treatment,
+                               struct db_screening *out) WARN_UNUSED;
+
+/* ---- courses ---- */
+
+/* A protocol prescribed to a patient, with the protocol document as it was prescribed. */
+struct db_course {
+    int64_t id;
+    int64_t patient_id;
+    char protocol[32];   /* the protocol's code */
+    char *protocol_json; /* the protocol file's bytes */
+    char protocol_sha256[65];
+    int64_t screening_id; /* the signed screening it was prescribed on */
+    char status[16];      /* planned, active, on_hold, completed, cancelled */
+    char *status_reason;  /* NULL when none */
+    char start_date[11];  /* YYYY-MM-DD, the clinic's calendar */
+    char currency[4];
+    bool package;
+    int64_t discount_minor;
+    char *notes;
+    int64_t version;
+    int64_t created_ms;
+    int64_t created_by;
+    int64_t updated_ms;
+    int64_t updated_by;
+    /* filled when reading: */
+    char created_by_name[40]; /* username */
+};
+void db_course_release(struct db_course *c);
+/* Inserts and sets c->id. */
+int db_course_insert(struct db *db, struct db_course *c) WARN_UNUSED;
+int db_course_get(struct db *db, int64_t id, struct db_course *out) WARN_UNUSED;
+typedef int (*db_course_cb)(void *ctx, const struct db_course *c);
+/* A patient's courses, newest first; a non-zero return from cb stops and is returned. */
+int db_course_list(struct db *db, int64_t patient_id, db_course_cb cb, void *ctx) WARN_UNUSED;
+/* Writes status, status_reason, version, updated_ms and updated_by of course c->id, if its stored
+ * version is still `expected_version`: ST_CONFLICT when it is not, ST_NOT_FOUND when there is no
+ * such course. */
+int db_course_set_status(struct db *db, const struct db_course *c,
+                         int64_t expected_version) WARN_UNUSED;
+
+/* One planned item of a course (003_courses.sql says what each column means). */
+struct db_course_item {
+    int64_t id;
+    int64_t course_id;
+    int seq;
+    char kind[16];      /* session, maintenance, follow_up */
+    char milestone[32]; /* "" unless a follow-up */
+    int anchor_seq;     /* 0: counted from the course's start date */
+    int offset_months;
+    int offset_days;
+    int window_before_days;
+    int window_after_days;
+    char target_date[11];
+    char earliest_date[11];
+    char latest_date[11];
+    int duration_minutes;
+    int prep_minutes;
+    char room_kind[16];
+    int64_t price_minor;
+    char status[16]; /* planned, booked, done, cancelled, missed */
+    /* filled when reading: the item's live appointment (the newest that is neither cancelled
+     * nor a no-show), if any */
+    bool has_appointment;
+    int64_t appointment_id;
+    int64_t appointment_start_ms;
+    char appointment_status[16];
+};
+/* Inserts and sets it->id. */
+int db_course_item_insert(struct db *db, struct db_course_item *it) WARN_UNUSED;
+typedef int (*db_course_item_cb)(void *ctx, const struct db_course_item *it);
+/* The items of a course in seq order, each with its live appointment. */
+int db_course_items(struct db *db, int64_t course_id, db_course_item_cb cb, void *ctx) WARN_UNUSED;
+/* Stores an item's recomputed dates; ST_NOT_FOUND when there is no such item. */
+int db_course_item_set_dates(struct db *db, int64_t id, const char *target, const char *earliest,
+                             const char *latest) WARN_UNUSED;
+/* Cancels the items of a course that will not happen now that it ends: those still planned or
+ * missed. Booked and done items keep their status (a booked one follows its appointment). */
+int db_course_items_cancel_open(struct db *db, int64_t course_id) WARN_UNUSED;
+
 /* ---- rooms (the demo clinic's; scheduling grows on them) ---- */
 int db_room_insert(struct db *db, const char *name, const char *kind, int64_t *id) WARN_UNUSED;
 int db_room_count(struct db *db, int64_t *n) WARN_UNUSED;

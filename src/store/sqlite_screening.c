@@ -133,6 +133,22 @@ db_screening_list(struct db *db, int64_t patient_id, const char *treatment, int 
     return ret;
 }
 
+int
+db_screening_latest_signed(struct db *db, int64_t patient_id, const char *treatment,
+                           struct db_screening *out)
+{
+    memset(out, 0, sizeof(*out));
+    sqlite3_stmt *st = sq_stmt(db, "SELECT " SCREENING_COLS SCREENING_FROM
+                                   " WHERE s.patient_id = ?1 AND s.treatment = ?2"
+                                   " AND so.screening_id IS NOT NULL"
+                                   " ORDER BY so.signed_at DESC, s.id DESC LIMIT 1");
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, patient_id);
+    sq_bind_text(st, 2, treatment);
+    return sq_one(st, screening_from_row, out);
+}
+
 /* Whether screening result `id` exists: *exists, or a failure. */
 static int
 screening_exists(struct db *db, int64_t id, bool *exists)

@@ -267,6 +267,40 @@ const TABLE = {
       return { path: `/api/v1/appointments/${ctx.appointment}/ics` };
     },
   },
+  'GET /api/v1/patients/{id}/courses': {
+    permission: 'course.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/courses` }),
+  },
+  'POST /api/v1/patients/{id}/courses': {
+    permission: 'course.prescribe', ok: 201,
+    build: async (ctx) => {
+      await signedScreening(ctx);
+      ctx.coursesBefore = await courseCount(ctx);
+      return { path: `/api/v1/patients/${ctx.patient.id}/courses`, json: courseInput() };
+    },
+    check: async (ctx, r, allowed) => {
+      assert.equal(await courseCount(ctx), ctx.coursesBefore + (allowed ? 1 : 0), 'courses after the request');
+    },
+  },
+  'GET /api/v1/courses/{id}': {
+    permission: 'course.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/courses/${(await courseOf(ctx)).id}` }),
+  },
+  'POST /api/v1/courses/{id}/status': {
+    permission: 'course.prescribe', ok: 200,
+    build: async (ctx) => {
+      ctx.fresh = await newCourse(ctx);
+      return { path: `/api/v1/courses/${ctx.fresh.id}/status`, json: { status: 'active' } };
+    },
+    check: async (ctx, r, allowed) => {
+      const cur = await ctx.clients.doctor.get(`/api/v1/courses/${ctx.fresh.id}`);
+      assert.equal(cur.body.status, allowed ? 'active' : 'planned', 'status after the request');
+    },
+  },
+  'GET /api/v1/courses/{id}/quote': {
+    permission: 'course.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/courses/${(await courseOf(ctx)).id}/quote` }),
+  },
+  'GET /api/v1/courses/{id}/quote.pdf': {
+    permission: 'course.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/courses/${(await courseOf(ctx)).id}/quote.pdf?lang=ar` }),
+  },
 };
 
 // A pending outbox message of the table's patient, written with SQL (no endpoint makes one).
@@ -276,6 +310,44 @@ function newMessage(ctx) {
 
 function messageStatus(ctx) {
   return sql(ctx.server.db, `SELECT status FROM outbox WHERE id = ${ctx.message};`).trim();
+}
+
+// A course starting a week from today (UTC, the test server's zone).
+function courseInput() {
+  const start = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10);
+  return { protocol: 'prp-hair', start_date: start, package: true };
+}
+
+// A prp-hair screening of the table's patient signed to proceed (with the override's reason,
+// since nothing is recorded and the result is incomplete), made once.
+async function signedScreening(ctx) {
+  if (ctx.signed) return ctx.signed;
+  const r = await ctx.clients.doctor.post(`/api/v1/patients/${ctx.patient.id}/screenings`,
+    { treatment: 'prp-hair', session_at: sessionAt() });
+  assert.equal(r.status, 201, show(r));
+  const s = await ctx.clients.doctor.post(`/api/v1/screenings/${r.body.id}/signoff`,
+    { decision: 'proceed', reason: 'Results reviewed with the patient in clinic' });
+  assert.equal(s.status, 200, show(s));
+  ctx.signed = s.body;
+  return ctx.signed;
+}
+
+async function newCourse(ctx) {
+  await signedScreening(ctx);
+  const r = await ctx.clients.doctor.post(`/api/v1/patients/${ctx.patient.id}/courses`, courseInput());
+  assert.equal(r.status, 201, show(r));
+  return r.body;
+}
+
+async function courseOf(ctx) {
+  if (!ctx.course) ctx.course = await newCourse(ctx);
+  return ctx.course;
+}
+
+async function courseCount(ctx) {
+  const r = await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/courses`);
+  assert.equal(r.status, 200, show(r));
+  return r.body.courses.length;
 }
 
 // A valid assessment body (a hair complaint seen yesterday).

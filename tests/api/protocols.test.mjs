@@ -78,6 +78,52 @@ describe('protocol files at start-up', () => {
     assert.match(r.stderr, /screening\.json: ferritin: field 'unit' 'mg\/mL' is not a unit of 'ferritin' in labs\.json/);
   });
 
+  it('a course protocol with a wrong number names the file, the entry and the field', async () => {
+    const dir = await copyProtocols('bad-course');
+    await editJson(join(dir, 'prp-hair.json'), (doc) => {
+      doc.sessions.interval_days.earliest = 45;
+    });
+    const r = serveFails(dir);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /prp-hair\.json: sessions: field 'interval_days\.earliest' must not be after the target/);
+    assert.doesNotMatch(r.stdout, /listening/);
+  });
+
+  it('a course number without its basis, and a catalogue entry naming no file, stop the start', async () => {
+    const dir = await copyProtocols('no-basis');
+    await editJson(join(dir, 'adsc-hair.json'), (doc) => {
+      delete doc.follow_ups[0].basis.window_days;
+    });
+    let r = serveFails(dir);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /adsc-hair\.json: follow_ups\[0\] \(early_hair\): field 'basis\.window_days' is required/);
+
+    const dir2 = await copyProtocols('no-file');
+    await editJson(join(dir2, 'treatments.json'), (doc) => {
+      doc.treatments.find((t) => t.code === 'prp-beard').protocol = 'prp-beard.json';
+    });
+    r = serveFails(dir2);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /treatments\.json: treatments\[4\] \(prp-beard\): field 'protocol' names prp-beard\.json/);
+  });
+
+  it('the catalogue offers the treatments and the whole course protocols', async () => {
+    const server = await startServer();
+    try {
+      const { nurse } = await roleClients(server);
+      const r = await nurse.get('/api/v1/catalog');
+      assert.equal(r.status, 200, show(r));
+      assert.deepEqual(r.body.treatments_offered.map((t) => [t.code, t.protocol]), [
+        ['prp-hair', 'prp-hair'], ['prp-face', 'prp-face'], ['adsc-hair', 'adsc-hair'],
+        ['mesotherapy', null], ['prp-beard', null], ['adsc-transplant', null],
+      ]);
+      const shipped = JSON.parse(await readFile(join(PROTOCOLS, 'prp-hair.json'), 'utf8'));
+      assert.deepEqual(r.body.protocols.find((p) => p.code === 'prp-hair'), shipped);
+    } finally {
+      await server.cleanup();
+    }
+  });
+
   it('a clinic changes the ferritin flag without recompiling', async () => {
     // Ferritin 35 ng/mL is above the shipped flag (30) and below an edited one (40).
     const flagged = async (protocols) => {

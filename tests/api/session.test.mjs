@@ -206,6 +206,16 @@ describe('session', () => {
       assert.equal(s.status, 201, show(s));
       fixtures.screening = s.body;
       fixtures.message = insertMessage(server.db, { patientId: fixtures.patient.id, dueMs: Date.now(), body: 'Reminder' });
+      // A course needs a screening signed to proceed (here against an incomplete result).
+      const signed = await fixtures.doctor.post(`/api/v1/patients/${fixtures.patient.id}/screenings`, { treatment: 'prp-hair', session_at: session });
+      assert.equal(signed.status, 201, show(signed));
+      const so = await fixtures.doctor.post(`/api/v1/screenings/${signed.body.id}/signoff`,
+        { decision: 'proceed', reason: 'Reviewed with the patient in clinic' });
+      assert.equal(so.status, 200, show(so));
+      fixtures.courseInput = { protocol: 'prp-hair', start_date: session.slice(0, 10), package: false };
+      const course = await fixtures.doctor.post(`/api/v1/patients/${fixtures.patient.id}/courses`, fixtures.courseInput);
+      assert.equal(course.status, 201, show(course));
+      fixtures.course = course.body;
     });
     const requests = {
       'POST /api/v1/session/password': () => ({ json: { current_password: server.admin.password, new_password: strongPassword() } }),
@@ -232,6 +242,8 @@ describe('session', () => {
       'POST /api/v1/screenings/{id}/signoff': () => ({ id: fixtures.screening.id, json: { decision: 'do_not_proceed' } }),
       'POST /api/v1/outbox/{id}/sent': () => ({ id: fixtures.message, json: { gateway_ref: 'csrf' } }),
       'POST /api/v1/outbox/{id}/failed': () => ({ id: fixtures.message, json: { error: 'csrf' } }),
+      'POST /api/v1/patients/{id}/courses': () => ({ id: fixtures.patient.id, json: fixtures.courseInput }),
+      'POST /api/v1/courses/{id}/status': () => ({ id: fixtures.course.id, json: { status: 'cancelled', reason: 'Not wanted any more' } }),
     };
     const ops = operations(repoOpenApi()).filter((o) => o.method !== 'GET' && o.key !== 'POST /api/v1/session');
 
@@ -275,6 +287,9 @@ describe('session', () => {
           assert.equal(history.body.version, 0, 'the medical history changed');
           assert.equal(sql(server.db, `SELECT status FROM outbox WHERE id = ${fixtures.message};`).trim(), 'pending',
             'the outbox message was marked');
+          const courses = await clinical.get(`/api/v1/patients/${fixtures.patient.id}/courses`);
+          assert.deepEqual(courses.body.courses.map((x) => [x.id, x.status, x.version]),
+            [[fixtures.course.id, 'planned', 1]], 'the courses changed');
         });
       }
     }

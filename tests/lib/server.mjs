@@ -234,14 +234,16 @@ export class Client {
       if (gone) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
-    const text = await res.text();
+    // A binary body (a PDF) is kept as bytes; its text is then the bytes as latin1.
+    const bytes = opts.binary ? Buffer.from(await res.arrayBuffer()) : null;
+    const text = bytes ? bytes.toString('latin1') : await res.text();
     let parsed = null;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {
       parsed = null;
     }
-    return { status: res.status, headers: res.headers, text, body: parsed, setCookies };
+    return { status: res.status, headers: res.headers, text, bytes, body: parsed, setCookies };
   }
 
   get(path, opts) {

@@ -18,7 +18,9 @@
 
 #define SHIPPED AUTOLOGA_PROTOCOLS_DIR
 
-static const char *const files[] = {"screening.json", "drugs.json", "labs.json"};
+static const char *const files[] = {"screening.json",  "drugs.json",    "labs.json",
+                                    "treatments.json", "prp-hair.json", "prp-face.json",
+                                    "adsc-hair.json"};
 #define NFILES (sizeof(files) / sizeof(files[0]))
 
 /* A copy of the shipped protocols/ in a temporary directory, to break on purpose. */
@@ -144,9 +146,84 @@ test_shipped_load(void **state)
     assert_string_equal(json_string_value(json_object_get(
                             json_array_get(classes, json_array_size(classes) - 1), "code")),
                         "other");
+
+    /* The course protocols whole, and the treatments offered with their protocol or null. */
+    json_t *docs = json_object_get(cat, "protocols");
+    assert_int_equal(json_array_size(docs), 3);
+    json_t *hair = entry(docs, "prp-hair", NULL);
+    assert_int_equal(
+        json_integer_value(json_object_get(
+            json_object_get(json_object_get(hair, "sessions"), "interval_days"), "target")),
+        30);
+    assert_non_null(json_object_get(hair, "sources"));
+    json_t *offered = json_object_get(cat, "treatments_offered");
+    assert_int_equal(json_array_size(offered), 6);
+    assert_string_equal(
+        json_string_value(json_object_get(entry(offered, "adsc-hair", NULL), "protocol")),
+        "adsc-hair");
+    json_t *meso = entry(offered, "mesotherapy", NULL);
+    assert_true(json_is_null(json_object_get(meso, "protocol")));
+    assert_non_null(json_string_value(json_object_get(json_object_get(meso, "summary"), "ar")));
+    /* The catalogue holds copies: changing one changes nothing loaded. */
+    assert_int_equal(json_object_set_new(hair, "code", json_string("changed")), 0);
+    assert_non_null(course_protocols_find(p->courses, "prp-hair"));
+    assert_string_equal(json_string_value(json_object_get(
+                            course_protocols_find(p->courses, "prp-hair")->document, "code")),
+                        "prp-hair");
     json_decref(cat);
     protocols_free(p);
     protocols_free(NULL);
+}
+
+static void
+test_protocol_treatment_unknown(void **state)
+{
+    struct copy c;
+
+    (void)state;
+    /* A protocol that screening.json cannot screen for. */
+    copy_make(&c);
+    json_t *doc = load_json(c.dir, "prp-face.json");
+    assert_int_equal(json_object_set_new(doc, "screening_treatment", json_string("prp-knee")), 0);
+    save_json(c.dir, "prp-face.json", doc);
+    json_decref(doc);
+    static const char *const needles[] = {"prp-face.json", "field 'screening_treatment'",
+                                          "'prp-knee'", "screening.json", NULL};
+    expect_failure(&c, "unknown_treatment", needles);
+    copy_remove(&c);
+
+    /* The same when screening.json drops a treatment a protocol screens for. */
+    copy_make(&c);
+    json_t *rules = load_json(c.dir, "screening.json");
+    size_t i;
+    json_t *treatments = json_object_get(rules, "treatments");
+    entry(treatments, "adsc-hair", &i);
+    assert_int_equal(json_array_remove(treatments, i), 0);
+    json_t *r;
+    json_array_foreach(json_object_get(rules, "rules"), i, r)
+    {
+        json_t *ts = json_object_get(r, "treatments"), *t;
+        size_t k;
+        json_array_foreach(ts, k, t)
+        {
+            if (!strcmp(json_string_value(t), "adsc-hair")) {
+                assert_int_equal(json_array_remove(ts, k), 0);
+                break;
+            }
+        }
+    }
+    /* Rules that were for adsc-hair alone would now be for nothing: keep them for prp-hair. */
+    json_array_foreach(json_object_get(rules, "rules"), i, r)
+    {
+        json_t *ts = json_object_get(r, "treatments");
+        if (json_array_size(ts) == 0)
+            assert_int_equal(json_array_append_new(ts, json_string("prp-hair")), 0);
+    }
+    save_json(c.dir, "screening.json", rules);
+    json_decref(rules);
+    static const char *const needles2[] = {"adsc-hair.json", "'adsc-hair'", NULL};
+    expect_failure(&c, "unknown_treatment", needles2);
+    copy_remove(&c);
 }
 
 static void
@@ -294,6 +371,7 @@ main(void)
         cmocka_unit_test(test_analyte_missing_from_labs),
         cmocka_unit_test(test_unit_unknown_to_labs),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_protocol_treatment_unknown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
