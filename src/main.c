@@ -320,7 +320,7 @@ cmd_demo(int argc, char **argv)
         demo_clinical(db, protocols, time_now_ms(), &f) != ST_OK)
         rc = report("demo", &f);
     if (rc == EXIT_OK && n >= DEMO_CALENDAR_PATIENTS &&
-        demo_calendar(db, time_now_ms(), &f) != ST_OK)
+        demo_calendar(db, protocols, time_now_ms(), &f) != ST_OK)
         rc = report("demo", &f);
     db_close(db);
     protocols_free(protocols);

@@ -742,8 +742,8 @@ transition_ok(const char *from, const char *to)
 }
 
 int
-course_set_status(struct db *db, const struct actor *a, int64_t id, json_t *body, json_t **out,
-                  struct fail *f)
+course_set_status(struct db *db, const struct actor *a, int64_t id, json_t *body,
+                  course_end_fn on_end, const void *ctx, json_t **out, struct fail *f)
 {
     static const char *const fields[] = {"status", "reason", "version", NULL};
     const char *status = NULL;
@@ -802,7 +802,11 @@ course_set_status(struct db *db, const struct actor *a, int64_t id, json_t *body
                       "course %lld was changed by someone else first", (long long)id);
         goto out;
     }
-    if (st == ST_OK && (!strcmp(status, "completed") || !strcmp(status, "cancelled")))
+    bool ends = !strcmp(status, "completed") || !strcmp(status, "cancelled");
+    if (st == ST_OK && ends && on_end &&
+        (st = on_end(ctx, db, a, id, c.status_reason, f)) != ST_OK)
+        goto out;
+    if (st == ST_OK && ends)
         st = db_course_items_cancel_open(db, id);
     id_str(id, ids);
     if (st == ST_OK)
@@ -962,4 +966,25 @@ out:
     free(items);
     db_course_release(&c);
     return st;
+}
+
+int
+course_start(struct db *db, const struct actor *a, int64_t id, struct fail *f)
+{
+    struct db_course c;
+    char ids[24];
+    int st = db_course_get(db, id, &c);
+    if (st == ST_OK && strcmp(c.status, "planned") == 0) {
+        int64_t expected = c.version;
+        snprintf(c.status, sizeof(c.status), "active");
+        c.version++;
+        c.updated_ms = time_now_ms();
+        c.updated_by = a->user_id;
+        st = db_course_set_status(db, &c, expected);
+        id_str(id, ids);
+        if (st == ST_OK)
+            st = audit_write(db, a, "course.status", "course", ids);
+    }
+    db_course_release(&c);
+    return st == ST_OK ? ST_OK : db_fail(db, st, f);
 }

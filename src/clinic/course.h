@@ -49,8 +49,19 @@ int course_list(struct db *db, const struct actor *a, int64_t patient_id, json_t
  * required except to make the course active. A "version" that is not the course's is
  * ST_CONFLICT "stale_version". Completing or cancelling cancels the items still planned or
  * missed (booked ones follow their appointments). Audited as course.status; *out is the course. */
-int course_set_status(struct db *db, const struct actor *a, int64_t id, json_t *body, json_t **out,
+/* What ends with a course, called inside course_set_status's transaction when the course is
+ * completed or cancelled (the calendar cancels its future appointments: schedule_end_course);
+ * `ctx` is passed through. */
+typedef int (*course_end_fn)(const void *ctx, struct db *db, const struct actor *a,
+                             int64_t course_id, const char *reason, struct fail *f);
+
+int course_set_status(struct db *db, const struct actor *a, int64_t id, json_t *body,
+                      course_end_fn on_end, const void *ctx, json_t **out,
                       struct fail *f) WARN_UNUSED;
+
+/* Inside the caller's write transaction (a session being booked): makes a planned course
+ * active, audited as course.status; a course in any other status is left as it is. */
+int course_start(struct db *db, const struct actor *a, int64_t id, struct fail *f) WARN_UNUSED;
 
 /* The quote of a course (audited as course.quote):
  * {"course_id","patient":{"mrn","name":{"en","ar"}},"protocol_label":{"en","ar"},"currency",

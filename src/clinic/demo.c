@@ -7,11 +7,13 @@
 
 #include "clinic/assessment.h"
 #include "clinic/audit.h"
+#include "clinic/course.h"
 #include "clinic/history.h"
 #include "clinic/labresult.h"
 #include "clinic/patient.h"
 #include "clinic/role.h"
 #include "clinic/schedule.h"
+#include "clinic/screening_record.h"
 #include "clinic/user.h"
 #include "core/clinic_tz.h"
 #include "core/date.h"
@@ -371,10 +373,49 @@ open_day(const struct date *from, int n, const struct date *holiday, struct date
     }
 }
 
-/* Books one demo appointment at local `minute` of day `d`. */
+/* The demo's course: the doctor screens the patient eligible for PRP of the face for a session
+ * at `at`, signs the result to proceed and prescribes the course from that day, sold as a
+ * package. *first_item is the course's first session. */
 static int
-demo_book(struct db *db, const struct clinic_settings *cs, const struct actor *a, int64_t patient,
-          const char *kind, const struct date *d, int minute, int duration, int prep, int64_t room,
+demo_course(struct db *db, const struct protocols *p, int64_t patient, const char *at,
+            const struct date *start, int64_t *first_item, struct fail *f)
+{
+    struct actor doctor;
+    json_t *out = NULL;
+    char day[11];
+    *first_item = 0;
+    int st = demo_actor(db, "doctor", &doctor, f);
+    if (st != ST_OK)
+        return st;
+    json_t *body = json_pack("{s:s, s:s}", "treatment", "prp-face", "session_at", at);
+    st = body ? screening_record_create(db, p, &doctor, patient, body, &out, f) : ST_NOMEM;
+    json_decref(body);
+    int64_t screening = created_id(st, out);
+    if (!screening)
+        return st != ST_OK ? st : ST_NOMEM;
+    body = json_pack("{s:s}", "decision", "proceed");
+    st = body ? screening_record_sign(db, &doctor, screening, body, &out, f) : ST_NOMEM;
+    json_decref(body);
+    json_decref(out);
+    out = NULL;
+    if (st != ST_OK)
+        return st;
+    date_format(start, day);
+    body = json_pack("{s:s, s:s, s:b}", "protocol", "prp-face", "start_date", day, "package", 1);
+    st = body ? course_prescribe(db, p, &doctor, patient, body, &out, f) : ST_NOMEM;
+    json_decref(body);
+    if (st == ST_OK)
+        *first_item = json_integer_value(
+            json_object_get(json_array_get(json_object_get(out, "items"), 0), "id"));
+    json_decref(out);
+    return st == ST_OK && !*first_item ? ST_NOMEM : st;
+}
+
+/* Books one demo appointment at local `minute` of day `d` (for a course session when `item`). */
+static int
+demo_book(struct db *db, const struct clinic_settings *cs, const struct protocols *p,
+          const struct actor *a, int64_t patient, int64_t item, const char *kind,
+          const struct date *d, int minute, int duration, int prep, int64_t room,
           int64_t clinician, int64_t centrifuge, const char *notes, struct fail *f)
 {
     int64_t start;
@@ -388,15 +429,19 @@ demo_book(struct db *db, const struct clinic_settings *cs, const struct actor *a
                              duration, "prep_minutes", prep, "room_id", (json_int_t)room,
                              "clinician_id", (json_int_t)clinician, "centrifuge_id",
                              centrifuge ? json_integer(centrifuge) : json_null(), "notes", notes);
+    if (body && item && json_object_set_new(body, "course_item_id", json_integer(item)) != 0) {
+        json_decref(body);
+        body = NULL;
+    }
     if (!body)
         return ST_NOMEM;
-    int st = schedule_book(db, cs, a, body, &out, f);
+    int st = schedule_book(db, cs, p, a, body, &out, f);
     json_decref(body);
     return keep_status(st, out);
 }
 
 int
-demo_calendar(struct db *db, int64_t now_ms, struct fail *f)
+demo_calendar(struct db *db, const struct protocols *p, int64_t now_ms, struct fail *f)
 {
     struct actor admin, reception;
     struct db_user doctor = {0}, nurse = {0};
@@ -417,13 +462,13 @@ demo_calendar(struct db *db, int64_t now_ms, struct fail *f)
     if (st != ST_OK)
         goto out;
     for (int i = 0; i < DEMO_CALENDAR_PATIENTS; i++) {
-        struct db_patient p;
-        if (db_patient_get(db, i + 1, &p) != ST_OK) {
+        struct db_patient pt;
+        if (db_patient_get(db, i + 1, &pt) != ST_OK) {
             st = fail_set(f, ST_NOT_FOUND, "", "not_found", "the demo calendar needs %d patients",
                           DEMO_CALENDAR_PATIENTS);
             goto out;
         }
-        db_patient_release(&p);
+        db_patient_release(&pt);
     }
 
     /* A Gulf clinic: Saturday to Thursday, 09:00 to 18:00; Friday closed. */
@@ -508,21 +553,30 @@ demo_calendar(struct db *db, int64_t now_ms, struct fail *f)
 
     /* A few appointments in the coming open days, booked by the receptionist. */
     open_day(&today, 1, &holiday, &d);
-    st = demo_book(db, &cs, &reception, 1, "consultation", &d, 10 * 60, 30, 0, room[3],
+    st = demo_book(db, &cs, p, &reception, 1, 0, "consultation", &d, 10 * 60, 30, 0, room[3],
                    clinician[0], 0, "Hair loss: first consultation", f);
+    /* The second patient's PRP of the face is the first session of a prescribed course. */
+    int64_t face_start, face_item = 0;
+    char face_at[25];
+    if (st == ST_OK && clinic_tz_to_utc(&d, 11 * 60, &face_start) != ST_OK)
+        st = fail_set(f, ST_INVALID, "start", "invalid_date", "the demo time does not exist");
+    if (st == ST_OK) {
+        time_format_ms(face_start, face_at);
+        st = demo_course(db, p, 2, face_at, &d, &face_item, f);
+    }
     if (st == ST_OK)
-        st = demo_book(db, &cs, &reception, 2, "session", &d, 11 * 60, 60, 30, room[0],
-                       clinician[0], centrifuge[0], "PRP of the face", f);
+        st = demo_book(db, &cs, p, &reception, 2, face_item, "session", &d, 11 * 60, 60, 30,
+                       room[0], clinician[0], centrifuge[0], "PRP of the face", f);
     open_day(&today, 2, &holiday, &d);
     if (st == ST_OK)
-        st = demo_book(db, &cs, &reception, 3, "consultation", &d, 9 * 60 + 30, 30, 0, room[3],
+        st = demo_book(db, &cs, p, &reception, 3, 0, "consultation", &d, 9 * 60 + 30, 30, 0, room[3],
                        clinician[0], 0, NULL, f);
     if (st == ST_OK)
-        st = demo_book(db, &cs, &reception, 4, "session", &d, 14 * 60, 60, 30, room[1],
+        st = demo_book(db, &cs, p, &reception, 4, 0, "session", &d, 14 * 60, 60, 30, room[1],
                        clinician[1], centrifuge[1], "PRP of the scalp", f);
     open_day(&today, 3, &holiday, &d);
     if (st == ST_OK)
-        st = demo_book(db, &cs, &reception, 2, "follow_up", &d, 12 * 60, 30, 0, room[3],
+        st = demo_book(db, &cs, p, &reception, 2, 0, "follow_up", &d, 12 * 60, 30, 0, room[3],
                        clinician[1], 0, NULL, f);
 out:
     db_user_release(&doctor);

@@ -38,7 +38,10 @@ int demo_clinical(struct db *db, const struct protocols *p, int64_t now_ms,
  * through the same functions as the API in the clinic's time zone (set by the caller): opening
  * hours Saturday to Thursday 09:00-18:00 with Friday closed, the demo doctor and nurse as
  * clinicians with working hours, two centrifuges, a public holiday three weeks after `now_ms`,
- * and a few appointments of the first patients in the next open days. */
-int demo_calendar(struct db *db, int64_t now_ms, struct fail *f) WARN_UNUSED;
+ * and a few appointments of the first patients in the next open days; the second patient
+ * (eligible for PRP of the face) is screened, prescribed a prp-face course and booked for its
+ * first session, so the reminders and the course show too. */
+int demo_calendar(struct db *db, const struct protocols *p, int64_t now_ms,
+                  struct fail *f) WARN_UNUSED;
 
 #endif

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clinic/course.h"
 #include "clinic/docin.h"
+#include "clinic/reminders.h"
 #include "clinic/role.h"
 #include "clinic/slots.h"
 #include "core/clinic_tz.h"
@@ -1528,6 +1530,34 @@ booking_item(struct db *db, struct booking *b, struct db_schedule_item *it, stru
 }
 
 /* The patient, unless missing or deleted. */
+/* What every change of an appointment brings with it, inside the change's transaction: the
+ * windows of its course's later items counted again from the day it now falls on (stored unless
+ * `preview`; *effects, when asked for, says where they go), a planned course started by a
+ * booking, and the patient's messages rewritten (not for a preview). */
+static int
+follow_change(struct db *db, const struct protocols *p, const struct actor *a,
+              const struct db_appointment *ap, int64_t course_id, bool preview, json_t **effects,
+              struct fail *f)
+{
+    int st = ST_OK;
+    json_t *e = NULL;
+    if (effects)
+        *effects = NULL;
+    if (course_id) {
+        st = course_replan(db, course_id, NULL, !preview, &e, f);
+        if (st == ST_OK && !preview && strcmp(ap->status, "booked") == 0)
+            st = course_start(db, a, course_id, f);
+    }
+    if (st == ST_OK && !preview)
+        st = reminders_sync_appointment(db, p, ap->id, time_now_ms(), f);
+    if (st == ST_OK && effects) {
+        *effects = e;
+        e = NULL;
+    }
+    json_decref(e);
+    return st;
+}
+
 static int
 live_patient(struct db *db, int64_t id, const char *field, struct fail *f)
 {
@@ -1542,8 +1572,8 @@ live_patient(struct db *db, int64_t id, const char *field, struct fail *f)
 }
 
 int
-schedule_book(struct db *db, const struct clinic_settings *cs, const struct actor *a, json_t *body,
-              json_t **out, struct fail *f)
+schedule_book(struct db *db, const struct clinic_settings *cs, const struct protocols *p,
+              const struct actor *a, json_t *body, json_t **out, struct fail *f)
 {
     struct booking b;
     struct db_schedule_item it = {0};
@@ -1608,6 +1638,8 @@ schedule_book(struct db *db, const struct clinic_settings *cs, const struct acto
     if (st == ST_OK && b.course_item_id &&
         (st = db_schedule_item_set_status(db, it.id, "booked")) != ST_OK)
         st = db_fail(db, st, f);
+    if (st == ST_OK)
+        st = follow_change(db, p, a, &ap, b.course_item_id ? it.course_id : 0, false, NULL, f);
     id_str(ap.id, ids);
     if (st == ST_OK && (st = audit_write(db, a, "appointment.book", "appointment", ids)) != ST_OK)
         st = db_fail(db, st, f);
@@ -1753,8 +1785,8 @@ parse_move(json_t *body, struct move *m, struct fail *f)
 }
 
 int
-schedule_move(struct db *db, const struct clinic_settings *cs, const struct actor *a, int64_t id,
-              json_t *body, json_t **out, struct fail *f)
+schedule_move(struct db *db, const struct clinic_settings *cs, const struct protocols *p,
+              const struct actor *a, int64_t id, json_t *body, json_t **out, struct fail *f)
 {
     struct move m;
     struct db_appointment ap = {0};
@@ -1824,10 +1856,16 @@ schedule_move(struct db *db, const struct clinic_settings *cs, const struct acto
         st = db_fail(db, st, f);
         goto out;
     }
-    st = stored_json(db, id, &appointment, f);
+    st = follow_change(db, p, a, &ap, ap.course_item_id ? it.course_id : 0, m.preview,
+                       &course_effects, f);
+    if (st == ST_OK)
+        st = stored_json(db, id, &appointment, f);
     if (st != ST_OK)
         goto out;
-    course_effects = json_null();
+    if (!course_effects && !(course_effects = json_null())) {
+        st = nomem(f);
+        goto out;
+    }
     *out = json_pack("{s:O, s:O}", "appointment", appointment, "course_effects", course_effects);
     if (!*out) {
         st = nomem(f);
@@ -1905,8 +1943,8 @@ apply_status(struct db *db, const struct actor *a, struct db_appointment *ap, co
 }
 
 int
-schedule_set_status(struct db *db, const struct actor *a, int64_t id, json_t *body, json_t **out,
-                    struct fail *f)
+schedule_set_status(struct db *db, const struct protocols *p, const struct actor *a, int64_t id,
+                    json_t *body, json_t **out, struct fail *f)
 {
     static const char *const fields[] = {"status", "reason", "version", NULL};
     struct db_appointment ap = {0};
@@ -1939,6 +1977,8 @@ schedule_set_status(struct db *db, const struct actor *a, int64_t id, json_t *bo
         st = apply_status(db, a, &ap, status, reason, true, f);
         reason = NULL;
     }
+    if (st == ST_OK)
+        st = follow_change(db, p, a, &ap, ap.course_id, false, NULL, f);
     if (st == ST_OK)
         st = stored_json(db, id, out, f);
     if (st == ST_OK)
@@ -1976,8 +2016,9 @@ id_collect(void *ctx, const struct db_appointment *ap)
 }
 
 int
-schedule_cancel_course(struct db *db, const struct actor *a, int64_t course_id, const char *reason,
-                       int64_t now_ms, int *cancelled, struct fail *f)
+schedule_cancel_course(struct db *db, const struct protocols *p, const struct actor *a,
+                       int64_t course_id, const char *reason, int64_t now_ms, int *cancelled,
+                       struct fail *f)
 {
     struct id_vec ids = {0};
     int n = 0;
@@ -1997,6 +2038,12 @@ schedule_cancel_course(struct db *db, const struct actor *a, int64_t course_id, 
             st = apply_status(db, a, &ap, "cancelled", copy, false, f);
             copy = NULL;
             n++;
+            /* The course ends: its item is not open to booking again. */
+            if (st == ST_OK && ap.course_item_id &&
+                (st = db_schedule_item_set_status(db, ap.course_item_id, "cancelled")) != ST_OK)
+                st = db_fail(db, st, f);
+            if (st == ST_OK)
+                st = reminders_sync_appointment(db, p, ap.id, now_ms, f);
         } else {
             st = st == ST_NOMEM ? nomem(f) : db_fail(db, st, f);
         }
@@ -2007,6 +2054,13 @@ schedule_cancel_course(struct db *db, const struct actor *a, int64_t course_id, 
     if (st == ST_OK && cancelled)
         *cancelled = n;
     return st;
+}
+
+int
+schedule_end_course(const void *protocols, struct db *db, const struct actor *a, int64_t course_id,
+                    const char *reason, struct fail *f)
+{
+    return schedule_cancel_course(db, protocols, a, course_id, reason, time_now_ms(), NULL, f);
 }
 
 /* ---- finding slots ---- */

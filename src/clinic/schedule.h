@@ -15,6 +15,7 @@
 
 #include "clinic/audit.h"
 #include "clinic/clinic_settings.h"
+#include "clinic/protocols.h"
 #include "store/db.h"
 
 /* A reason that overrides a rule must say something: a word or two is not a reason. */
@@ -101,9 +102,11 @@ json_t *schedule_appointment_json(const struct db_appointment *a);
  * "outside_hours" on start (closed, a closure) or clinician_id (not working then),
  * "outside_window" on start (a course item's local day outside its window, unless
  * override_reason), "invalid_transition" on course_item_id (an item that is not open to
- * booking); ST_INVALID for bad input. *out is the appointment. */
-int schedule_book(struct db *db, const struct clinic_settings *cs, const struct actor *a,
-                  json_t *body, json_t **out, struct fail *f) WARN_UNUSED;
+ * booking); ST_INVALID for bad input. A course item's booking also counts the windows of the
+ * course's later items again from its day and starts a planned course; every change also
+ * rewrites the appointment's messages (reminders_sync_appointment). *out is the appointment. */
+int schedule_book(struct db *db, const struct clinic_settings *cs, const struct protocols *p,
+                  const struct actor *a, json_t *body, json_t **out, struct fail *f) WARN_UNUSED;
 
 /* One appointment; audited as appointment.read on the patient. */
 int schedule_appointment_read(struct db *db, const struct actor *a, int64_t id, json_t **out,
@@ -116,26 +119,33 @@ int schedule_patient_appointments(struct db *db, const struct actor *a, int64_t 
 /* Moves a booked or checked-in appointment with body {"start","room_id"?,"clinician_id"?,
  * "centrifuge_id"?,"version","preview"?,"override_reason"?} (resources not given stay): the
  * same checks as booking, its own holds aside; ST_CONFLICT "stale_version" on a wrong version.
- * *out is {"appointment":{...as it is, or would be},"course_effects":null}. With preview
- * nothing is written or audited; otherwise audited as appointment.move. */
-int schedule_move(struct db *db, const struct clinic_settings *cs, const struct actor *a,
-                  int64_t id, json_t *body, json_t **out, struct fail *f) WARN_UNUSED;
+ * *out is {"appointment":{...as it is, or would be},"course_effects":null or, for a course
+ * item, course_replan's effects: every item's window counted again from the new day, and which
+ * booked ones would fall outside theirs}. With preview nothing is written or audited; otherwise
+ * audited as appointment.move. */
+int schedule_move(struct db *db, const struct clinic_settings *cs, const struct protocols *p,
+                  const struct actor *a, int64_t id, json_t *body, json_t **out,
+                  struct fail *f) WARN_UNUSED;
 
 /* Changes the status with body {"status","reason"?,"version"}: booked → checked_in →
  * in_progress → done, and booked or checked_in → cancelled (reason required) or no_show;
  * anything else is ST_CONFLICT "invalid_transition". Cancelled and no-show free the holds;
  * a course item goes back to planned (cancelled), becomes missed (no-show) or done. Audited as
  * appointment.status. *out is the appointment. */
-int schedule_set_status(struct db *db, const struct actor *a, int64_t id, json_t *body,
-                        json_t **out, struct fail *f) WARN_UNUSED;
+int schedule_set_status(struct db *db, const struct protocols *p, const struct actor *a, int64_t id,
+                        json_t *body, json_t **out, struct fail *f) WARN_UNUSED;
 
 /* Inside the caller's write transaction (a course being cancelled): cancels the booked and
  * checked-in appointments of the course's items that start at or after now_ms, with `reason`,
- * frees their holds and audits each as appointment.status. Leaves the items to the caller.
- * *cancelled (may be NULL) counts them. */
-int schedule_cancel_course(struct db *db, const struct actor *a, int64_t course_id,
-                           const char *reason, int64_t now_ms, int *cancelled,
+ * frees their holds, cancels their items and pending messages, and audits each as
+ * appointment.status. *cancelled (may be NULL) counts them. */
+int schedule_cancel_course(struct db *db, const struct protocols *p, const struct actor *a,
+                           int64_t course_id, const char *reason, int64_t now_ms, int *cancelled,
                            struct fail *f) WARN_UNUSED;
+/* schedule_cancel_course from now, in the shape course_set_status calls when a course is
+ * completed or cancelled (`protocols` is the struct protocols the messages are written with). */
+int schedule_end_course(const void *protocols, struct db *db, const struct actor *a,
+                        int64_t course_id, const char *reason, struct fail *f) WARN_UNUSED;
 
 /* ---- views ---- */
 

@@ -5,6 +5,7 @@
 
 #include "clinic/course.h"
 #include "clinic/reminders.h"
+#include "clinic/schedule.h"
 #include "docs/quote_pdf.h"
 #include "http/router.h"
 
@@ -64,7 +65,8 @@ api_course_status(struct request *r, struct response *res)
         return;
     struct fail f;
     fail_clear(&f);
-    int st = course_set_status(r->db, &r->actor, id, body, &out, &f);
+    int st = course_set_status(r->db, &r->actor, id, body, schedule_end_course, r->protocols, &out,
+                               &f);
     respond_result(res, st, MHD_HTTP_OK, out, &f);
     json_decref(body);
 }

@@ -177,7 +177,7 @@ api_appointments_create(struct request *r, struct response *res)
         return;
     struct fail f;
     fail_clear(&f);
-    int st = schedule_book(r->db, r->clinic, &r->actor, body, &out, &f);
+    int st = schedule_book(r->db, r->clinic, r->protocols, &r->actor, body, &out, &f);
     respond_result(res, st, MHD_HTTP_CREATED, out, &f);
     json_decref(body);
 }
@@ -219,7 +219,7 @@ api_appointment_move(struct request *r, struct response *res)
         return;
     struct fail f;
     fail_clear(&f);
-    int st = schedule_move(r->db, r->clinic, &r->actor, id, body, &out, &f);
+    int st = schedule_move(r->db, r->clinic, r->protocols, &r->actor, id, body, &out, &f);
     respond_result(res, st, MHD_HTTP_OK, out, &f);
     json_decref(body);
 }
@@ -227,7 +227,17 @@ api_appointment_move(struct request *r, struct response *res)
 void
 api_appointment_status(struct request *r, struct response *res)
 {
-    with_id_body(r, res, "no such appointment", schedule_set_status);
+    int64_t id;
+    if (!request_id_or_404(r, res, 0, "no such appointment", &id))
+        return;
+    json_t *body = request_json(r, res), *out = NULL;
+    if (!body)
+        return;
+    struct fail f;
+    fail_clear(&f);
+    int st = schedule_set_status(r->db, r->protocols, &r->actor, id, body, &out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
+    json_decref(body);
 }
 
 void

@@ -1,5 +1,6 @@
-// Takes the README's screenshots from a real demo clinic: the patient list, a patient's
-// screening panel and a treatment course with its first session booked, in English and in Arabic. Usage (from the repository root): node tests/tools/screenshots.mjs [build/autologa]
+// Takes the README's screenshots from a real demo clinic: the patient list, the calendar, a
+// patient's screening panel and a treatment course with its first session booked, in English and
+// in Arabic. Usage (from the repository root): node tests/tools/screenshots.mjs [build/autologa]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,23 @@ try {
     await page.click('#login-submit');
     await page.waitForSelector('#patient-table tr[data-patient-id]');
     await page.screenshot({ path: join(out, `patients-${lang}.png`) });
+
+    // The calendar by room on the first of the coming days that has appointments.
+    const first = await page.evaluate(async () => {
+      const get = async (path) => (await fetch(`/api/v1${path}`, { credentials: 'same-origin' })).json();
+      const { today } = await get('/clinic');
+      for (let i = 0; i < 4; i += 1) {
+        const start = new Date(Date.parse(`${today}T00:00:00Z`) + i * 7 * 86400000).toISOString().slice(0, 10);
+        const { days } = await get(`/schedule/week?start=${start}&by=room`);
+        const busy = days.find((d) => d.appointments.length);
+        if (busy) return busy.date;
+      }
+      return today;
+    });
+    await page.goto(`${server.url}/#/calendar?date=${first}&view=day&by=room`);
+    await page.waitForSelector('#calendar .appt[data-appointment-id]');
+    await page.mouse.move(0, 0); // no cell lit up under a resting pointer
+    await page.screenshot({ path: join(out, `calendar-${lang}.png`) });
     await context.close();
 
     // The demo's first patient took naproxen last night: the panel defers a session tomorrow.
@@ -45,7 +63,6 @@ try {
     await dpage.screenshot({ path: join(out, `screening-${lang}.png`) });
     await doctor.close();
   }
-
   // A course for the demo's first patient: screened for a session three days from now (when
   // last night's naproxen no longer defers it), signed, prescribed and its first session booked.
   const doctorApi = await login(server.url, 'doctor', 'autologa-demo');

@@ -28,6 +28,8 @@ import * as assessmentFormView from './views/assessment-form.js';
 import * as medicalHistoryView from './views/medical-history.js';
 import * as coursesView from './views/courses.js';
 import * as courseQuoteView from './views/course-quote.js';
+import * as calendarView from './views/calendar.js';
+import * as setupView from './views/setup.js';
 import * as outboxView from './views/outbox.js';
 
 const ROUTES = [
@@ -106,6 +108,8 @@ const ROUTES = [
   { re: /^\/audit$/, view: auditView, perm: 'audit.read', nav: 'audit' },
   { re: /^\/outbox$/, view: outboxView, perm: 'outbox.read', nav: 'outbox' },
   { re: /^\/users$/, view: usersView, perm: 'user.manage', nav: 'users' },
+  { re: /^\/calendar$/, view: calendarView, perm: 'schedule.read', nav: 'calendar' },
+  { re: /^\/setup$/, view: setupView, perm: 'schedule.manage', nav: 'setup' },
 ];
 
 const header = document.getElementById('app-header');
@@ -191,6 +195,8 @@ function renderHeader(navKey) {
         label,
       );
     if (can('patient.read')) nav.append(link('patients', '#/patients', t('nav.patients')));
+    if (can('schedule.read')) nav.append(link('calendar', '#/calendar', t('nav.calendar')));
+    if (can('schedule.manage')) nav.append(link('setup', '#/setup', t('nav.setup')));
     if (can('outbox.read')) nav.append(link('outbox', '#/outbox', t('nav.outbox')));
     if (can('audit.read')) nav.append(link('audit', '#/audit', t('nav.audit')));
     if (can('user.manage')) nav.append(link('users', '#/users', t('nav.users')));

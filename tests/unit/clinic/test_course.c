@@ -467,6 +467,27 @@ test_replan_local_day(void **state)
     assert_int_equal(clinic_tz_set("UTC", &f), ST_OK);
 }
 
+/* What a course's end hook saw: how often it ran, for which course, with which reason. */
+struct end_seen {
+    int calls;
+    int64_t course_id;
+    char reason[64];
+};
+
+static int
+record_end(const void *ctx, struct db *db, const struct actor *a, int64_t course_id,
+           const char *reason, struct fail *f)
+{
+    struct end_seen *seen = (struct end_seen *)ctx;
+    (void)db;
+    (void)a;
+    (void)f;
+    seen->calls++;
+    seen->course_id = course_id;
+    snprintf(seen->reason, sizeof(seen->reason), "%s", reason ? reason : "");
+    return ST_OK;
+}
+
 static void
 test_status_cancels_open_items(void **state)
 {
@@ -491,16 +512,23 @@ test_status_cancels_open_items(void **state)
                      0);
     json_t *body = parse("{\"status\":\"completed\",\"reason\":\"Moved abroad\"}");
     fail_clear(&f);
-    assert_int_equal(course_set_status(db, &a, course, body, &out, &f), ST_CONFLICT);
+    struct end_seen seen = {0};
+    assert_int_equal(course_set_status(db, &a, course, body, record_end, &seen, &out, &f),
+                     ST_CONFLICT);
     assert_string_equal(f.code, "invalid_transition"); /* planned: nothing to complete */
     json_decref(body);
     body = parse("{\"status\":\"active\"}");
-    assert_int_equal(course_set_status(db, &a, course, body, &out, &f), ST_OK);
+    assert_int_equal(course_set_status(db, &a, course, body, record_end, &seen, &out, &f), ST_OK);
     json_decref(out);
     json_decref(body);
+    assert_int_equal(seen.calls, 0); /* becoming active ends nothing */
     body = parse("{\"status\":\"completed\",\"reason\":\"Moved abroad\",\"version\":2}");
-    assert_int_equal(course_set_status(db, &a, course, body, &out, &f), ST_OK);
+    assert_int_equal(course_set_status(db, &a, course, body, record_end, &seen, &out, &f), ST_OK);
     json_decref(body);
+    /* The calendar hears of the end once, with the course and the reason. */
+    assert_int_equal(seen.calls, 1);
+    assert_int_equal(seen.course_id, course);
+    assert_string_equal(seen.reason, "Moved abroad");
     json_t *progress = json_object_get(out, "progress");
     assert_int_equal(json_integer_value(json_object_get(progress, "done")), 1);
     assert_int_equal(json_integer_value(json_object_get(progress, "total")), 2);

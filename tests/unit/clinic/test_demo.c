@@ -237,16 +237,19 @@ test_demo_calendar(void **state)
     char sql[256];
     fail_clear(&f);
     assert_int_equal(clinic_tz_set("Asia/Dubai", &f), ST_OK);
+    struct protocols *p = NULL;
+    assert_int_equal(protocols_load(AUTOLOGA_PROTOCOLS_DIR, &p, &f), ST_OK);
 
     /* Too few patients to book for. */
     assert_int_equal(demo_create(t->db, DEMO_CALENDAR_PATIENTS - 1, NULL, &f), ST_OK);
-    assert_int_equal(demo_calendar(t->db, time_now_ms(), &f), ST_NOT_FOUND);
+    assert_int_equal(demo_calendar(t->db, p, time_now_ms(), &f), ST_NOT_FOUND);
     testdb_teardown(t);
     assert_int_equal(testdb_setup(t), 0);
 
     int64_t now = time_now_ms();
     assert_int_equal(demo_create(t->db, 10, NULL, &f), ST_OK);
-    assert_int_equal(demo_calendar(t->db, now, &f), ST_OK);
+    assert_int_equal(demo_clinical(t->db, p, now, &f), ST_OK);
+    assert_int_equal(demo_calendar(t->db, p, now, &f), ST_OK);
 
     /* Saturday to Thursday 09:00 to 18:00, Friday closed. */
     assert_int_equal(testdb_int(t, "SELECT count(*) FROM opening_hours"), 6);
@@ -271,10 +274,19 @@ test_demo_calendar(void **state)
     assert_int_equal(testdb_int(t, "SELECT count(*) FROM closures"), 1);
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM closures WHERE first_date >= '%s'", day);
     assert_int_equal(testdb_int(t, sql), 1);
-    /* Booked appointments in the next days, none for a course, none on a Friday. */
+    /* Booked appointments in the next days, one the first session of a course of PRP of the
+     * face (screened and signed to proceed, now active), none on a Friday. */
     assert_int_equal(testdb_int(t, "SELECT count(*) FROM appointments WHERE status = 'booked'"
                                    " AND course_item_id IS NULL"),
-                     5);
+                     4);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM appointments a JOIN course_items i"
+                                   " ON i.id = a.course_item_id JOIN courses c ON c.id = i.course_id"
+                                   " WHERE a.patient_id = 2 AND i.seq = 1 AND i.status = 'booked'"
+                                   " AND c.protocol = 'prp-face' AND c.status = 'active'"),
+                     1);
+    /* Messages wait only for what is still ahead: none was written already due. */
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE due_at <= %lld", (long long)now);
+    assert_int_equal(testdb_int(t, sql), 0);
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM appointments WHERE start_ms > %lld",
              (long long)now);
     assert_int_equal(testdb_int(t, sql), 5);
@@ -289,6 +301,7 @@ test_demo_calendar(void **state)
     struct audit_check ac;
     assert_int_equal(audit_verify(t->db, &ac), ST_OK);
     assert_int_equal(ac.first_bad_id, 0);
+    protocols_free(p);
     assert_int_equal(clinic_tz_set("UTC", &f), ST_OK);
 }
 

@@ -23,13 +23,16 @@
 #define H(h, m) ((h)*60 + (m))
 
 static struct clinic_settings settings;
+/* The shipped data files: the messages of every change are written with them. */
+static struct protocols *protocols;
 
 static int
 setup(void **state)
 {
     struct fail f;
     clinic_settings_default(&settings);
-    if (clinic_tz_set("UTC", &f) != ST_OK)
+    if (clinic_tz_set("UTC", &f) != ST_OK ||
+        protocols_load(AUTOLOGA_PROTOCOLS_DIR, &protocols, &f) != ST_OK)
         return -1;
     return testdb_test_setup(state);
 }
@@ -38,6 +41,8 @@ static int
 teardown(void **state)
 {
     struct fail f;
+    protocols_free(protocols);
+    protocols = NULL;
     if (clinic_tz_set("UTC", &f) != ST_OK)
         return -1;
     return testdb_test_teardown(state);
@@ -109,7 +114,7 @@ book_ok(struct fixture *x, json_t *body)
     json_t *out = NULL;
     struct fail f;
     fail_clear(&f);
-    int st = schedule_book(x->db, &settings, &x->a, body, &out, &f);
+    int st = schedule_book(x->db, &settings, protocols, &x->a, body, &out, &f);
     if (st != ST_OK)
         fail_msg("booking refused: %s (%s on %s)", f.message, f.code, f.field);
     json_decref(body);
@@ -123,7 +128,7 @@ book_refused(struct fixture *x, json_t *body, int status, const char *code, cons
     json_t *out = NULL;
     struct fail f;
     fail_clear(&f);
-    int st = schedule_book(x->db, &settings, &x->a, body, &out, &f);
+    int st = schedule_book(x->db, &settings, protocols, &x->a, body, &out, &f);
     if (st != status || strcmp(f.code, code) != 0 || strcmp(f.field, field) != 0)
         fail_msg("expected %d %s on %s, got %d %s on %s (%s) for %s", status, code, field, st,
                  f.code, f.field, f.message, json_dumps(body, JSON_COMPACT));
@@ -423,7 +428,7 @@ set_status(struct fixture *x, int64_t id, const char *status, const char *reason
         json_object_set_new(b, "reason", json_string(reason));
     struct fail f;
     fail_clear(&f);
-    int st = schedule_set_status(x->db, &x->a, id, b, &out, &f);
+    int st = schedule_set_status(x->db, protocols, &x->a, id, b, &out, &f);
     json_decref(b);
     if (strcmp(want, "ok") == 0) {
         if (st != ST_OK)
@@ -670,7 +675,7 @@ move(struct fixture *x, int64_t id, int dd, int hh, int mm, int64_t version, boo
     if (reason)
         json_object_set_new(b, "override_reason", json_string(reason));
     fail_clear(f);
-    int st = schedule_move(x->db, &settings, &x->a, id, b, out, f);
+    int st = schedule_move(x->db, &settings, protocols, &x->a, id, b, out, f);
     json_decref(b);
     return st;
 }
@@ -727,7 +732,7 @@ test_move(void **state)
     json_t *b = json_pack("{s:s, s:I, s:I, s:I, s:I}", "start", at, "version", (json_int_t)2,
                           "room_id", (json_int_t)x.room2, "clinician_id", (json_int_t)x.doc2,
                           "centrifuge_id", (json_int_t)x.cf2);
-    assert_int_equal(schedule_move(x.db, &settings, &x.a, id, b, &out, &f), ST_OK);
+    assert_int_equal(schedule_move(x.db, &settings, protocols, &x.a, id, b, &out, &f), ST_OK);
     json_decref(b);
     assert_string_equal(json_string_value(json_object_get(
                             json_object_get(json_object_get(out, "appointment"), "room"), "name")),
@@ -789,7 +794,7 @@ test_cancel_course(void **state)
     /* Between the two: only the later one is cancelled, the appointment outside the course
      * stays. */
     assert_int_equal(db_begin_write(x.db), ST_OK);
-    assert_int_equal(schedule_cancel_course(x.db, &x.a, course, "course cancelled by the doctor",
+    assert_int_equal(schedule_cancel_course(x.db, protocols, &x.a, course, "course cancelled by the doctor",
                                             testcal_at(2030, 6, 5, 0, 0), &n, &f),
                      ST_OK);
     assert_int_equal(db_commit(x.db), ST_OK);
