@@ -31,7 +31,7 @@ ics_escape_text(const char *s, struct buf *out)
     return st;
 }
 
-/* Whether byte c continues a UTF-8 sequence (10xxxxxx). */
+/* Whether byte c continues a UTF-8 sequence (its top two bits are 10). */
 static int
 continuation(unsigned char c)
 {

@@ -12,6 +12,15 @@ const read = (p) => fs.readFileSync(path.join(root, p), 'utf8');
 const en = JSON.parse(read('web/i18n/en.json'));
 const ar = JSON.parse(read('web/i18n/ar.json'));
 const problems = [];
+// JSON.parse keeps the last of two equal keys without a word: a key written twice (two
+// branches adding the same message) would silently lose one text.
+for (const lang of ['en', 'ar']) {
+  const seen = new Set();
+  for (const m of read(`web/i18n/${lang}.json`).matchAll(/^\s*"((?:[^"\\]|\\.)*)"\s*:/gm)) {
+    if (seen.has(m[1])) problems.push(`${lang}.json: ${m[1]} is written twice`);
+    seen.add(m[1]);
+  }
+}
 const PLURAL = /\.(zero|one|two|few|many|other)$/;
 
 for (const k of Object.keys(en)) {
