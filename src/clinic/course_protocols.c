@@ -32,152 +32,46 @@ static const char *const reserved_files[] = {"screening.json", "drugs.json", "la
                                              COURSE_CATALOG_FILE, NULL};
 
 /* Where in the file we are, for messages. */
-struct ctx {
-    const char *file;
-    char where[128]; /* "follow_ups[1] (assessment_6m)", "sessions"; "" at the top */
-    struct fail *f;
-    json_t *sources; /* the file's validated sources, which bases and items cite */
-};
-
-static int bad(struct ctx *c, const char *field, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 static int
-bad(struct ctx *c, const char *field, const char *code, const char *fmt, ...)
-{
-    char problem[200];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(problem, sizeof(problem), fmt, ap);
-    va_end(ap);
-    return protofile_fail(c->f, ST_INVALID, c->file, c->where, field, code, "%s", problem);
-}
-
-static int
-nomem(struct ctx *c)
+nomem(struct protofile_reader *c)
 {
     return fail_set(c->f, ST_NOMEM, "", "no_memory", "%s: out of memory", c->file);
 }
 
-static void
-path_join(char *out, size_t cap, const char *prefix, const char *key)
-{
-    if (prefix[0])
-        snprintf(out, cap, "%s.%s", prefix, key);
-    else
-        snprintf(out, cap, "%s", key);
-}
-
-static int
-name_index(const char *const *names, const char *s)
-{
-    for (int i = 0; names[i]; i++)
-        if (strcmp(names[i], s) == 0)
-            return i;
-    return -1;
-}
-
-static int
-only_fields(struct ctx *c, json_t *obj, const char *prefix, const char *const *allowed)
-{
-    const char *key;
-    json_t *v;
-    char path[96];
-
-    json_object_foreach(obj, key, v)
-    {
-        if (name_index(allowed, key) < 0) {
-            path_join(path, sizeof(path), prefix, key);
-            return bad(c, path, "unknown_field", "is not a known field");
-        }
-    }
-    return ST_OK;
-}
-
-/* A present, non-null member, or a "required" failure. */
-static int
-need(struct ctx *c, json_t *obj, const char *prefix, const char *key, json_t **v)
-{
-    char path[96];
-
-    *v = json_object_get(obj, key);
-    if (*v && !json_is_null(*v))
-        return ST_OK;
-    *v = NULL;
-    path_join(path, sizeof(path), prefix, key);
-    return bad(c, path, "required", "is required");
-}
-
 /* A JSON object at obj[key] (required). */
 static int
-need_object(struct ctx *c, json_t *obj, const char *prefix, const char *key, json_t **v)
+need_object(struct protofile_reader *c, json_t *obj, const char *prefix, const char *key,
+            json_t **v)
 {
     char path[96];
-    int st = need(c, obj, prefix, key, v);
+    int st = protofile_need(c, obj, prefix, key, v);
 
     if (st != ST_OK)
         return st;
-    path_join(path, sizeof(path), prefix, key);
+    protofile_path(path, sizeof(path), prefix, key);
     if (!json_is_object(*v))
-        return bad(c, path, "invalid_type", "must be an object");
+        return protofile_bad(c, path, "invalid_type", "must be an object");
     return ST_OK;
 }
 
 /* A list of min..max entries at obj[key]; an absent key is required unless min is 0. */
 static int
-need_list(struct ctx *c, json_t *obj, const char *key, size_t min, size_t max, json_t **v)
+need_list(struct protofile_reader *c, json_t *obj, const char *key, size_t min, size_t max,
+          json_t **v)
 {
     *v = json_object_get(obj, key);
     if ((!*v || json_is_null(*v)) && min == 0) {
         *v = NULL;
         return ST_OK;
     }
-    int st = need(c, obj, "", key, v);
+    int st = protofile_need(c, obj, "", key, v);
     if (st != ST_OK)
         return st;
     if (!json_is_array(*v) || json_array_size(*v) < min || json_array_size(*v) > max)
-        return bad(c, key, "invalid_type", "must be a list of %zu to %zu entries", min, max);
+        return protofile_bad(c, key, "invalid_type", "must be a list of %zu to %zu entries", min,
+                             max);
     return ST_OK;
-}
-
-/* Checks a string value; `*out` (when out is not NULL) is a copy the caller frees. */
-static int
-string_value(struct ctx *c, json_t *v, const char *path, size_t max_chars, char **out)
-{
-    if (out)
-        *out = NULL;
-    if (!json_is_string(v))
-        return bad(c, path, "invalid_type", "must be a string");
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
-    size_t tn = n;
-    text_trim(s, &tn);
-    if (tn == 0)
-        return bad(c, path, "required", "must not be empty");
-    if (!text_valid_utf8(s, n))
-        return bad(c, path, "invalid_text", "must not hold control characters");
-    if (text_codepoints(s, n) > max_chars)
-        return bad(c, path, "too_long", "must be at most %zu characters", max_chars);
-    if (out && !(*out = strdup(s)))
-        return nomem(c);
-    return ST_OK;
-}
-
-static int
-get_string(struct ctx *c, json_t *obj, const char *prefix, const char *key, size_t max_chars,
-           char **out)
-{
-    json_t *v;
-    char path[96];
-    int st;
-
-    if (out)
-        *out = NULL;
-    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
-        return st;
-    path_join(path, sizeof(path), prefix, key);
-    return string_value(c, v, path, max_chars, out);
 }
 
 /* Codes: a-z, 0-9, '_' and '-', at most COURSE_CODE_MAX bytes. */
@@ -196,10 +90,10 @@ code_ok(const char *s)
 }
 
 static int
-get_code(struct ctx *c, json_t *obj, const char *prefix, const char *key, char **out)
+get_code(struct protofile_reader *c, json_t *obj, const char *prefix, const char *key, char **out)
 {
     char path[96];
-    int st = get_string(c, obj, prefix, key, COURSE_CODE_MAX, out);
+    int st = protofile_string(c, obj, prefix, key, COURSE_CODE_MAX, out);
 
     if (st != ST_OK)
         return st;
@@ -207,56 +101,43 @@ get_code(struct ctx *c, json_t *obj, const char *prefix, const char *key, char *
         return ST_OK;
     free(*out);
     *out = NULL;
-    path_join(path, sizeof(path), prefix, key);
-    return bad(c, path, "invalid_value", "must hold only a-z, 0-9, '_' and '-' (at most %d)",
-               COURSE_CODE_MAX);
+    protofile_path(path, sizeof(path), prefix, key);
+    return protofile_bad(c, path, "invalid_value",
+                         "must hold only a-z, 0-9, '_' and '-' (at most %d)", COURSE_CODE_MAX);
 }
 
 static int
-get_text(struct ctx *c, json_t *obj, const char *prefix, const char *key, size_t max_chars,
-         struct course_text *out)
+get_text(struct protofile_reader *c, json_t *obj, const char *prefix, const char *key,
+         size_t max_chars, struct course_text *out)
 {
-    static const char *const langs[] = {"en", "ar", NULL};
-    json_t *v;
-    char path[96];
-    int st;
-
-    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
-        return st;
-    path_join(path, sizeof(path), prefix, key);
-    if (!json_is_object(v))
-        return bad(c, path, "invalid_type", "must be an object with 'en' and 'ar'");
-    if ((st = only_fields(c, v, path, langs)) != ST_OK ||
-        (st = get_string(c, v, path, "en", max_chars, &out->en)) != ST_OK)
-        return st;
-    return get_string(c, v, path, "ar", max_chars, &out->ar);
+    return protofile_text(c, obj, prefix, key, max_chars, &out->en, &out->ar);
 }
 
 static int
-get_int(struct ctx *c, json_t *obj, const char *prefix, const char *key, int64_t min, int64_t max,
-        int64_t *out)
+get_int(struct protofile_reader *c, json_t *obj, const char *prefix, const char *key, int64_t min,
+        int64_t max, int64_t *out)
 {
     json_t *v;
     char path[96];
     int st;
 
     *out = 0;
-    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
+    if ((st = protofile_need(c, obj, prefix, key, &v)) != ST_OK)
         return st;
-    path_join(path, sizeof(path), prefix, key);
+    protofile_path(path, sizeof(path), prefix, key);
     if (!json_is_integer(v))
-        return bad(c, path, "invalid_type", "must be a whole number");
+        return protofile_bad(c, path, "invalid_type", "must be a whole number");
     if (json_integer_value(v) < min || json_integer_value(v) > max)
-        return bad(c, path, "invalid_value", "must be from %lld to %lld", (long long)min,
-                   (long long)max);
+        return protofile_bad(c, path, "invalid_value", "must be from %lld to %lld", (long long)min,
+                             (long long)max);
     *out = json_integer_value(v);
     return ST_OK;
 }
 
 /* get_int into an int (every bound used here fits one). */
 static int
-get_small(struct ctx *c, json_t *obj, const char *prefix, const char *key, int min, int max,
-          int *out)
+get_small(struct protofile_reader *c, json_t *obj, const char *prefix, const char *key, int min,
+          int max, int *out)
 {
     int64_t v;
     int st = get_int(c, obj, prefix, key, min, max, &v);
@@ -272,7 +153,7 @@ has(json_t *obj, const char *key)
 }
 
 static void
-where_entry(struct ctx *c, const char *list, size_t i, json_t *entry, const char *key)
+where_entry(struct protofile_reader *c, const char *list, size_t i, json_t *entry, const char *key)
 {
     const char *code = json_string_value(json_object_get(entry, key));
     if (code)
@@ -286,7 +167,7 @@ where_entry(struct ctx *c, const char *list, size_t i, json_t *entry, const char
 /* The list of sources of `obj`: [{"id","tier","citation"}], ids unique. Messages name the
  * entry as "<where> sources[i]". */
 static int
-check_sources(struct ctx *c, json_t *obj)
+check_sources(struct protofile_reader *c, json_t *obj)
 {
     static const char *const fields[] = {"id", "tier", "citation", NULL};
     json_t *arr, *s;
@@ -302,22 +183,24 @@ check_sources(struct ctx *c, json_t *obj)
         char *id = NULL;
         snprintf(c->where, sizeof(c->where), "%.90s%ssources[%zu]", saved, saved[0] ? " " : "", i);
         if (!json_is_object(s))
-            return bad(c, "id", "invalid_type", "must be in an object");
-        if ((st = only_fields(c, s, "", fields)) != ST_OK ||
+            return protofile_bad(c, "id", "invalid_type", "must be in an object");
+        if ((st = protofile_only(c, s, "", fields)) != ST_OK ||
             (st = get_code(c, s, "", "id", &id)) != ST_OK)
             return st;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(json_string_value(json_object_get(json_array_get(arr, j), "id")), id)) {
-                st = bad(c, "id", "duplicate", "repeats the id '%s' of sources[%zu]", id, j);
+                st = protofile_bad(c, "id", "duplicate", "repeats the id '%s' of sources[%zu]", id,
+                                   j);
                 free(id);
                 return st;
             }
         free(id);
         json_t *tier = json_object_get(s, "tier");
-        if (!tier || !json_is_string(tier) || name_index(tier_names, json_string_value(tier)) < 0)
-            return bad(c, "tier", tier ? "invalid_value" : "required",
-                       "must be G, SR, RCT, S or E");
-        if ((st = get_string(c, s, "", "citation", TEXT_MAX_CHARS, NULL)) != ST_OK)
+        if (!tier || !json_is_string(tier) ||
+            protofile_name_index(tier_names, json_string_value(tier)) < 0)
+            return protofile_bad(c, "tier", tier ? "invalid_value" : "required",
+                                 "must be G, SR, RCT, S or E");
+        if ((st = protofile_string(c, s, "", "citation", TEXT_MAX_CHARS, NULL)) != ST_OK)
             return st;
     }
     memcpy(c->where, saved, sizeof(saved));
@@ -326,7 +209,7 @@ check_sources(struct ctx *c, json_t *obj)
 }
 
 static bool
-source_known(struct ctx *c, const char *id)
+source_known(struct protofile_reader *c, const char *id)
 {
     size_t i;
     json_t *s;
@@ -340,20 +223,20 @@ source_known(struct ctx *c, const char *id)
 
 /* A list of source ids that the file lists (at `path`). */
 static int
-check_source_ids(struct ctx *c, json_t *v, const char *path)
+check_source_ids(struct protofile_reader *c, json_t *v, const char *path)
 {
     size_t i;
     json_t *id;
 
     if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > MAX_SOURCES)
-        return bad(c, path, "invalid_type", "must be a list of source ids");
+        return protofile_bad(c, path, "invalid_type", "must be a list of source ids");
     json_array_foreach(v, i, id)
     {
         if (!json_is_string(id))
-            return bad(c, path, "invalid_type", "must hold source ids");
+            return protofile_bad(c, path, "invalid_type", "must hold source ids");
         if (!source_known(c, json_string_value(id)))
-            return bad(c, path, "unknown_source", "names '%.40s', which is not in 'sources'",
-                       json_string_value(id));
+            return protofile_bad(c, path, "unknown_source",
+                                 "names '%.40s', which is not in 'sources'", json_string_value(id));
     }
     return ST_OK;
 }
@@ -361,7 +244,7 @@ check_source_ids(struct ctx *c, json_t *v, const char *path)
 /* The basis of one number: "clinic setting", or {"sources":[ids],"note"?} citing the file's
  * sources. */
 static int
-check_basis_value(struct ctx *c, json_t *v, const char *path)
+check_basis_value(struct protofile_reader *c, json_t *v, const char *path)
 {
     static const char *const fields[] = {"sources", "note", NULL};
     char sub[128];
@@ -369,22 +252,24 @@ check_basis_value(struct ctx *c, json_t *v, const char *path)
 
     if (json_is_string(v)) {
         if (strcmp(json_string_value(v), CLINIC_SETTING) != 0)
-            return bad(c, path, "invalid_value",
-                       "must be \"" CLINIC_SETTING "\" or an object naming its sources");
+            return protofile_bad(c, path, "invalid_value",
+                                 "must be \"" CLINIC_SETTING "\" or an object naming its sources");
         return ST_OK;
     }
     if (!json_is_object(v))
-        return bad(c, path, "invalid_type",
-                   "must be \"" CLINIC_SETTING "\" or {\"sources\": [...], \"note\": \"...\"}");
-    if ((st = only_fields(c, v, path, fields)) != ST_OK)
+        return protofile_bad(c, path, "invalid_type",
+                             "must be \"" CLINIC_SETTING
+                             "\" or {\"sources\": [...], \"note\": \"...\"}");
+    if ((st = protofile_only(c, v, path, fields)) != ST_OK)
         return st;
     snprintf(sub, sizeof(sub), "%s.sources", path);
     json_t *ids = json_object_get(v, "sources");
     if (!ids)
-        return bad(c, sub, "required", "is required");
+        return protofile_bad(c, sub, "required", "is required");
     if ((st = check_source_ids(c, ids, sub)) != ST_OK)
         return st;
-    if (has(v, "note") && (st = get_string(c, v, path, "note", NOTE_MAX_CHARS, NULL)) != ST_OK)
+    if (has(v, "note") &&
+        (st = protofile_string(c, v, path, "note", NOTE_MAX_CHARS, NULL)) != ST_OK)
         return st;
     return ST_OK;
 }
@@ -392,7 +277,8 @@ check_basis_value(struct ctx *c, json_t *v, const char *path)
 /* The section's "basis": one entry for each of its numbers `keys` (paths such as
  * "interval_days.target"), and nothing else. */
 static int
-check_basis(struct ctx *c, json_t *section, const char *prefix, const char *const *keys)
+check_basis(struct protofile_reader *c, json_t *section, const char *prefix,
+            const char *const *keys)
 {
     json_t *basis, *v;
     const char *key;
@@ -405,16 +291,17 @@ check_basis(struct ctx *c, json_t *section, const char *prefix, const char *cons
         snprintf(path, sizeof(path), "%s%sbasis.%s", prefix, prefix[0] ? "." : "", keys[i]);
         v = json_object_get(basis, keys[i]);
         if (!v)
-            return bad(c, path, "missing_basis",
-                       "is required: say where the number comes from, or \"" CLINIC_SETTING "\"");
+            return protofile_bad(
+                c, path, "missing_basis",
+                "is required: say where the number comes from, or \"" CLINIC_SETTING "\"");
         if ((st = check_basis_value(c, v, path)) != ST_OK)
             return st;
     }
     json_object_foreach(basis, key, v)
     {
-        if (name_index(keys, key) < 0) {
+        if (protofile_name_index(keys, key) < 0) {
             snprintf(path, sizeof(path), "%s%sbasis.%s", prefix, prefix[0] ? "." : "", key);
-            return bad(c, path, "unknown_field", "is not a number of this section");
+            return protofile_bad(c, path, "unknown_field", "is not a number of this section");
         }
     }
     return ST_OK;
@@ -423,7 +310,7 @@ check_basis(struct ctx *c, json_t *section, const char *prefix, const char *cons
 /* ---- the parts of a protocol ---- */
 
 static int
-parse_sessions(struct ctx *c, json_t *root, struct course_protocol *p)
+parse_sessions(struct protofile_reader *c, json_t *root, struct course_protocol *p)
 {
     static const char *const fields[] = {"count",
                                          "interval_days",
@@ -449,10 +336,10 @@ parse_sessions(struct ctx *c, json_t *root, struct course_protocol *p)
     if ((st = need_object(c, root, "", "sessions", &s)) != ST_OK)
         return st;
     snprintf(c->where, sizeof(c->where), "sessions");
-    if ((st = only_fields(c, s, "", fields)) != ST_OK ||
+    if ((st = protofile_only(c, s, "", fields)) != ST_OK ||
         (st = get_small(c, s, "", "count", 1, COURSE_MAX_SESSIONS, &p->session_count)) != ST_OK ||
         (st = need_object(c, s, "", "interval_days", &iv)) != ST_OK ||
-        (st = only_fields(c, iv, "interval_days", interval_fields)) != ST_OK ||
+        (st = protofile_only(c, iv, "interval_days", interval_fields)) != ST_OK ||
         (st = get_small(c, iv, "interval_days", "target", 1, 365, &p->interval_target_days)) !=
             ST_OK ||
         (st = get_small(c, iv, "interval_days", "earliest", 1, 365, &p->interval_earliest_days)) !=
@@ -461,24 +348,26 @@ parse_sessions(struct ctx *c, json_t *root, struct course_protocol *p)
             ST_OK)
         return st;
     if (p->interval_earliest_days > p->interval_target_days)
-        return bad(c, "interval_days.earliest", "invalid_value",
-                   "must not be after the target (%d days)", p->interval_target_days);
+        return protofile_bad(c, "interval_days.earliest", "invalid_value",
+                             "must not be after the target (%d days)", p->interval_target_days);
     if (p->interval_latest_days < p->interval_target_days)
-        return bad(c, "interval_days.latest", "invalid_value",
-                   "must not be before the target (%d days)", p->interval_target_days);
+        return protofile_bad(c, "interval_days.latest", "invalid_value",
+                             "must not be before the target (%d days)", p->interval_target_days);
     if ((st = get_small(c, s, "", "first_window_days", 0, 365, &p->first_window_days)) != ST_OK ||
         (st = get_small(c, s, "", "duration_minutes", 5, 480, &p->duration_minutes)) != ST_OK ||
         (st = get_small(c, s, "", "prep_minutes", 0, 240, &p->prep_minutes)) != ST_OK)
         return st;
     /* The centrifuge works at the start of the session, inside its time. */
     if (p->prep_minutes > p->duration_minutes)
-        return bad(c, "prep_minutes", "invalid_value",
-                   "must not be longer than the session (%d minutes)", p->duration_minutes);
-    if ((st = get_string(c, s, "", "room_kind", 16, &room)) != ST_OK)
+        return protofile_bad(c, "prep_minutes", "invalid_value",
+                             "must not be longer than the session (%d minutes)",
+                             p->duration_minutes);
+    if ((st = protofile_string(c, s, "", "room_kind", 16, &room)) != ST_OK)
         return st;
-    if (name_index(room_kinds, room) < 0) {
+    if (protofile_name_index(room_kinds, room) < 0) {
         free(room);
-        return bad(c, "room_kind", "invalid_value", "must be treatment, procedure or consultation");
+        return protofile_bad(c, "room_kind", "invalid_value",
+                             "must be treatment, procedure or consultation");
     }
     snprintf(p->room_kind, sizeof(p->room_kind), "%s", room);
     free(room);
@@ -486,7 +375,7 @@ parse_sessions(struct ctx *c, json_t *root, struct course_protocol *p)
 }
 
 static int
-parse_maintenance(struct ctx *c, json_t *root, struct course_protocol *p)
+parse_maintenance(struct protofile_reader *c, json_t *root, struct course_protocol *p)
 {
     static const char *const fields[] = {"every_months", "window_days", "count", "basis", NULL};
     static const char *const numbers[] = {"every_months", "window_days", "count", NULL};
@@ -495,13 +384,13 @@ parse_maintenance(struct ctx *c, json_t *root, struct course_protocol *p)
 
     snprintf(c->where, sizeof(c->where), "maintenance");
     if (!m)
-        return bad(c, "maintenance", "required", "is required (null when there is none)");
+        return protofile_bad(c, "maintenance", "required", "is required (null when there is none)");
     if (json_is_null(m))
         return ST_OK;
     if (!json_is_object(m))
-        return bad(c, "maintenance", "invalid_type", "must be an object or null");
+        return protofile_bad(c, "maintenance", "invalid_type", "must be an object or null");
     p->has_maintenance = true;
-    if ((st = only_fields(c, m, "", fields)) != ST_OK ||
+    if ((st = protofile_only(c, m, "", fields)) != ST_OK ||
         (st = get_small(c, m, "", "every_months", 1, 24, &p->maintenance_every_months)) != ST_OK ||
         (st = get_small(c, m, "", "window_days", 0, 90, &p->maintenance_window_days)) != ST_OK ||
         (st = get_small(c, m, "", "count", 1, COURSE_MAX_MAINTENANCE, &p->maintenance_count)) !=
@@ -511,7 +400,7 @@ parse_maintenance(struct ctx *c, json_t *root, struct course_protocol *p)
 }
 
 static int
-parse_follow_up(struct ctx *c, json_t *o, struct course_follow_up *fu)
+parse_follow_up(struct protofile_reader *c, json_t *o, struct course_follow_up *fu)
 {
     static const char *const fields[] = {"code",   "label", "after", "window_days",
                                          "expect", "basis", NULL};
@@ -520,19 +409,22 @@ parse_follow_up(struct ctx *c, json_t *o, struct course_follow_up *fu)
     json_t *after, *anchor;
     int st;
 
-    if ((st = only_fields(c, o, "", fields)) != ST_OK ||
+    if ((st = protofile_only(c, o, "", fields)) != ST_OK ||
         (st = get_code(c, o, "", "code", &fu->code)) != ST_OK ||
         (st = get_text(c, o, "", "label", LABEL_MAX_CHARS, &fu->label)) != ST_OK ||
         (st = need_object(c, o, "", "after", &after)) != ST_OK ||
-        (st = only_fields(c, after, "after", after_fields)) != ST_OK ||
-        (st = need(c, after, "after", "anchor", &anchor)) != ST_OK)
+        (st = protofile_only(c, after, "after", after_fields)) != ST_OK ||
+        (st = protofile_need(c, after, "after", "anchor", &anchor)) != ST_OK)
         return st;
-    int a = json_is_string(anchor) ? name_index(anchor_names, json_string_value(anchor)) : -1;
+    int a =
+        json_is_string(anchor) ? protofile_name_index(anchor_names, json_string_value(anchor)) : -1;
     if (a < 0)
-        return bad(c, "after.anchor", "invalid_value", "must be first_session or last_session");
+        return protofile_bad(c, "after.anchor", "invalid_value",
+                             "must be first_session or last_session");
     fu->anchor = (enum course_anchor)a;
     if (has(after, "months") == has(after, "days"))
-        return bad(c, "after.months", "invalid_value", "exactly one of months and days is needed");
+        return protofile_bad(c, "after.months", "invalid_value",
+                             "exactly one of months and days is needed");
     if (has(after, "months"))
         st = get_small(c, after, "after", "months", 1, 60, &fu->months);
     else
@@ -545,7 +437,7 @@ parse_follow_up(struct ctx *c, json_t *o, struct course_follow_up *fu)
 }
 
 static int
-parse_follow_ups(struct ctx *c, json_t *root, struct course_protocol *p)
+parse_follow_ups(struct protofile_reader *c, json_t *root, struct course_protocol *p)
 {
     json_t *arr, *o;
     size_t i;
@@ -555,7 +447,8 @@ parse_follow_ups(struct ctx *c, json_t *root, struct course_protocol *p)
     if ((st = need_list(c, root, "follow_ups", 0, COURSE_MAX_FOLLOW_UPS, &arr)) != ST_OK)
         return st;
     if (!arr)
-        return bad(c, "follow_ups", "required", "is required (an empty list when there are none)");
+        return protofile_bad(c, "follow_ups", "required",
+                             "is required (an empty list when there are none)");
     p->follow_ups = calloc(json_array_size(arr) + 1, sizeof(*p->follow_ups));
     if (!p->follow_ups)
         return nomem(c);
@@ -563,20 +456,21 @@ parse_follow_ups(struct ctx *c, json_t *root, struct course_protocol *p)
     {
         where_entry(c, "follow_ups", i, o, "code");
         if (!json_is_object(o))
-            return bad(c, "code", "invalid_type", "must be in an object");
+            return protofile_bad(c, "code", "invalid_type", "must be in an object");
         p->nfollow_ups = i + 1;
         if ((st = parse_follow_up(c, o, &p->follow_ups[i])) != ST_OK)
             return st;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(p->follow_ups[j].code, p->follow_ups[i].code))
-                return bad(c, "code", "duplicate", "repeats the code of follow_ups[%zu]", j);
+                return protofile_bad(c, "code", "duplicate", "repeats the code of follow_ups[%zu]",
+                                     j);
     }
     return ST_OK;
 }
 
 /* One default preparation parameter: {"code","label","value"|"min"+"max","unit","basis"}. */
 static int
-parse_parameter(struct ctx *c, json_t *o)
+parse_parameter(struct protofile_reader *c, json_t *o)
 {
     static const char *const fields[] = {"code", "label", "value", "min",
                                          "max",  "unit",  "basis", NULL};
@@ -585,27 +479,27 @@ parse_parameter(struct ctx *c, json_t *o)
     json_t *v;
     int st;
 
-    if ((st = only_fields(c, o, "", fields)) != ST_OK ||
+    if ((st = protofile_only(c, o, "", fields)) != ST_OK ||
         (st = get_code(c, o, "", "code", &code)) != ST_OK ||
         (st = get_text(c, o, "", "label", LABEL_MAX_CHARS, &label)) != ST_OK)
         goto out;
     bool ranged = has(o, "min") || has(o, "max");
     if (ranged == has(o, "value")) {
-        st = bad(c, "value", "invalid_value", "give either 'value' or 'min' and 'max'");
+        st = protofile_bad(c, "value", "invalid_value", "give either 'value' or 'min' and 'max'");
         goto out;
     }
     if (ranged) {
         json_t *mn = json_object_get(o, "min"), *mx = json_object_get(o, "max");
         if (!mn || !json_is_number(mn) || !isfinite(json_number_value(mn))) {
-            st = bad(c, "min", mn ? "invalid_type" : "required", "must be a number");
+            st = protofile_bad(c, "min", mn ? "invalid_type" : "required", "must be a number");
             goto out;
         }
         if (!mx || !json_is_number(mx) || !isfinite(json_number_value(mx))) {
-            st = bad(c, "max", mx ? "invalid_type" : "required", "must be a number");
+            st = protofile_bad(c, "max", mx ? "invalid_type" : "required", "must be a number");
             goto out;
         }
         if (json_number_value(mn) > json_number_value(mx)) {
-            st = bad(c, "max", "invalid_value", "must not be below 'min'");
+            st = protofile_bad(c, "max", "invalid_value", "must not be below 'min'");
             goto out;
         }
     } else {
@@ -613,20 +507,20 @@ parse_parameter(struct ctx *c, json_t *o)
         if (json_is_number(v))
             st = isfinite(json_number_value(v))
                      ? ST_OK
-                     : bad(c, "value", "invalid_type", "must be a number or a text");
+                     : protofile_bad(c, "value", "invalid_type", "must be a number or a text");
         else
-            st = string_value(c, v, "value", NOTE_MAX_CHARS, NULL);
+            st = protofile_string_value(c, v, "value", NOTE_MAX_CHARS, NULL);
         if (st != ST_OK)
             goto out;
     }
     v = json_object_get(o, "unit");
     if (!v) {
-        st = bad(c, "unit", "required", "is required (null when there is none)");
+        st = protofile_bad(c, "unit", "required", "is required (null when there is none)");
         goto out;
     }
-    if (!json_is_null(v) && (st = string_value(c, v, "unit", 32, NULL)) != ST_OK)
+    if (!json_is_null(v) && (st = protofile_string_value(c, v, "unit", 32, NULL)) != ST_OK)
         goto out;
-    if ((st = need(c, o, "", "basis", &v)) == ST_OK)
+    if ((st = protofile_need(c, o, "", "basis", &v)) == ST_OK)
         st = check_basis_value(c, v, "basis");
 out:
     free(code);
@@ -636,7 +530,7 @@ out:
 }
 
 static int
-parse_preparation(struct ctx *c, json_t *root)
+parse_preparation(struct protofile_reader *c, json_t *root)
 {
     json_t *arr, *o;
     size_t i;
@@ -649,13 +543,14 @@ parse_preparation(struct ctx *c, json_t *root)
     {
         where_entry(c, "preparation", i, o, "code");
         if (!json_is_object(o))
-            return bad(c, "code", "invalid_type", "must be in an object");
+            return protofile_bad(c, "code", "invalid_type", "must be in an object");
         if ((st = parse_parameter(c, o)) != ST_OK)
             return st;
         const char *code = json_string_value(json_object_get(o, "code"));
         for (size_t j = 0; j < i; j++)
             if (!strcmp(json_string_value(json_object_get(json_array_get(arr, j), "code")), code))
-                return bad(c, "code", "duplicate", "repeats the code of preparation[%zu]", j);
+                return protofile_bad(c, "code", "duplicate", "repeats the code of preparation[%zu]",
+                                     j);
     }
     return ST_OK;
 }
@@ -663,8 +558,8 @@ parse_preparation(struct ctx *c, json_t *root)
 /* aftercare, side_effects and pre_session_instructions: {"code", `text_key` {en,ar},
  * "sources":[ids]}. */
 static int
-parse_notes(struct ctx *c, json_t *root, const char *key, const char *text_key, size_t min,
-            size_t max, struct course_note **out, size_t *n)
+parse_notes(struct protofile_reader *c, json_t *root, const char *key, const char *text_key,
+            size_t min, size_t max, struct course_note **out, size_t *n)
 {
     const char *const fields[] = {"code", text_key, "sources", NULL};
     json_t *arr, *o;
@@ -682,26 +577,26 @@ parse_notes(struct ctx *c, json_t *root, const char *key, const char *text_key, 
         struct course_note *note = &(*out)[i];
         where_entry(c, key, i, o, "code");
         if (!json_is_object(o))
-            return bad(c, "code", "invalid_type", "must be in an object");
+            return protofile_bad(c, "code", "invalid_type", "must be in an object");
         *n = i + 1;
-        if ((st = only_fields(c, o, "", fields)) != ST_OK ||
+        if ((st = protofile_only(c, o, "", fields)) != ST_OK ||
             (st = get_code(c, o, "", "code", &note->code)) != ST_OK ||
             (st = get_text(c, o, "", text_key, TEXT_MAX_CHARS, &note->text)) != ST_OK)
             return st;
         json_t *ids = json_object_get(o, "sources");
         if (!ids)
-            return bad(c, "sources", "required", "is required");
+            return protofile_bad(c, "sources", "required", "is required");
         if ((st = check_source_ids(c, ids, "sources")) != ST_OK)
             return st;
         for (size_t j = 0; j < i; j++)
             if (!strcmp((*out)[j].code, note->code))
-                return bad(c, "code", "duplicate", "repeats the code of %s[%zu]", key, j);
+                return protofile_bad(c, "code", "duplicate", "repeats the code of %s[%zu]", key, j);
     }
     return ST_OK;
 }
 
 static int
-parse_pricing(struct ctx *c, json_t *root, struct course_protocol *p)
+parse_pricing(struct protofile_reader *c, json_t *root, struct course_protocol *p)
 {
     static const char *const fields[] = {
         "currency", "session_minor", "follow_up_minor", "package_discount_percent", "basis", NULL};
@@ -714,8 +609,8 @@ parse_pricing(struct ctx *c, json_t *root, struct course_protocol *p)
     if ((st = need_object(c, root, "", "pricing", &pr)) != ST_OK)
         return st;
     snprintf(c->where, sizeof(c->where), "pricing");
-    if ((st = only_fields(c, pr, "", fields)) != ST_OK ||
-        (st = get_string(c, pr, "", "currency", 3, &cur)) != ST_OK)
+    if ((st = protofile_only(c, pr, "", fields)) != ST_OK ||
+        (st = protofile_string(c, pr, "", "currency", 3, &cur)) != ST_OK)
         return st;
     bool ok = strlen(cur) == 3;
     for (size_t i = 0; ok && i < 3; i++)
@@ -724,28 +619,29 @@ parse_pricing(struct ctx *c, json_t *root, struct course_protocol *p)
         memcpy(p->currency, cur, 4);
     free(cur);
     if (!ok)
-        return bad(c, "currency", "invalid_value",
-                   "must be an ISO 4217 code of three capital letters, such as AED");
+        return protofile_bad(c, "currency", "invalid_value",
+                             "must be an ISO 4217 code of three capital letters, such as AED");
     if ((st = get_int(c, pr, "", "session_minor", 0, COURSE_MAX_PRICE_MINOR, &p->session_minor)) !=
             ST_OK ||
         (st = get_int(c, pr, "", "follow_up_minor", 0, COURSE_MAX_PRICE_MINOR,
                       &p->follow_up_minor)) != ST_OK ||
-        (st = need(c, pr, "", "package_discount_percent", &v)) != ST_OK)
+        (st = protofile_need(c, pr, "", "package_discount_percent", &v)) != ST_OK)
         return st;
     double pct = json_is_number(v) ? json_number_value(v) : NAN;
     if (!isfinite(pct) || pct < 0 || pct > 100)
-        return bad(c, "package_discount_percent", "invalid_value",
-                   "must be a number from 0 to 100");
+        return protofile_bad(c, "package_discount_percent", "invalid_value",
+                             "must be a number from 0 to 100");
     /* Hundredths of a percent keep the discount's rounding in integers. */
     double h = pct * 100.0;
     if (fabs(h - round(h)) > 1e-6)
-        return bad(c, "package_discount_percent", "invalid_value", "may have at most two decimals");
+        return protofile_bad(c, "package_discount_percent", "invalid_value",
+                             "may have at most two decimals");
     p->discount_hundredths = (int)round(h);
     return check_basis(c, pr, "", numbers);
 }
 
 static int
-parse_protocol(struct ctx *c, json_t *root, struct course_protocol *p)
+parse_protocol(struct protofile_reader *c, json_t *root, struct course_protocol *p)
 {
     static const char *const fields[] = {"schema_version",
                                          "code",
@@ -764,12 +660,13 @@ parse_protocol(struct ctx *c, json_t *root, struct course_protocol *p)
     json_t *v;
     int st;
 
-    if ((st = only_fields(c, root, "", fields)) != ST_OK ||
-        (st = need(c, root, "", "schema_version", &v)) != ST_OK)
+    if ((st = protofile_only(c, root, "", fields)) != ST_OK ||
+        (st = protofile_need(c, root, "", "schema_version", &v)) != ST_OK)
         return st;
     if (!json_is_integer(v) || json_integer_value(v) != COURSE_SCHEMA_VERSION)
-        return bad(c, "schema_version", "unsupported_version",
-                   "must be %d (the schema version this build reads)", COURSE_SCHEMA_VERSION);
+        return protofile_bad(c, "schema_version", "unsupported_version",
+                             "must be %d (the schema version this build reads)",
+                             COURSE_SCHEMA_VERSION);
     /* The sources first: every basis below cites them. */
     if ((st = check_sources(c, root)) != ST_OK ||
         (st = get_code(c, root, "", "code", &p->code)) != ST_OK ||
@@ -793,7 +690,7 @@ int
 course_protocol_parse(const char *name, const char *data, size_t n, struct course_protocol **out,
                       struct fail *f)
 {
-    struct ctx c = {.file = name, .f = f};
+    struct protofile_reader c = {.file = name, .f = f};
     json_t *root = NULL;
     struct course_protocol *p = NULL;
 
@@ -906,7 +803,7 @@ file_name_ok(const char *s)
         if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
             return false;
     }
-    return name_index(reserved_files, s) < 0;
+    return protofile_name_index(reserved_files, s) < 0;
 }
 
 /* Loads the protocol file `name` of `dir` into slot `p`. */
@@ -938,7 +835,8 @@ load_protocol(const char *dir, const char *name, struct course_protocol *p, stru
 }
 
 static int
-parse_entry(struct ctx *c, const char *dir, struct course_protocols *cp, size_t i, json_t *o)
+parse_entry(struct protofile_reader *c, const char *dir, struct course_protocols *cp, size_t i,
+            json_t *o)
 {
     static const char *const fields[] = {"code", "label", "summary", "protocol", "sources", NULL};
     struct course_treatment *t = &cp->treatments[i];
@@ -947,33 +845,34 @@ parse_entry(struct ctx *c, const char *dir, struct course_protocols *cp, size_t 
 
     where_entry(c, "treatments", i, o, "code");
     if (!json_is_object(o))
-        return bad(c, "code", "invalid_type", "must be in an object");
+        return protofile_bad(c, "code", "invalid_type", "must be in an object");
     cp->ntreatments = i + 1;
-    if ((st = only_fields(c, o, "", fields)) != ST_OK ||
+    if ((st = protofile_only(c, o, "", fields)) != ST_OK ||
         (st = get_code(c, o, "", "code", &t->code)) != ST_OK)
         return st;
     for (size_t j = 0; j < i; j++)
         if (!strcmp(cp->treatments[j].code, t->code))
-            return bad(c, "code", "duplicate", "repeats the code of treatments[%zu]", j);
+            return protofile_bad(c, "code", "duplicate", "repeats the code of treatments[%zu]", j);
     if ((st = get_text(c, o, "", "label", LABEL_MAX_CHARS, &t->label)) != ST_OK ||
         (st = get_text(c, o, "", "summary", TEXT_MAX_CHARS, &t->summary)) != ST_OK)
         return st;
     file = json_object_get(o, "protocol");
     if (!file)
-        return bad(c, "protocol", "required",
-                   "is required: a protocol file name, or null when there is none");
+        return protofile_bad(c, "protocol", "required",
+                             "is required: a protocol file name, or null when there is none");
     if (!json_is_null(file)) {
-        if ((st = string_value(c, file, "protocol", FILE_NAME_MAX, NULL)) != ST_OK)
+        if ((st = protofile_string_value(c, file, "protocol", FILE_NAME_MAX, NULL)) != ST_OK)
             return st;
         const char *name = json_string_value(file);
         if (!file_name_ok(name))
-            return bad(c, "protocol", "invalid_value",
-                       "must be a file name of protocols/ such as prp-hair.json (a-z, 0-9, '_', "
-                       "'-'), not another data file");
+            return protofile_bad(
+                c, "protocol", "invalid_value",
+                "must be a file name of protocols/ such as prp-hair.json (a-z, 0-9, '_', "
+                "'-'), not another data file");
         for (size_t j = 0; j < cp->nprotocols; j++)
             if (!strcmp(cp->protocols[j].file, name))
-                return bad(c, "protocol", "duplicate", "names '%s', which another entry names",
-                           name);
+                return protofile_bad(c, "protocol", "duplicate",
+                                     "names '%s', which another entry names", name);
         struct course_protocol *p = &cp->protocols[cp->nprotocols];
         st = load_protocol(dir, name, p, c->f);
         /* The file's own mistakes name the file; one that is not there is the entry's. */
@@ -986,9 +885,9 @@ parse_entry(struct ctx *c, const char *dir, struct course_protocols *cp, size_t 
         cp->nprotocols++;
         for (size_t j = 0; j + 1 < cp->nprotocols; j++)
             if (!strcmp(cp->protocols[j].code, p->code))
-                return bad(c, "protocol", "duplicate",
-                           "names %s, whose code '%s' is already the code of %s", name, p->code,
-                           cp->protocols[j].file);
+                return protofile_bad(c, "protocol", "duplicate",
+                                     "names %s, whose code '%s' is already the code of %s", name,
+                                     p->code, cp->protocols[j].file);
     }
     /* The entry's own sources are checked last: check_sources points the context at them. */
     return check_sources(c, o);
@@ -1007,19 +906,21 @@ check_currencies(const struct course_protocols *cp, struct fail *f)
 }
 
 static int
-parse_catalog(struct ctx *c, const char *dir, json_t *root, struct course_protocols *cp)
+parse_catalog(struct protofile_reader *c, const char *dir, json_t *root,
+              struct course_protocols *cp)
 {
     static const char *const fields[] = {"schema_version", "treatments", NULL};
     json_t *v, *arr, *o;
     size_t i;
     int st;
 
-    if ((st = only_fields(c, root, "", fields)) != ST_OK ||
-        (st = need(c, root, "", "schema_version", &v)) != ST_OK)
+    if ((st = protofile_only(c, root, "", fields)) != ST_OK ||
+        (st = protofile_need(c, root, "", "schema_version", &v)) != ST_OK)
         return st;
     if (!json_is_integer(v) || json_integer_value(v) != COURSE_SCHEMA_VERSION)
-        return bad(c, "schema_version", "unsupported_version",
-                   "must be %d (the schema version this build reads)", COURSE_SCHEMA_VERSION);
+        return protofile_bad(c, "schema_version", "unsupported_version",
+                             "must be %d (the schema version this build reads)",
+                             COURSE_SCHEMA_VERSION);
     if ((st = need_list(c, root, "treatments", 1, COURSE_MAX_TREATMENTS, &arr)) != ST_OK)
         return st;
     cp->treatments = calloc(json_array_size(arr), sizeof(*cp->treatments));
@@ -1054,7 +955,7 @@ course_protocols_load(const char *dir, struct course_protocols **out, struct fai
     if (len < 0 || (size_t)len >= sizeof(path))
         return fail_set(f, ST_INVALID, "protocols", "too_long",
                         "the protocols directory path is too long");
-    struct ctx c = {.file = path, .f = f};
+    struct protofile_reader c = {.file = path, .f = f};
     if ((st = protofile_load(path, &root, f)) != ST_OK)
         goto out;
     cp = calloc(1, sizeof(*cp));

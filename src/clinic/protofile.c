@@ -144,3 +144,121 @@ protofile_fail(struct fail *f, int st, const char *file, const char *where, cons
         return fail_set(f, st, field, code, "%s: %s: field '%s' %s", file, where, field, problem);
     return fail_set(f, st, field, code, "%s: field '%s' %s", file, field, problem);
 }
+
+/* ---- reading fields ---- */
+
+int
+protofile_bad(struct protofile_reader *r, const char *field, const char *code, const char *fmt, ...)
+{
+    char problem[200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(problem, sizeof(problem), fmt, ap);
+    va_end(ap);
+    return protofile_fail(r->f, ST_INVALID, r->file, r->where, field, code, "%s", problem);
+}
+
+void
+protofile_path(char *out, size_t cap, const char *prefix, const char *key)
+{
+    if (prefix[0])
+        snprintf(out, cap, "%s.%s", prefix, key);
+    else
+        snprintf(out, cap, "%s", key);
+}
+
+int
+protofile_name_index(const char *const *names, const char *s)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+int
+protofile_only(struct protofile_reader *r, json_t *obj, const char *prefix,
+               const char *const *allowed)
+{
+    const char *unknown;
+    char path[96];
+
+    if (protofile_only_fields(obj, allowed, &unknown))
+        return ST_OK;
+    protofile_path(path, sizeof(path), prefix, unknown);
+    return protofile_bad(r, path, "unknown_field", "is not a known field");
+}
+
+int
+protofile_need(struct protofile_reader *r, json_t *obj, const char *prefix, const char *key,
+               json_t **v)
+{
+    char path[96];
+
+    *v = json_object_get(obj, key);
+    if (*v && !json_is_null(*v))
+        return ST_OK;
+    *v = NULL;
+    protofile_path(path, sizeof(path), prefix, key);
+    return protofile_bad(r, path, "required", "is required");
+}
+
+int
+protofile_string_value(struct protofile_reader *r, json_t *v, const char *path, size_t max_chars,
+                       char **out)
+{
+    if (out)
+        *out = NULL;
+    if (!json_is_string(v))
+        return protofile_bad(r, path, "invalid_type", "must be a string");
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    size_t tn = n;
+    text_trim(s, &tn);
+    if (tn == 0)
+        return protofile_bad(r, path, "required", "must not be empty");
+    if (!text_valid_utf8(s, n))
+        return protofile_bad(r, path, "invalid_text", "must not hold control characters");
+    if (text_codepoints(s, n) > max_chars)
+        return protofile_bad(r, path, "too_long", "must be at most %zu characters", max_chars);
+    if (out && !(*out = strdup(s)))
+        return fail_set(r->f, ST_NOMEM, path, "no_memory", "%s: out of memory", r->file);
+    return ST_OK;
+}
+
+int
+protofile_string(struct protofile_reader *r, json_t *obj, const char *prefix, const char *key,
+                 size_t max_chars, char **out)
+{
+    json_t *v;
+    char path[96];
+    int st;
+
+    if (out)
+        *out = NULL;
+    if ((st = protofile_need(r, obj, prefix, key, &v)) != ST_OK)
+        return st;
+    protofile_path(path, sizeof(path), prefix, key);
+    return protofile_string_value(r, v, path, max_chars, out);
+}
+
+int
+protofile_text(struct protofile_reader *r, json_t *obj, const char *prefix, const char *key,
+               size_t max_chars, char **en, char **ar)
+{
+    static const char *const langs[] = {"en", "ar", NULL};
+    json_t *v;
+    char path[96];
+    int st;
+
+    if ((st = protofile_need(r, obj, prefix, key, &v)) != ST_OK)
+        return st;
+    protofile_path(path, sizeof(path), prefix, key);
+    if (!json_is_object(v))
+        return protofile_bad(r, path, "invalid_type", "must be an object with 'en' and 'ar'");
+    if ((st = protofile_only(r, v, path, langs)) != ST_OK ||
+        (st = protofile_string(r, v, path, "en", max_chars, en)) != ST_OK)
+        return st;
+    return protofile_string(r, v, path, "ar", max_chars, ar);
+}

@@ -45,4 +45,39 @@ bool protofile_only_fields(json_t *obj, const char *const *allowed, const char *
 int protofile_fail(struct fail *f, int st, const char *file, const char *where, const char *field,
                    const char *code, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
+/* Reading one file's fields: the file and the entry being read (for messages), where failures
+ * go, and the file's checked sources for entries that cite them (NULL when none). Fields are
+ * named by their path inside the entry ("pricing.currency", "label.ar"). */
+struct protofile_reader {
+    const char *file;
+    char where[128]; /* "rule PRP-REL-3", "follow_ups[1] (assessment_6m)"; "" at the top */
+    struct fail *f;
+    json_t *sources;
+};
+
+/* protofile_fail with ST_INVALID for the reader's file and entry. */
+int protofile_bad(struct protofile_reader *r, const char *field, const char *code, const char *fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
+/* "prefix.key", or "key" when prefix is empty, into out (cap bytes). */
+void protofile_path(char *out, size_t cap, const char *prefix, const char *key);
+/* The index of s in the NULL-terminated names, or -1. */
+int protofile_name_index(const char *const *names, const char *s);
+/* "unknown_field" for the first key of obj not in `allowed`. */
+int protofile_only(struct protofile_reader *r, json_t *obj, const char *prefix,
+                   const char *const *allowed) WARN_UNUSED;
+/* obj[key] present and not null in *v, or "required". */
+int protofile_need(struct protofile_reader *r, json_t *obj, const char *prefix, const char *key,
+                   json_t **v) WARN_UNUSED;
+/* A string value at `path`: not blank, valid UTF-8 without control characters, at most
+ * max_chars characters; *out (when out is not NULL) a copy the caller frees. */
+int protofile_string_value(struct protofile_reader *r, json_t *v, const char *path,
+                           size_t max_chars, char **out) WARN_UNUSED;
+/* protofile_need, then protofile_string_value. */
+int protofile_string(struct protofile_reader *r, json_t *obj, const char *prefix, const char *key,
+                     size_t max_chars, char **out) WARN_UNUSED;
+/* A text in both languages, {"en","ar"}, each as protofile_string; *en and *ar are copies the
+ * caller frees (also the first one when the second fails). */
+int protofile_text(struct protofile_reader *r, json_t *obj, const char *prefix, const char *key,
+                   size_t max_chars, char **en, char **ar) WARN_UNUSED;
+
 #endif

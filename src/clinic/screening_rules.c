@@ -41,47 +41,6 @@ static const char *const complaint_names[] = {"hair", "face", NULL};
 static const char *const window_names[] = {"", "hours", "days", "months", NULL};
 
 /* Where in the file we are, for messages. */
-struct ctx {
-    const char *file;
-    char where[128]; /* "rule PRP-REL-3", "rules[4]", "conditions[2] (diabetes)"; "" at the top */
-    struct fail *f;
-};
-
-static int bad(struct ctx *c, const char *field, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-bad(struct ctx *c, const char *field, const char *code, const char *fmt, ...)
-{
-    char problem[200];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(problem, sizeof(problem), fmt, ap);
-    va_end(ap);
-    if (c->where[0])
-        return fail_set(c->f, ST_INVALID, field, code, "%s: %s: field '%s' %s", c->file, c->where,
-                        field, problem);
-    return fail_set(c->f, ST_INVALID, field, code, "%s: field '%s' %s", c->file, field, problem);
-}
-
-static void
-path_join(char *out, size_t cap, const char *prefix, const char *key)
-{
-    if (prefix[0])
-        snprintf(out, cap, "%s.%s", prefix, key);
-    else
-        snprintf(out, cap, "%s", key);
-}
-
-static int
-name_index(const char *const *names, const char *s)
-{
-    for (int i = 0; names[i]; i++)
-        if (strcmp(names[i], s) == 0)
-            return i;
-    return -1;
-}
 
 /* "a, b or c" of a NULL-terminated list, for messages. */
 static void
@@ -102,67 +61,6 @@ names_list(const char *const *names, char *out, size_t cap)
     }
 }
 
-static int
-only_fields(struct ctx *c, json_t *obj, const char *prefix, const char *const *allowed)
-{
-    const char *key;
-    json_t *v;
-    char path[96];
-
-    json_object_foreach(obj, key, v)
-    {
-        if (name_index(allowed, key) < 0) {
-            path_join(path, sizeof(path), prefix, key);
-            return bad(c, path, "unknown_field", "is not a known field");
-        }
-    }
-    return ST_OK;
-}
-
-/* A present, non-null member, or a "required" failure. */
-static int
-need(struct ctx *c, json_t *obj, const char *prefix, const char *key, json_t **v)
-{
-    char path[96];
-
-    *v = json_object_get(obj, key);
-    if (*v && !json_is_null(*v))
-        return ST_OK;
-    *v = NULL;
-    path_join(path, sizeof(path), prefix, key);
-    return bad(c, path, "required", "is required");
-}
-
-static int
-get_string(struct ctx *c, json_t *obj, const char *prefix, const char *key, size_t max_chars,
-           char **out)
-{
-    json_t *v;
-    char path[96];
-    int st;
-
-    *out = NULL;
-    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
-        return st;
-    path_join(path, sizeof(path), prefix, key);
-    if (!json_is_string(v))
-        return bad(c, path, "invalid_type", "must be a string");
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
-    size_t tn = n;
-    text_trim(s, &tn);
-    if (tn == 0)
-        return bad(c, path, "required", "must not be empty");
-    if (!text_valid_utf8(s, n))
-        return bad(c, path, "invalid_text", "must not hold control characters");
-    if (text_codepoints(s, n) > max_chars)
-        return bad(c, path, "too_long", "must be at most %zu characters", max_chars);
-    *out = strdup(s);
-    if (!*out)
-        return fail_set(c->f, ST_NOMEM, path, "no_memory", "%s: out of memory", c->file);
-    return ST_OK;
-}
-
 /* Codes and ids: `lower` allows a-z, 0-9, '_' and '-'; otherwise A-Z, 0-9 and '-'. */
 static bool
 code_syntax_ok(const char *s, bool lower)
@@ -180,10 +78,11 @@ code_syntax_ok(const char *s, bool lower)
 }
 
 static int
-get_code(struct ctx *c, json_t *obj, const char *prefix, const char *key, bool lower, char **out)
+get_code(struct protofile_reader *c, json_t *obj, const char *prefix, const char *key, bool lower,
+         char **out)
 {
     char path[96];
-    int st = get_string(c, obj, prefix, key, lower ? CODE_MAX_CHARS : ID_MAX_CHARS, out);
+    int st = protofile_string(c, obj, prefix, key, lower ? CODE_MAX_CHARS : ID_MAX_CHARS, out);
 
     if (st != ST_OK)
         return st;
@@ -191,34 +90,21 @@ get_code(struct ctx *c, json_t *obj, const char *prefix, const char *key, bool l
         return ST_OK;
     free(*out);
     *out = NULL;
-    path_join(path, sizeof(path), prefix, key);
-    return bad(c, path, "invalid_value",
-               lower ? "must hold only a-z, 0-9, '_' and '-'" : "must hold only A-Z, 0-9 and '-'");
+    protofile_path(path, sizeof(path), prefix, key);
+    return protofile_bad(c, path, "invalid_value",
+                         lower ? "must hold only a-z, 0-9, '_' and '-'"
+                               : "must hold only A-Z, 0-9 and '-'");
 }
 
 static int
-get_text(struct ctx *c, json_t *obj, const char *prefix, const char *key, size_t max_chars,
-         struct screening_text *out)
+get_text(struct protofile_reader *c, json_t *obj, const char *prefix, const char *key,
+         size_t max_chars, struct screening_text *out)
 {
-    static const char *const langs[] = {"en", "ar", NULL};
-    json_t *v;
-    char path[96];
-    int st;
-
-    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
-        return st;
-    path_join(path, sizeof(path), prefix, key);
-    if (!json_is_object(v))
-        return bad(c, path, "invalid_type", "must be an object with 'en' and 'ar'");
-    if ((st = only_fields(c, v, path, langs)) != ST_OK)
-        return st;
-    if ((st = get_string(c, v, path, "en", max_chars, &out->en)) != ST_OK)
-        return st;
-    return get_string(c, v, path, "ar", max_chars, &out->ar);
+    return protofile_text(c, obj, prefix, key, max_chars, &out->en, &out->ar);
 }
 
 static int
-get_choice(struct ctx *c, json_t *obj, const char *prefix, const char *key,
+get_choice(struct protofile_reader *c, json_t *obj, const char *prefix, const char *key,
            const char *const *names, int *out)
 {
     json_t *v;
@@ -227,67 +113,68 @@ get_choice(struct ctx *c, json_t *obj, const char *prefix, const char *key,
     int st;
 
     *out = -1;
-    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
+    if ((st = protofile_need(c, obj, prefix, key, &v)) != ST_OK)
         return st;
-    path_join(path, sizeof(path), prefix, key);
+    protofile_path(path, sizeof(path), prefix, key);
     names_list(names, list, sizeof(list));
     if (!json_is_string(v))
-        return bad(c, path, "invalid_type", "must be a string: %s", list);
-    *out = name_index(names, json_string_value(v));
+        return protofile_bad(c, path, "invalid_type", "must be a string: %s", list);
+    *out = protofile_name_index(names, json_string_value(v));
     if (*out < 0)
-        return bad(c, path, "invalid_value", "must be %s", list);
+        return protofile_bad(c, path, "invalid_value", "must be %s", list);
     return ST_OK;
 }
 
 static int
-get_bool(struct ctx *c, json_t *obj, const char *prefix, const char *key, bool *out)
+get_bool(struct protofile_reader *c, json_t *obj, const char *prefix, const char *key, bool *out)
 {
     json_t *v;
     char path[96];
     int st;
 
     *out = false;
-    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
+    if ((st = protofile_need(c, obj, prefix, key, &v)) != ST_OK)
         return st;
-    path_join(path, sizeof(path), prefix, key);
+    protofile_path(path, sizeof(path), prefix, key);
     if (!json_is_boolean(v))
-        return bad(c, path, "invalid_type", "must be true or false");
+        return protofile_bad(c, path, "invalid_type", "must be true or false");
     *out = json_is_true(v);
     return ST_OK;
 }
 
 static int
-get_number(struct ctx *c, json_t *obj, const char *prefix, const char *key, double *out)
+get_number(struct protofile_reader *c, json_t *obj, const char *prefix, const char *key,
+           double *out)
 {
     json_t *v;
     char path[96];
     int st;
 
     *out = 0.0;
-    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
+    if ((st = protofile_need(c, obj, prefix, key, &v)) != ST_OK)
         return st;
-    path_join(path, sizeof(path), prefix, key);
+    protofile_path(path, sizeof(path), prefix, key);
     if (!json_is_number(v) || !isfinite(json_number_value(v)))
-        return bad(c, path, "invalid_type", "must be a number");
+        return protofile_bad(c, path, "invalid_type", "must be a number");
     *out = json_number_value(v);
     return ST_OK;
 }
 
 static int
-get_positive(struct ctx *c, json_t *obj, const char *prefix, const char *key, int64_t max,
-             int64_t *out)
+get_positive(struct protofile_reader *c, json_t *obj, const char *prefix, const char *key,
+             int64_t max, int64_t *out)
 {
     json_t *v;
     char path[96];
     int st;
 
     *out = 0;
-    if ((st = need(c, obj, prefix, key, &v)) != ST_OK)
+    if ((st = protofile_need(c, obj, prefix, key, &v)) != ST_OK)
         return st;
-    path_join(path, sizeof(path), prefix, key);
+    protofile_path(path, sizeof(path), prefix, key);
     if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > max)
-        return bad(c, path, "invalid_value", "must be a positive whole number up to %lld",
-                   (long long)max);
+        return protofile_bad(c, path, "invalid_value", "must be a positive whole number up to %lld",
+                             (long long)max);
     *out = json_integer_value(v);
     return ST_OK;
 }
@@ -303,8 +190,8 @@ has(json_t *obj, const char *key)
 enum list_flavour { LIST_PLAIN, LIST_TREATMENT, LIST_ANALYTE, LIST_FINDING };
 
 static int
-parse_list(struct ctx *c, json_t *root, const char *name, enum list_flavour flavour, size_t max,
-           struct screening_list *out)
+parse_list(struct protofile_reader *c, json_t *root, const char *name, enum list_flavour flavour,
+           size_t max, struct screening_list *out)
 {
     static const char *const plain_fields[] = {"code", "label", NULL};
     static const char *const treatment_fields[] = {"code", "complaint", "label", NULL};
@@ -314,10 +201,10 @@ parse_list(struct ctx *c, json_t *root, const char *name, enum list_flavour flav
     int st;
 
     c->where[0] = '\0';
-    if ((st = need(c, root, "", name, &arr)) != ST_OK)
+    if ((st = protofile_need(c, root, "", name, &arr)) != ST_OK)
         return st;
     if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > max)
-        return bad(c, name, "invalid_type", "must be a list of 1 to %zu entries", max);
+        return protofile_bad(c, name, "invalid_type", "must be a list of 1 to %zu entries", max);
     out->items = calloc(json_array_size(arr), sizeof(*out->items));
     if (!out->items)
         return fail_set(c->f, ST_NOMEM, name, "no_memory", "%s: out of memory", c->file);
@@ -327,20 +214,20 @@ parse_list(struct ctx *c, json_t *root, const char *name, enum list_flavour flav
         json_t *o = json_array_get(arr, i);
         snprintf(c->where, sizeof(c->where), "%s[%zu]", name, i);
         if (!json_is_object(o))
-            return bad(c, "code", "invalid_type", "must be in an object");
+            return protofile_bad(c, "code", "invalid_type", "must be in an object");
         if ((st = get_code(c, o, "", "code", true, &e->code)) != ST_OK)
             return st;
         snprintf(c->where, sizeof(c->where), "%s[%zu] (%s)", name, i, e->code);
-        if ((st = only_fields(c, o, "",
-                              flavour == LIST_PLAIN       ? plain_fields
-                              : flavour == LIST_TREATMENT ? treatment_fields
-                              : flavour == LIST_ANALYTE   ? analyte_fields
-                                                          : finding_fields)) != ST_OK)
+        if ((st = protofile_only(c, o, "",
+                                 flavour == LIST_PLAIN       ? plain_fields
+                                 : flavour == LIST_TREATMENT ? treatment_fields
+                                 : flavour == LIST_ANALYTE   ? analyte_fields
+                                                             : finding_fields)) != ST_OK)
             return st;
         for (size_t j = 0; j < i; j++)
             if (strcmp(out->items[j].code, e->code) == 0)
-                return bad(c, "code", "duplicate", "repeats code '%s' of %s[%zu]", e->code, name,
-                           j);
+                return protofile_bad(c, "code", "duplicate", "repeats code '%s' of %s[%zu]",
+                                     e->code, name, j);
         if (flavour == LIST_TREATMENT) {
             int k;
             if ((st = get_choice(c, o, "", "complaint", complaint_names, &k)) != ST_OK)
@@ -355,10 +242,10 @@ parse_list(struct ctx *c, json_t *root, const char *name, enum list_flavour flav
         }
         bool unit = flavour == LIST_ANALYTE ||
                     (flavour == LIST_FINDING && e->type == SCREENING_FINDING_NUMBER);
-        if (unit && (st = get_string(c, o, "", "unit", UNIT_MAX_CHARS, &e->unit)) != ST_OK)
+        if (unit && (st = protofile_string(c, o, "", "unit", UNIT_MAX_CHARS, &e->unit)) != ST_OK)
             return st;
         if (!unit && has(o, "unit"))
-            return bad(c, "unit", "not_allowed", "is only allowed for number findings");
+            return protofile_bad(c, "unit", "not_allowed", "is only allowed for number findings");
         if ((st = get_text(c, o, "", "label", LABEL_MAX_CHARS, &e->label)) != ST_OK)
             return st;
     }
@@ -370,34 +257,35 @@ parse_list(struct ctx *c, json_t *root, const char *name, enum list_flavour flav
 
 /* An array of codes of `list`, each once, stored as indices. */
 static int
-parse_codes(struct ctx *c, json_t *cond, const char *key, const struct screening_list *list,
-            const char *list_name, struct screening_rule *rule)
+parse_codes(struct protofile_reader *c, json_t *cond, const char *key,
+            const struct screening_list *list, const char *list_name, struct screening_rule *rule)
 {
     char path[96];
     json_t *arr;
     int st;
 
-    path_join(path, sizeof(path), "condition", key);
-    if ((st = need(c, cond, "condition", key, &arr)) != ST_OK)
+    protofile_path(path, sizeof(path), "condition", key);
+    if ((st = protofile_need(c, cond, "condition", key, &arr)) != ST_OK)
         return st;
     if (!json_is_array(arr) || json_array_size(arr) == 0 ||
         json_array_size(arr) > SCREENING_MAX_CODES_PER_RULE)
-        return bad(c, path, "invalid_type", "must be a list of 1 to %d codes",
-                   SCREENING_MAX_CODES_PER_RULE);
+        return protofile_bad(c, path, "invalid_type", "must be a list of 1 to %d codes",
+                             SCREENING_MAX_CODES_PER_RULE);
     rule->codes = calloc(json_array_size(arr), sizeof(*rule->codes));
     if (!rule->codes)
         return fail_set(c->f, ST_NOMEM, path, "no_memory", "%s: out of memory", c->file);
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *v = json_array_get(arr, i);
         if (!json_is_string(v))
-            return bad(c, path, "invalid_type", "must hold strings");
+            return protofile_bad(c, path, "invalid_type", "must hold strings");
         long k = screening_list_find(list, json_string_value(v));
         if (k < 0)
-            return bad(c, path, "unknown_code", "names '%s', which is not in '%s'",
-                       json_string_value(v), list_name);
+            return protofile_bad(c, path, "unknown_code", "names '%s', which is not in '%s'",
+                                 json_string_value(v), list_name);
         for (size_t j = 0; j < rule->ncodes; j++)
             if (rule->codes[j] == (size_t)k)
-                return bad(c, path, "duplicate", "names '%s' twice", json_string_value(v));
+                return protofile_bad(c, path, "duplicate", "names '%s' twice",
+                                     json_string_value(v));
         rule->codes[rule->ncodes++] = (size_t)k;
     }
     return ST_OK;
@@ -405,7 +293,7 @@ parse_codes(struct ctx *c, json_t *cond, const char *key, const struct screening
 
 /* At most one of window_hours, window_days and window_months; none leaves the unit NONE. */
 static int
-parse_window(struct ctx *c, json_t *cond, struct screening_rule *rule)
+parse_window(struct protofile_reader *c, json_t *cond, struct screening_rule *rule)
 {
     static const char *const keys[] = {"window_hours", "window_days", "window_months"};
     static const int64_t caps[] = {MAX_HOURS, MAX_DAYS, MAX_MONTHS};
@@ -416,11 +304,11 @@ parse_window(struct ctx *c, json_t *cond, struct screening_rule *rule)
         if (!has(cond, keys[i]))
             continue;
         char path[96];
-        path_join(path, sizeof(path), "condition", keys[i]);
+        protofile_path(path, sizeof(path), "condition", keys[i]);
         if (rule->window_unit != SCREENING_WINDOW_NONE)
-            return bad(c, path, "not_allowed",
-                       "cannot be given with another window: use one of window_hours, "
-                       "window_days and window_months");
+            return protofile_bad(c, path, "not_allowed",
+                                 "cannot be given with another window: use one of window_hours, "
+                                 "window_days and window_months");
         if ((st = get_positive(c, cond, "condition", keys[i], caps[i], &rule->window)) != ST_OK)
             return st;
         rule->window_unit = (enum screening_window_unit)(i + 1);
@@ -429,18 +317,18 @@ parse_window(struct ctx *c, json_t *cond, struct screening_rule *rule)
 }
 
 static int
-not_allowed(struct ctx *c, json_t *cond, const char *key, const char *why)
+not_allowed(struct protofile_reader *c, json_t *cond, const char *key, const char *why)
 {
     char path[96];
 
     if (!has(cond, key))
         return ST_OK;
-    path_join(path, sizeof(path), "condition", key);
-    return bad(c, path, "not_allowed", "is not allowed %s", why);
+    protofile_path(path, sizeof(path), "condition", key);
+    return protofile_bad(c, path, "not_allowed", "is not allowed %s", why);
 }
 
 static int
-no_window(struct ctx *c, json_t *cond, const char *why)
+no_window(struct protofile_reader *c, json_t *cond, const char *why)
 {
     int st;
 
@@ -451,7 +339,7 @@ no_window(struct ctx *c, json_t *cond, const char *why)
 }
 
 static int
-parse_comparison(struct ctx *c, json_t *cond, bool ranges, struct screening_rule *rule)
+parse_comparison(struct protofile_reader *c, json_t *cond, bool ranges, struct screening_rule *rule)
 {
     int cmp;
     int st;
@@ -461,8 +349,8 @@ parse_comparison(struct ctx *c, json_t *cond, bool ranges, struct screening_rule
     rule->cmp = (enum screening_cmp)cmp;
     if (rule->cmp >= SCREENING_CMP_BELOW_RANGE) {
         if (!ranges)
-            return bad(c, "condition.comparison", "invalid_value",
-                       "must be <, <=, > or >= for a finding");
+            return protofile_bad(c, "condition.comparison", "invalid_value",
+                                 "must be <, <=, > or >= for a finding");
         return not_allowed(c, cond, "threshold", "with a reference-range comparison");
     }
     rule->has_threshold = true;
@@ -470,7 +358,7 @@ parse_comparison(struct ctx *c, json_t *cond, bool ranges, struct screening_rule
 }
 
 static int
-parse_condition(struct ctx *c, const struct screening_rules *r, json_t *cond,
+parse_condition(struct protofile_reader *c, const struct screening_rules *r, json_t *cond,
                 struct screening_rule *rule)
 {
     static const char *const diagnosis_fields[] = {"kind", "conditions", NULL};
@@ -485,17 +373,17 @@ parse_condition(struct ctx *c, const struct screening_rules *r, json_t *cond,
     int st;
 
     if (!json_is_object(cond))
-        return bad(c, "condition", "invalid_type", "must be an object");
+        return protofile_bad(c, "condition", "invalid_type", "must be an object");
     if ((st = get_choice(c, cond, "condition", "kind", kind_names, &kind)) != ST_OK)
         return st;
     rule->kind = (enum screening_kind)kind;
     switch (rule->kind) {
     case SCREENING_KIND_DIAGNOSIS:
-        if ((st = only_fields(c, cond, "condition", diagnosis_fields)) != ST_OK)
+        if ((st = protofile_only(c, cond, "condition", diagnosis_fields)) != ST_OK)
             return st;
         return parse_codes(c, cond, "conditions", &r->conditions, "conditions", rule);
     case SCREENING_KIND_MEDICATION:
-        if ((st = only_fields(c, cond, "condition", medication_fields)) != ST_OK ||
+        if ((st = protofile_only(c, cond, "condition", medication_fields)) != ST_OK ||
             (st = parse_codes(c, cond, "classes", &r->medication_classes, "medication_classes",
                               rule)) != ST_OK ||
             (st = parse_window(c, cond, rule)) != ST_OK)
@@ -506,13 +394,14 @@ parse_condition(struct ctx *c, const struct screening_rules *r, json_t *cond,
         return get_bool(c, cond, "condition", "required", &rule->required);
     case SCREENING_KIND_LAB: {
         char *analyte = NULL;
-        if ((st = only_fields(c, cond, "condition", lab_fields)) != ST_OK ||
-            (st = get_string(c, cond, "condition", "analyte", CODE_MAX_CHARS, &analyte)) != ST_OK)
+        if ((st = protofile_only(c, cond, "condition", lab_fields)) != ST_OK ||
+            (st = protofile_string(c, cond, "condition", "analyte", CODE_MAX_CHARS, &analyte)) !=
+                ST_OK)
             return st;
         long k = screening_list_find(&r->analytes, analyte);
         if (k < 0) {
-            st = bad(c, "condition.analyte", "unknown_code",
-                     "names '%s', which is not in 'analytes'", analyte);
+            st = protofile_bad(c, "condition.analyte", "unknown_code",
+                               "names '%s', which is not in 'analytes'", analyte);
             free(analyte);
             return st;
         }
@@ -532,17 +421,17 @@ parse_condition(struct ctx *c, const struct screening_rules *r, json_t *cond,
         return get_bool(c, cond, "condition", "required", &rule->required);
     }
     case SCREENING_KIND_FINDING:
-        if ((st = only_fields(c, cond, "condition", finding_fields)) != ST_OK ||
+        if ((st = protofile_only(c, cond, "condition", finding_fields)) != ST_OK ||
             (st = parse_codes(c, cond, "findings", &r->findings, "findings", rule)) != ST_OK)
             return st;
         enum screening_finding_type type = r->findings.items[rule->codes[0]].type;
         for (size_t i = 1; i < rule->ncodes; i++)
             if (r->findings.items[rule->codes[i]].type != type)
-                return bad(c, "condition.findings", "invalid_value",
-                           "must name findings of one type ('%s' is %s, '%s' is %s)",
-                           r->findings.items[rule->codes[0]].code, type_names[type],
-                           r->findings.items[rule->codes[i]].code,
-                           type_names[r->findings.items[rule->codes[i]].type]);
+                return protofile_bad(c, "condition.findings", "invalid_value",
+                                     "must name findings of one type ('%s' is %s, '%s' is %s)",
+                                     r->findings.items[rule->codes[0]].code, type_names[type],
+                                     r->findings.items[rule->codes[i]].code,
+                                     type_names[r->findings.items[rule->codes[i]].type]);
         if (type == SCREENING_FINDING_BOOLEAN) {
             if ((st = not_allowed(c, cond, "comparison", "for boolean findings")) != ST_OK ||
                 (st = not_allowed(c, cond, "threshold", "for boolean findings")) != ST_OK ||
@@ -563,43 +452,45 @@ parse_condition(struct ctx *c, const struct screening_rules *r, json_t *cond,
                 (st = parse_window(c, cond, rule)) != ST_OK)
                 return st;
             if (rule->window_unit == SCREENING_WINDOW_NONE)
-                return bad(c, "condition.window_months", "required",
-                           "is required for an event finding (or window_days or window_hours)");
+                return protofile_bad(
+                    c, "condition.window_months", "required",
+                    "is required for an event finding (or window_days or window_hours)");
         }
         return get_bool(c, cond, "condition", "required", &rule->required);
     }
-    return bad(c, "condition.kind", "invalid_value", "is not handled");
+    return protofile_bad(c, "condition.kind", "invalid_value", "is not handled");
 }
 
 static int
-parse_treatments(struct ctx *c, const struct screening_rules *r, json_t *o,
+parse_treatments(struct protofile_reader *c, const struct screening_rules *r, json_t *o,
                  struct screening_rule *rule)
 {
     json_t *arr;
     int st;
 
-    if ((st = need(c, o, "", "treatments", &arr)) != ST_OK)
+    if ((st = protofile_need(c, o, "", "treatments", &arr)) != ST_OK)
         return st;
     if (!json_is_array(arr) || json_array_size(arr) == 0)
-        return bad(c, "treatments", "invalid_type", "must be a list of treatment codes");
+        return protofile_bad(c, "treatments", "invalid_type", "must be a list of treatment codes");
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *v = json_array_get(arr, i);
         if (!json_is_string(v))
-            return bad(c, "treatments", "invalid_type", "must hold strings");
+            return protofile_bad(c, "treatments", "invalid_type", "must hold strings");
         long k = screening_list_find(&r->treatments, json_string_value(v));
         if (k < 0)
-            return bad(c, "treatments", "unknown_code", "names '%s', which is not in 'treatments'",
-                       json_string_value(v));
+            return protofile_bad(c, "treatments", "unknown_code",
+                                 "names '%s', which is not in 'treatments'", json_string_value(v));
         uint32_t bit = (uint32_t)1 << k;
         if (rule->treatments & bit)
-            return bad(c, "treatments", "duplicate", "names '%s' twice", json_string_value(v));
+            return protofile_bad(c, "treatments", "duplicate", "names '%s' twice",
+                                 json_string_value(v));
         rule->treatments |= bit;
     }
     return ST_OK;
 }
 
 static int
-parse_rule(struct ctx *c, const struct screening_rules *r, size_t index, json_t *o,
+parse_rule(struct protofile_reader *c, const struct screening_rules *r, size_t index, json_t *o,
            struct screening_rule *rule)
 {
     static const char *const fields[] = {"id",   "treatments", "condition", "effect",
@@ -611,16 +502,16 @@ parse_rule(struct ctx *c, const struct screening_rules *r, size_t index, json_t 
 
     snprintf(c->where, sizeof(c->where), "rules[%zu]", index);
     if (!json_is_object(o))
-        return bad(c, "id", "invalid_type", "must be in an object");
+        return protofile_bad(c, "id", "invalid_type", "must be in an object");
     if ((st = get_code(c, o, "", "id", false, &rule->id)) != ST_OK)
         return st;
     snprintf(c->where, sizeof(c->where), "rule %s", rule->id);
     for (size_t j = 0; j < index; j++)
         if (strcmp(r->rules[j].id, rule->id) == 0)
-            return bad(c, "id", "duplicate", "repeats the id of rules[%zu]", j);
-    if ((st = only_fields(c, o, "", fields)) != ST_OK ||
+            return protofile_bad(c, "id", "duplicate", "repeats the id of rules[%zu]", j);
+    if ((st = protofile_only(c, o, "", fields)) != ST_OK ||
         (st = parse_treatments(c, r, o, rule)) != ST_OK ||
-        (st = need(c, o, "", "condition", &v)) != ST_OK ||
+        (st = protofile_need(c, o, "", "condition", &v)) != ST_OK ||
         (st = parse_condition(c, r, v, rule)) != ST_OK)
         return st;
     if ((st = get_choice(c, o, "", "effect", effect_names, &e)) != ST_OK)
@@ -629,19 +520,20 @@ parse_rule(struct ctx *c, const struct screening_rules *r, size_t index, json_t 
     if ((st = get_choice(c, o, "", "tier", tier_names, &e)) != ST_OK)
         return st;
     rule->tier = (enum screening_tier)e;
-    if ((st = get_string(c, o, "", "source", SOURCE_MAX_CHARS, &rule->source)) != ST_OK ||
-        (st = need(c, o, "", "text", &v)) != ST_OK)
+    if ((st = protofile_string(c, o, "", "source", SOURCE_MAX_CHARS, &rule->source)) != ST_OK ||
+        (st = protofile_need(c, o, "", "text", &v)) != ST_OK)
         return st;
     if (!json_is_object(v))
-        return bad(c, "text", "invalid_type", "must be an object with 'clinician' and 'patient'");
-    if ((st = only_fields(c, v, "text", text_fields)) != ST_OK ||
+        return protofile_bad(c, "text", "invalid_type",
+                             "must be an object with 'clinician' and 'patient'");
+    if ((st = protofile_only(c, v, "text", text_fields)) != ST_OK ||
         (st = get_text(c, v, "text", "clinician", TEXT_MAX_CHARS, &rule->clinician)) != ST_OK)
         return st;
     return get_text(c, v, "text", "patient", TEXT_MAX_CHARS, &rule->patient);
 }
 
 static int
-parse_root(struct ctx *c, json_t *root, struct screening_rules *r)
+parse_root(struct protofile_reader *c, json_t *root, struct screening_rules *r)
 {
     static const char *const fields[] = {"schema_version",
                                          "lab_max_age_days",
@@ -656,17 +548,18 @@ parse_root(struct ctx *c, json_t *root, struct screening_rules *r)
     json_t *v;
     int st;
 
-    if ((st = only_fields(c, root, "", fields)) != ST_OK ||
-        (st = need(c, root, "", "schema_version", &v)) != ST_OK)
+    if ((st = protofile_only(c, root, "", fields)) != ST_OK ||
+        (st = protofile_need(c, root, "", "schema_version", &v)) != ST_OK)
         return st;
     if (!json_is_integer(v) || json_integer_value(v) != SCREENING_SCHEMA_VERSION)
-        return bad(c, "schema_version", "unsupported_version",
-                   "must be %d (the schema version this build reads)", SCREENING_SCHEMA_VERSION);
+        return protofile_bad(c, "schema_version", "unsupported_version",
+                             "must be %d (the schema version this build reads)",
+                             SCREENING_SCHEMA_VERSION);
     r->schema_version = SCREENING_SCHEMA_VERSION;
     if ((st = get_positive(c, root, "", "lab_max_age_days", MAX_DAYS, &r->lab_max_age_days)) !=
             ST_OK ||
-        (st = get_string(c, root, "", "lab_max_age_days_source", SOURCE_MAX_CHARS,
-                         &r->lab_max_age_days_source)) != ST_OK ||
+        (st = protofile_string(c, root, "", "lab_max_age_days_source", SOURCE_MAX_CHARS,
+                               &r->lab_max_age_days_source)) != ST_OK ||
         (st = parse_list(c, root, "treatments", LIST_TREATMENT, SCREENING_MAX_TREATMENTS,
                          &r->treatments)) != ST_OK ||
         (st = parse_list(c, root, "conditions", LIST_PLAIN, SCREENING_MAX_CODES, &r->conditions)) !=
@@ -677,11 +570,11 @@ parse_root(struct ctx *c, json_t *root, struct screening_rules *r)
             ST_OK ||
         (st = parse_list(c, root, "findings", LIST_FINDING, SCREENING_MAX_CODES, &r->findings)) !=
             ST_OK ||
-        (st = need(c, root, "", "rules", &v)) != ST_OK)
+        (st = protofile_need(c, root, "", "rules", &v)) != ST_OK)
         return st;
     if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > SCREENING_MAX_RULES)
-        return bad(c, "rules", "invalid_type", "must be a list of 1 to %d rules",
-                   SCREENING_MAX_RULES);
+        return protofile_bad(c, "rules", "invalid_type", "must be a list of 1 to %d rules",
+                             SCREENING_MAX_RULES);
     r->rules = calloc(json_array_size(v), sizeof(*r->rules));
     if (!r->rules)
         return fail_set(c->f, ST_NOMEM, "rules", "no_memory", "%s: out of memory", c->file);
@@ -695,7 +588,7 @@ parse_root(struct ctx *c, json_t *root, struct screening_rules *r)
 static int
 build(json_t *root, const char *name, void *out, struct fail *f)
 {
-    struct ctx c = {.file = name, .f = f};
+    struct protofile_reader c = {.file = name, .f = f};
     struct screening_rules *r = calloc(1, sizeof(*r));
     if (!r)
         return fail_set(f, ST_NOMEM, "", "no_memory", "%s: out of memory", name);
