@@ -57,6 +57,16 @@ static const struct {
                           "read the outbox of reminder messages (a gateway token may too)"},
     [PERM_OUTBOX_MARK] = {"outbox.mark", ROLE_ADMIN,
                           "mark outbox messages sent or failed (a gateway token may too)"},
+    [PERM_PROCEDURE_READ] = {"procedure.read", ROLE_DOCTOR | ROLE_NURSE,
+                             "read procedure records: preparations, specimens and their chain of "
+                             "custody, identity checks and injections"},
+    [PERM_PROCEDURE_RECORD] = {"procedure.record", ROLE_DOCTOR | ROLE_NURSE,
+                               "start a procedure at the chair, record the draw, preparation, "
+                               "specimens, identity checks, injections and aftercare, complete it"},
+    [PERM_ADVERSE_READ] = {"adverse.read", ROLE_ADMIN | ROLE_DOCTOR | ROLE_NURSE,
+                           "read adverse events, and the clinic's list of serious ones"},
+    [PERM_ADVERSE_RECORD] = {"adverse.record", ROLE_DOCTOR | ROLE_NURSE,
+                             "record an adverse event and its follow-up (a new version)"},
 };
 
 const char *

@@ -6,6 +6,7 @@ extern const unsigned char migration_002_screening[];
 extern const unsigned char migration_003_courses[];
 extern const unsigned char migration_004_calendar[];
 extern const unsigned char migration_005_outbox[];
+extern const unsigned char migration_006_procedures[];
 
 const struct store_migration store_migrations[] = {
     {"foundation", migration_001_foundation},
@@ -13,5 +14,6 @@ const struct store_migration store_migrations[] = {
     {"courses", migration_003_courses},
     {"calendar", migration_004_calendar},
     {"outbox", migration_005_outbox},
+    {"procedures", migration_006_procedures},
 };
 const unsigned long store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);
