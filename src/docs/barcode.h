@@ -28,15 +28,15 @@ struct barcode_placed {
     int modules; /* the symbol's width in modules, quiet zones excluded */
 };
 
-/* Draws `data` (printable ASCII, 1 to BARCODE_MAX_DATA bytes) as a barcode in `box`: the box
- * is painted white, the symbol set as wide as it fits with its quiet zones (10 modules each
- * side for Code 128, 1 module round a Data Matrix) and centred. Where it fits, a module is a
- * whole number of dots of a 300 dpi label printer, so that every bar prints the same width.
- * Code 128 bars fill the box's height; Data Matrix modules are square.
- * ST_INVALID naming "data" for data that is empty, too long or not printable ASCII, or that
- * zint refuses (its message quoted; code "unencodable"); ST_INVALID with code "too_small"
- * when a module would be under 0.5 points; ST_NOMEM. `placed` may be NULL; it is zeroed on
- * entry. Nothing is drawn on failure. */
+/* Draws `data` (UTF-8 text without control characters, 1 to BARCODE_MAX_DATA bytes; Code 128
+ * takes what ISO 8859-1 has) as a barcode in `box`: the box is painted white, the symbol set
+ * as large as it fits with its quiet zones (10 modules each side for Code 128, 1 module round a
+ * Data Matrix) and centred. A module is a whole number of dots of a 300 dpi label printer, so
+ * that every bar prints the same width, and at least two (0.17 mm). Code 128 bars fill the
+ * box's height; Data Matrix modules are square.
+ * ST_INVALID naming "data": codes "required", "too_long", "invalid_text", "unencodable" (zint
+ * refuses it: its message is quoted), "too_small" (the box is too narrow for the symbol);
+ * ST_NOMEM; ST_IO when cairo fails. `placed` may be NULL; it is zeroed on entry. */
 int barcode_draw(cairo_t *cr, enum barcode_kind kind, const char *data,
                  const struct barcode_box *box, struct barcode_placed *placed,
                  struct fail *f) WARN_UNUSED;

@@ -294,9 +294,10 @@ ensure(struct pdf_doc *d, double h)
         new_page(d);
 }
 
-/* Places a laid-out text at the margin, line by line, breaking pages between lines. */
+/* Places a laid-out text with its left edge at x, line by line, breaking pages between
+ * lines. */
 static void
-place_lines(struct pdf_doc *d, size_t layout, enum style s)
+place_lines(struct pdf_doc *d, size_t layout, double x, enum style s)
 {
     if (d->status != ST_OK)
         return;
@@ -311,7 +312,7 @@ place_lines(struct pdf_doc *d, size_t layout, enum style s)
             origin_y = d->y - top;
         if (d->y + h > CONTENT_BOTTOM && d->y > CONTENT_TOP) {
             if (line > first)
-                add_text_op(d, layout, MARGIN_X, origin_y, first, line - 1, s);
+                add_text_op(d, layout, x, origin_y, first, line - 1, s);
             new_page(d);
             first = line;
             origin_y = d->y - top;
@@ -320,7 +321,7 @@ place_lines(struct pdf_doc *d, size_t layout, enum style s)
         line++;
     } while (pango_layout_iter_next_line(it));
     pango_layout_iter_free(it);
-    add_text_op(d, layout, MARGIN_X, origin_y, first, line - 1, s);
+    add_text_op(d, layout, x, origin_y, first, line - 1, s);
 }
 
 static void
@@ -336,7 +337,7 @@ text_block(struct pdf_doc *d, const char *text, enum style s, double keep_with_n
     /* A heading is not left alone at the foot of a page. */
     if (keep_with_next > 0)
         ensure(d, layout_height(d, l) + keep_with_next);
-    place_lines(d, l, s);
+    place_lines(d, l, MARGIN_X, s);
 }
 
 void
@@ -360,6 +361,28 @@ pdf_paragraph(struct pdf_doc *d, const char *text)
 {
     text_block(d, text, STYLE_BODY, 0);
     d->y += 6;
+}
+
+void
+pdf_list_item(struct pdf_doc *d, const char *text)
+{
+    if (d->in_table) {
+        doc_fail(d, ST_INVALID, "", "table_open", "a list item inside a table");
+        return;
+    }
+    const double indent = 14;
+    size_t bullet = add_layout(d, "\xE2\x80\xA2", STYLE_BODY, indent, PDF_ALIGN_START, false, 0);
+    size_t l = add_layout(d, text, STYLE_BODY, TEXT_W - indent, PDF_ALIGN_START, false, 0);
+    if (bullet == SIZE_MAX || l == SIZE_MAX)
+        return;
+    /* The bullet stands beside the first line: both go on the page that line is on. */
+    PangoLayoutLine *first = pango_layout_get_line_readonly(d->layouts[l], 0);
+    PangoRectangle r;
+    pango_layout_line_get_extents(first, NULL, &r);
+    ensure(d, (double)r.height / PANGO_SCALE);
+    add_text_op(d, bullet, d->rtl ? PAGE_W - MARGIN_X - indent : MARGIN_X, d->y, 0, 0, STYLE_BODY);
+    place_lines(d, l, d->rtl ? MARGIN_X : MARGIN_X + indent, STYLE_BODY);
+    d->y += 3;
 }
 
 void
