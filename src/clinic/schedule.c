@@ -1896,7 +1896,7 @@ transition_ok(const char *from, const char *to)
     static const char *const allowed[][2] = {
         {"booked", "checked_in"},      {"booked", "cancelled"},     {"booked", "no_show"},
         {"checked_in", "in_progress"}, {"checked_in", "cancelled"}, {"checked_in", "no_show"},
-        {"in_progress", "done"},
+        {"in_progress", "done"},       {"in_progress", "cancelled"},
     };
     for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
         if (strcmp(allowed[i][0], from) == 0 && strcmp(allowed[i][1], to) == 0)
@@ -1942,6 +1942,59 @@ apply_status(struct db *db, const struct actor *a, struct db_appointment *ap, co
     return st == ST_OK ? ST_OK : db_fail(db, st, f);
 }
 
+/* An appointment whose procedure was started at the chair ends with that procedure (completed
+ * or abandoned, with its specimens), never by a status change of its own. */
+static int
+no_procedure(struct db *db, const struct db_appointment *ap, struct fail *f)
+{
+    struct db_procedure proc;
+    int st = db_procedure_by_appointment(db, ap->id, &proc);
+    db_procedure_release(&proc);
+    if (st == ST_NOT_FOUND)
+        return ST_OK;
+    if (st != ST_OK)
+        return db_fail(db, st, f);
+    return fail_set(f, ST_CONFLICT, "status", "invalid_transition",
+                    "appointment %lld is at the chair: complete or abandon its procedure instead",
+                    (long long)ap->id);
+}
+
+int
+schedule_status_in_tx(struct db *db, const struct protocols *p, const struct actor *a, int64_t id,
+                      const char *status, const char *reason, struct fail *f)
+{
+    struct db_appointment ap = {0};
+    char *copy = NULL;
+    int st = db_appointment_get(db, id, &ap);
+    if (st == ST_NOT_FOUND) {
+        st = fail_set(f, ST_NOT_FOUND, "", "not_found", "appointment %lld does not exist",
+                      (long long)id);
+        goto out;
+    }
+    if (st != ST_OK) {
+        st = db_fail(db, st, f);
+        goto out;
+    }
+    if (!transition_ok(ap.status, status)) {
+        st = fail_set(f, ST_CONFLICT, "appointment", "invalid_transition",
+                      "appointment %lld is %s: it cannot become %s", (long long)id, ap.status,
+                      status);
+        goto out;
+    }
+    if (reason && !(copy = strdup(reason))) {
+        st = nomem(f);
+        goto out;
+    }
+    st = apply_status(db, a, &ap, status, copy, true, f);
+    copy = NULL;
+    if (st == ST_OK)
+        st = follow_change(db, p, a, &ap, ap.course_id, false, NULL, f);
+out:
+    free(copy);
+    db_appointment_release(&ap);
+    return st;
+}
+
 int
 schedule_set_status(struct db *db, const struct protocols *p, const struct actor *a, int64_t id,
                     json_t *body, json_t **out, struct fail *f)
@@ -1973,6 +2026,8 @@ schedule_set_status(struct db *db, const struct protocols *p, const struct actor
         st = fail_set(f, ST_CONFLICT, "status", "invalid_transition",
                       "appointment %lld is %s: it cannot become %s", (long long)id, ap.status,
                       status);
+    if (st == ST_OK && strcmp(ap.status, "in_progress") == 0)
+        st = no_procedure(db, &ap, f);
     if (st == ST_OK) {
         st = apply_status(db, a, &ap, status, reason, true, f);
         reason = NULL;
