@@ -287,9 +287,10 @@ room_json(const struct db_room *r)
 static json_t *
 centrifuge_json(const struct db_centrifuge *c)
 {
-    return json_pack("{s:I, s:s, s:o, s:o, s:b}", "id", (json_int_t)c->id, "name",
+    return json_pack("{s:I, s:s, s:o, s:o, s:o, s:b}", "id", (json_int_t)c->id, "name",
                      c->name ? c->name : "", "model", str_or_null(c->model), "rotor_radius_mm",
                      c->rotor_radius_mm > 0 ? json_integer(c->rotor_radius_mm) : json_null(),
+                     "rotor_type", c->rotor_type[0] ? json_string(c->rotor_type) : json_null(),
                      "active", c->active);
 }
 
@@ -688,19 +689,24 @@ schedule_centrifuges_list(struct db *db, json_t **out, struct fail *f)
     return st == ST_OK ? ST_OK : st == ST_NOMEM ? nomem(f) : db_fail(db, st, f);
 }
 
-/* What a centrifuge body asks to change: fields not given stay, and null clears the model and
- * the radius. */
+/* What a centrifuge body asks to change: fields not given stay, and null clears the model, the
+ * radius and the rotor type. */
 struct centrifuge_change {
     char *name, *model;
     int64_t radius;
-    bool has_model, has_radius, has_active, active;
+    const char *rotor_type; /* NULL: cleared (when has_rotor_type) */
+    bool has_model, has_radius, has_rotor_type, has_active, active;
 };
+
+static const char *const rotor_types[] = {"fixed_angle", "swing_out", NULL};
 
 static int
 parse_centrifuge(json_t *body, bool create, struct centrifuge_change *ch, struct fail *f)
 {
-    static const char *const create_fields[] = {"name", "model", "rotor_radius_mm", NULL};
-    static const char *const update_fields[] = {"name", "model", "rotor_radius_mm", "active", NULL};
+    static const char *const create_fields[] = {"name", "model", "rotor_radius_mm", "rotor_type",
+                                                NULL};
+    static const char *const update_fields[] = {"name",       "model",  "rotor_radius_mm",
+                                                "rotor_type", "active", NULL};
     memset(ch, 0, sizeof(*ch));
     int st = jsonin_only_fields(body, create ? create_fields : update_fields, f);
     if (st == ST_OK)
@@ -709,10 +715,13 @@ parse_centrifuge(json_t *body, bool create, struct centrifuge_change *ch, struct
         st = jsonin_string(body, "model", SCHEDULE_NAME_MAX, false, &ch->model, f);
     if (st == ST_OK)
         st = jsonin_int(body, "rotor_radius_mm", 1, RADIUS_MAX_MM, false, NULL, &ch->radius, f);
+    if (st == ST_OK)
+        st = jsonin_choice(body, "rotor_type", rotor_types, false, &ch->rotor_type, f);
     if (st == ST_OK && !create)
         st = jsonin_bool(body, "active", false, &ch->has_active, &ch->active, f);
     ch->has_model = create || has_key(body, "model");
     ch->has_radius = create || has_key(body, "rotor_radius_mm");
+    ch->has_rotor_type = create || has_key(body, "rotor_type");
     return st;
 }
 
@@ -755,6 +764,9 @@ centrifuge_save(struct db *db, const struct actor *a, int64_t id, struct centrif
         }
         if (ch->has_radius)
             c.rotor_radius_mm = (int)ch->radius;
+        if (ch->has_rotor_type)
+            snprintf(c.rotor_type, sizeof(c.rotor_type), "%s",
+                     ch->rotor_type ? ch->rotor_type : "");
         if (ch->has_active)
             c.active = ch->active;
         c.id = id;

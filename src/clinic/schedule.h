@@ -52,12 +52,14 @@ int schedule_room_create(struct db *db, const struct actor *a, json_t *body, jso
 int schedule_room_update(struct db *db, const struct actor *a, int64_t id, json_t *body,
                          json_t **out, struct fail *f) WARN_UNUSED;
 
-/* {"centrifuges":[{"id","name","model","rotor_radius_mm","active"}]} by name. */
+/* {"centrifuges":[{"id","name","model","rotor_radius_mm","rotor_type","active"}]} by name;
+ * rotor_type "fixed_angle", "swing_out" or null (not recorded). */
 int schedule_centrifuges_list(struct db *db, json_t **out, struct fail *f) WARN_UNUSED;
-/* body {"name","model"?,"rotor_radius_mm"?}. */
+/* body {"name","model"?,"rotor_radius_mm"?,"rotor_type"?}. */
 int schedule_centrifuge_create(struct db *db, const struct actor *a, json_t *body, json_t **out,
                                struct fail *f) WARN_UNUSED;
-/* body {"name"?,"model"?,"rotor_radius_mm"?,"active"?}; null clears model and radius. */
+/* body {"name"?,"model"?,"rotor_radius_mm"?,"rotor_type"?,"active"?}; null clears model, radius
+ * and rotor type. */
 int schedule_centrifuge_update(struct db *db, const struct actor *a, int64_t id, json_t *body,
                                json_t **out, struct fail *f) WARN_UNUSED;
 

@@ -641,6 +641,7 @@ struct db_centrifuge {
     char *name;
     char *model;         /* NULL when not recorded */
     int rotor_radius_mm; /* 0 when not recorded */
+    char rotor_type[16]; /* "fixed_angle", "swing_out"; "" when not recorded */
     bool active;
 };
 void db_centrifuge_release(struct db_centrifuge *c);
