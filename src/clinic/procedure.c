@@ -10,7 +10,6 @@
 
 #include "clinic/course_protocols.h"
 #include "clinic/procdoc.h"
-#include "clinic/reminders.h"
 #include "clinic/schedule.h"
 #include "core/clinic_tz.h"
 #include "core/date.h"
@@ -1340,7 +1339,7 @@ procedure_aftercare_sheet(struct db *db, const struct protocols *p, const struct
                           int64_t id, const char *lang, json_t **out, struct fail *f)
 {
     struct proc x;
-    char ids[24], en[512], ar[512], today_s[11], contact[512];
+    char ids[24], en[512], ar[512], today_s[11];
     struct date today;
     *out = NULL;
     if (lang && !in_list(lang, langs))
@@ -1360,20 +1359,13 @@ procedure_aftercare_sheet(struct db *db, const struct protocols *p, const struct
     const char *name = in_ar ? (name_ar ? name_ar : name_en) : (name_en ? name_en : name_ar);
     const char *label = json_string_value(
         json_object_get(json_object_get(x.protocol, "label"), lang));
-    const char *clinic = reminders_clinic_name();
-    snprintf(contact, sizeof(contact), "%s%s%s",
-             in_ar ? "إذا لاحظت أيًّا من هذه الأعراض أو ما يقلقك، فاتصل بـ"
-                   : "If you notice any of these, or anything worries you, call ",
-             clinic ? clinic : (in_ar ? "العيادة" : "the clinic"),
-             in_ar ? " فورًا." : " at once.");
     clinic_tz_today(&today);
     date_format(&today, today_s);
-    *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "lang", lang, "patient_name",
+    *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "lang", lang, "patient_name",
                      name ? name : "", "mrn", x.pt.mrn, "treatment_label",
                      label ? label : x.p.treatment, "date", today_s, "items",
                      protocol_texts(x.protocol, "aftercare", "text", lang), "side_effects",
-                     protocol_texts(x.protocol, "side_effects", "label", lang), "contact_line",
-                     contact);
+                     protocol_texts(x.protocol, "side_effects", "label", lang));
     if (!*out) {
         st = nomem(f);
         goto out;

@@ -79,9 +79,9 @@ int procedure_aftercare(struct db *db, const struct protocols *p, const struct a
 
 /* What the aftercare sheet of procedure `id` says in `lang` ("en", "ar", or NULL for the
  * patient's preferred language), audited as procedure.read:
- * {"lang","patient_name","mrn","treatment_label","date","items":[...],"side_effects":[...],
- *  "contact_line"} — the protocol's aftercare and side-effect items, the patient's name in the
- * language's script when the patient has one, the clinic's today. */
+ * {"lang","patient_name","mrn","treatment_label","date","items":[...],"side_effects":[...]}
+ * — the protocol's aftercare and side-effect items, the patient's name in the language's script
+ * when the patient has one, the clinic's today. */
 int procedure_aftercare_sheet(struct db *db, const struct protocols *p, const struct actor *a,
                               int64_t id, const char *lang, json_t **out,
                               struct fail *f) WARN_UNUSED;

@@ -4,7 +4,12 @@
 #include <string.h>
 
 #include "clinic/procedure.h"
+#include "clinic/reminders.h"
+#include "docs/aftercare_pdf.h"
 #include "http/router.h"
+
+/* An aftercare sheet is tens of kilobytes; a cap keeps a runaway document from the memory. */
+#define AFTERCARE_PDF_MAX_BYTES (8u << 20)
 
 typedef int (*body_fn)(struct db *db, const struct protocols *p, const struct actor *a,
                        int64_t id, json_t *body, json_t **out, struct fail *f);
@@ -122,4 +127,73 @@ void
 api_procedure_abandon(struct request *r, struct response *res)
 {
     with_body(r, res, "no such procedure", MHD_HTTP_OK, procedure_abandon);
+}
+
+/* The strings of a JSON array of strings, borrowed from it; the count in *n. */
+static int
+strings_of(const json_t *arr, const char **v, size_t cap, size_t *n)
+{
+    *n = 0;
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        if (*n == cap)
+            return ST_TOO_BIG;
+        v[(*n)++] = json_string_value(json_array_get(arr, i));
+    }
+    return ST_OK;
+}
+
+void
+api_procedure_aftercare_pdf(struct request *r, struct response *res)
+{
+    int64_t id;
+    if (!request_id_or_404(r, res, 0, "no such procedure", &id))
+        return;
+    const char *lang = request_query(r, "lang");
+    if (lang && strcmp(lang, "en") != 0 && strcmp(lang, "ar") != 0) {
+        respond_error(res, MHD_HTTP_BAD_REQUEST, "invalid_query", "lang", "lang must be en or ar");
+        return;
+    }
+    const char *items[AFTERCARE_PDF_MAX_ITEMS], *effects[AFTERCARE_PDF_MAX_ITEMS];
+    struct aftercare_sheet s = {0};
+    struct fail f;
+    struct buf pdf;
+    json_t *sheet = NULL;
+    fail_clear(&f);
+    buf_init(&pdf, AFTERCARE_PDF_MAX_BYTES);
+    int st = procedure_aftercare_sheet(r->db, r->protocols, &r->actor, id, lang, &sheet, &f);
+    if (st == ST_OK) {
+        s.lang = json_string_value(json_object_get(sheet, "lang"));
+        s.clinic_name = reminders_clinic_name();
+        s.patient_name = json_string_value(json_object_get(sheet, "patient_name"));
+        s.mrn = json_string_value(json_object_get(sheet, "mrn"));
+        s.treatment_label = json_string_value(json_object_get(sheet, "treatment_label"));
+        s.date = json_string_value(json_object_get(sheet, "date"));
+        s.items = items;
+        s.side_effects = effects;
+        if (strings_of(json_object_get(sheet, "items"), items, AFTERCARE_PDF_MAX_ITEMS,
+                       &s.n_items) != ST_OK ||
+            strings_of(json_object_get(sheet, "side_effects"), effects, AFTERCARE_PDF_MAX_ITEMS,
+                       &s.n_side_effects) != ST_OK)
+            st = fail_set(&f, ST_TOO_BIG, "", "too_long",
+                          "the protocol lists more aftercare items than one sheet holds");
+    }
+    if (st == ST_OK)
+        st = aftercare_pdf(&s, &pdf, &f);
+    json_decref(sheet);
+    if (st != ST_OK) {
+        buf_release(&pdf);
+        respond_fail(res, &f);
+        return;
+    }
+    size_t len = pdf.len;
+    char *body = buf_detach(&pdf);
+    if (!body) {
+        respond_error(res, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL, "out of memory");
+        return;
+    }
+    free(res->body);
+    res->status = MHD_HTTP_OK;
+    res->content_type = "application/pdf";
+    res->len = len;
+    res->body = body;
 }

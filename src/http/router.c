@@ -107,6 +107,8 @@ static const struct route routes[] = {
     {"PUT", "/api/v1/procedures/{id}/fat", PERM_PROCEDURE_RECORD, api_procedure_fat},
     {"PUT", "/api/v1/procedures/{id}/injection", PERM_PROCEDURE_RECORD, api_procedure_injection},
     {"POST", "/api/v1/procedures/{id}/aftercare", PERM_PROCEDURE_RECORD, api_procedure_aftercare},
+    {"GET", "/api/v1/procedures/{id}/aftercare.pdf", PERM_PROCEDURE_READ,
+     api_procedure_aftercare_pdf},
     {"POST", "/api/v1/procedures/{id}/complete", PERM_PROCEDURE_RECORD, api_procedure_complete},
     {"POST", "/api/v1/procedures/{id}/abandon", PERM_PROCEDURE_RECORD, api_procedure_abandon},
 };
