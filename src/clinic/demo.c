@@ -441,16 +441,16 @@ demo_book(struct db *db, const struct clinic_settings *cs, const struct protocol
 }
 
 /* Books course item `item` of `patient` at the first free slot the calendar offers in the
- * item's window from now on, with the room, clinician and centrifuge offered. */
+ * item's window from now on, with the room, clinician and centrifuge offered and the item's
+ * length and preparation. */
 static int
 demo_book_first_slot(struct db *db, const struct clinic_settings *cs, const struct protocols *p,
                      const struct actor *a, int64_t patient, int64_t item, const char *notes,
                      struct fail *f)
 {
     struct schedule_slot_params sp = {0};
-    struct date d;
     char item_s[24];
-    json_t *out = NULL;
+    json_t *out = NULL, *body = NULL;
     snprintf(item_s, sizeof(item_s), "%lld", (long long)item);
     sp.course_item = item_s;
     sp.limit = "1";
@@ -458,26 +458,25 @@ demo_book_first_slot(struct db *db, const struct clinic_settings *cs, const stru
     if (st != ST_OK)
         return st;
     json_t *slot = json_array_get(json_object_get(out, "slots"), 0);
-    const char *local = json_string_value(json_object_get(slot, "local_start"));
-    char day[11];
-    int hh = 0, mm = 0;
-    if (!local || strlen(local) != 16 || sscanf(local + 11, "%2d:%2d", &hh, &mm) != 2) {
+    if (!slot) {
         json_decref(out);
         return fail_set(f, ST_NOT_FOUND, "", "not_found",
                         "the demo course session finds no free slot in its window");
     }
-    memcpy(day, local, 10);
-    day[10] = '\0';
     json_t *centrifuge = json_object_get(json_object_get(slot, "centrifuge"), "id");
-    if (date_parse(day, &d) != ST_OK)
-        st = fail_set(f, ST_INVALID, "start", "invalid_date", "the slot's day does not read");
-    else
-        st = demo_book(db, cs, p, a, patient, item, "session", &d, hh * 60 + mm, 60, 30,
-                       json_integer_value(json_object_get(json_object_get(slot, "room"), "id")),
-                       json_integer_value(json_object_get(json_object_get(slot, "clinician"), "id")),
-                       centrifuge ? json_integer_value(centrifuge) : 0, notes, f);
+    body = json_pack("{s:I, s:I, s:s, s:O, s:O, s:O, s:O, s:s}", "patient_id", (json_int_t)patient,
+                     "course_item_id", (json_int_t)item, "kind", "session", "start",
+                     json_object_get(slot, "start"), "room_id",
+                     json_object_get(json_object_get(slot, "room"), "id"), "clinician_id",
+                     json_object_get(json_object_get(slot, "clinician"), "id"), "centrifuge_id",
+                     centrifuge ? centrifuge : json_null(), "notes", notes);
     json_decref(out);
-    return st;
+    out = NULL;
+    if (!body)
+        return fail_set(f, ST_NOMEM, "", "internal", "out of memory");
+    st = schedule_book(db, cs, p, a, body, &out, f);
+    json_decref(body);
+    return keep_status(st, out);
 }
 
 int
