@@ -415,8 +415,8 @@ demo_course(struct db *db, const struct protocols *p, int64_t patient, const cha
 static int
 demo_book(struct db *db, const struct clinic_settings *cs, const struct protocols *p,
           const struct actor *a, int64_t patient, int64_t item, const char *kind,
-          const struct date *d, int minute, int duration, int prep, int64_t room,
-          int64_t clinician, int64_t centrifuge, const char *notes, struct fail *f)
+          const struct date *d, int minute, int duration, int prep, int64_t room, int64_t clinician,
+          int64_t centrifuge, const char *notes, struct fail *f)
 {
     int64_t start;
     char at[25];
@@ -606,8 +606,8 @@ demo_calendar(struct db *db, const struct protocols *p, int64_t now_ms, struct f
         st = demo_book_first_slot(db, &cs, p, &reception, 2, face_item, "PRP of the face", f);
     open_day(&today, 2, &holiday, &d);
     if (st == ST_OK)
-        st = demo_book(db, &cs, p, &reception, 3, 0, "consultation", &d, 9 * 60 + 30, 30, 0, room[3],
-                       clinician[0], 0, NULL, f);
+        st = demo_book(db, &cs, p, &reception, 3, 0, "consultation", &d, 9 * 60 + 30, 30, 0,
+                       room[3], clinician[0], 0, NULL, f);
     if (st == ST_OK)
         st = demo_book(db, &cs, p, &reception, 4, 0, "session", &d, 14 * 60, 60, 30, room[1],
                        clinician[1], centrifuge[1], "PRP of the scalp", f);
