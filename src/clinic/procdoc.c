@@ -50,8 +50,8 @@
  * rounding of the stored values (rpm to a whole number, RCF to 0.1 g): a stored document read
  * back and saved again is never refused. */
 #define AGREE_SHARE 0.01
-#define RPM_ROUNDING 0.5
-#define RCF_ROUNDING 0.05
+#define RPM_ROUNDING (0.5 + 1e-9)
+#define RCF_ROUNDING (0.05 + 1e-9)
 #define UL_PER_ML 1000.0
 #define SPECIMEN_DIGITS_MAX 20
 
@@ -271,7 +271,7 @@ read_centrifuge(json_t *obj, const char *prefix, const struct procdoc_context *c
     int64_t n = json_integer_value(id);
     if ((st = put(d, "centrifuge_id", id)) != ST_OK)
         return st;
-    st = c->centrifuge ? c->centrifuge(c->centrifuge_ctx, n, cf, f) : ST_NOT_FOUND;
+    st = c && c->centrifuge ? c->centrifuge(c->centrifuge_ctx, n, cf, f) : ST_NOT_FOUND;
     if (st == ST_NOT_FOUND)
         return fail_set(f, ST_INVALID, path, "invalid_value",
                         "field '%s': centrifuge %lld is not an active centrifuge of the clinic",

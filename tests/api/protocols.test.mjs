@@ -1,6 +1,6 @@
-// The clinic's data files at start-up: the shipped protocols/ serve, and a mistake in a copy a
-// clinic edited stops `autologa serve` with the file, the entry and the field named, before it
-// listens. A clinic changes a threshold without recompiling and the server uses the new value.
+// The clinic's data files at start-up: the shipped protocols/ serve (the catalogue gives the
+// treatments, course protocols and injection maps), and a mistake in a copy a clinic edited
+// stops `autologa serve` with the file, the entry and the field named, before it listens. A clinic changes a threshold without recompiling and the server uses the new value.
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -107,6 +107,19 @@ describe('protocol files at start-up', () => {
     assert.match(r.stderr, /treatments\.json: treatments\[4\] \(prp-beard\): field 'protocol' names prp-beard\.json/);
   });
 
+  it('an injection map zone citing an unknown rule stops the start', async () => {
+    const dir = await copyProtocols('bad-map');
+    await editJson(join(dir, 'injection-maps.json'), (doc) => {
+      const lips = doc.maps.find((m) => m.code === 'face').zones.find((z) => z.code === 'lips');
+      lips.high_risk = true;
+      lips.rule = 'PRP-LIPS-9';
+    });
+    const r = serveFails(dir);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /injection-maps\.json: lips: field 'rule' 'PRP-LIPS-9' is not a rule of screening\.json/);
+    assert.doesNotMatch(r.stdout, /listening/);
+  });
+
   it('the catalogue offers the treatments and the whole course protocols', async () => {
     const server = await startServer();
     try {
@@ -119,6 +132,17 @@ describe('protocol files at start-up', () => {
       ]);
       const shipped = JSON.parse(await readFile(join(PROTOCOLS, 'prp-hair.json'), 'utf8'));
       assert.deepEqual(r.body.protocols.find((p) => p.code === 'prp-hair'), shipped);
+      // The injection maps as the file gives them, without the file's rule citations.
+      const maps = JSON.parse(await readFile(join(PROTOCOLS, 'injection-maps.json'), 'utf8'));
+      assert.deepEqual(r.body.injection_maps, maps.maps.map((m) => ({
+        code: m.code, label: m.label,
+        zones: m.zones.map((z) => ({
+          code: z.code, label: z.label, area_cm2: z.area_cm2, high_risk: z.high_risk === true,
+        })),
+      })));
+      const face = r.body.injection_maps.find((m) => m.code === 'face');
+      assert.deepEqual(face.zones.filter((z) => z.high_risk).map((z) => z.code),
+        ['forehead', 'glabella', 'nasolabial_left', 'nasolabial_right']);
     } finally {
       await server.cleanup();
     }

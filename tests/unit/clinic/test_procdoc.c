@@ -571,8 +571,7 @@ test_prep_computed(void **state)
     assert_int_equal((int)num_at(comp, "spins[1].rpm"), 2115);
     assert_true(fabs(num_at(comp, "spins[0].rcf_g") - 251.6) < 1e-9);
     assert_string_equal(str_at(comp, "classification.paw.code"), "P3-B?");
-    assert_string_equal(str_at(comp, "classification.depa.code"),
-                        "D 4.40×10⁹, E 97.8 %, P A, A-");
+    assert_string_equal(str_at(comp, "classification.depa.code"), "D 4.40×10⁹, E 97.8 %, P A, A-");
     /* Spin 2 at 500 × g for 12 minutes, target 1.1 million: within the protocol; spin 1 at
      * 251.6 × g for 10 minutes too. */
     assert_int_equal(json_array_size(at(comp, "deviations")), 0);
@@ -585,8 +584,7 @@ test_prep_computed(void **state)
     assert_string_equal(str_at(comp, "dose_basis"), "injected");
     assert_true(fabs(num_at(comp, "platelets_injected_billion") - 3.3) < 1e-9);
     assert_true(fabs(num_at(comp, "recovery_pct") - 97.8) < 1e-9);
-    assert_string_equal(str_at(comp, "classification.depa.code"),
-                        "D 3.30×10⁹, E 97.8 %, P A, A-");
+    assert_string_equal(str_at(comp, "classification.depa.code"), "D 3.30×10⁹, E 97.8 %, P A, A-");
     assert_true(fabs(num_at(comp, "classification.plra.volume_ml") - 3) < 1e-9);
     json_decref(comp);
     json_decref(doc);
