@@ -277,6 +277,14 @@ describe('session', () => {
       'POST /api/v1/appointments/{id}/status': () => ({
         id: fixtures.appointment.id, json: { status: 'cancelled', reason: 'Patient called to cancel', version: 1 },
       }),
+      // The procedure routes are refused before anything is looked up: no procedure is needed.
+      'POST /api/v1/appointments/{id}/procedure': () => ({ id: fixtures.appointment.id, json: { screening_id: 1, treatment: 'prp-hair' } }),
+      'PUT /api/v1/procedures/{id}/preparation': () => ({ id: 1, json: { doc: {}, version: 0 } }),
+      'PUT /api/v1/procedures/{id}/fat': () => ({ id: 1, json: { doc: {}, version: 0 } }),
+      'PUT /api/v1/procedures/{id}/injection': () => ({ id: 1, json: { doc: {}, version: 0 } }),
+      'POST /api/v1/procedures/{id}/aftercare': () => ({ id: 1, json: { lang: 'en' } }),
+      'POST /api/v1/procedures/{id}/complete': () => ({ id: 1, json: { version: 1 } }),
+      'POST /api/v1/procedures/{id}/abandon': () => ({ id: 1, json: { reason: 'Patient felt unwell', version: 1 } }),
     };
     const ops = operations(repoOpenApi()).filter((o) => o.method !== 'GET' && o.key !== 'POST /api/v1/session');
 

@@ -211,13 +211,15 @@ describe('clinic setup page', () => {
     await page.click('#centrifuge-add');
     await page.locator('#centrifuge-form [data-error-for="rotor_radius_mm"]:not(:empty)').waitFor();
     await page.fill('#centrifuge-rotor_radius_mm', '86');
+    await page.selectOption('#centrifuge-rotor_type', 'swing_out');
     await page.click('#centrifuge-add');
     await page.locator('#centrifuge-list tr[data-centrifuge-id]', { hasText: 'Bench centrifuge' }).waitFor();
     const cf = (await ok(await admin.get('/api/v1/centrifuges'), 200, 'centrifuges')).centrifuges;
     assert.deepEqual(
-      cf.map((c) => [c.name, c.model, c.rotor_radius_mm, c.active]),
-      [['Bench centrifuge', 'Model 8', 86, true]],
+      cf.map((c) => [c.name, c.model, c.rotor_radius_mm, c.rotor_type, c.active]),
+      [['Bench centrifuge', 'Model 8', 86, 'swing_out', true]],
     );
+    await page.locator('#centrifuge-list tr[data-centrifuge-id]', { hasText: 'Swing-out' }).waitFor();
 
     // Only doctors and nurses who are not clinicians yet are offered.
     const offered = await page.locator('#clinician-user option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
