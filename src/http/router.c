@@ -98,6 +98,17 @@ static const struct route routes[] = {
     {"POST", "/api/v1/appointments/{id}/move", PERM_SCHEDULE_BOOK, api_appointment_move},
     {"POST", "/api/v1/appointments/{id}/status", PERM_SCHEDULE_BOOK, api_appointment_status},
     {"GET", "/api/v1/patients/{id}/appointments", PERM_SCHEDULE_READ, api_patient_appointments},
+    {"POST", "/api/v1/procedures/{id}/specimens", PERM_PROCEDURE_RECORD, api_specimens_create},
+    {"GET", "/api/v1/procedures/{id}/specimens", PERM_PROCEDURE_READ, api_specimens_list},
+    {"GET", "/api/v1/specimens/{id}", PERM_PROCEDURE_READ, api_specimen_get},
+    {"POST", "/api/v1/specimens/{id}/events", PERM_PROCEDURE_RECORD, api_specimen_event},
+    {"GET", "/api/v1/specimens/{id}/label.pdf", PERM_PROCEDURE_READ, api_specimen_label_pdf},
+    {"GET", "/api/v1/procedures/{id}/labels.pdf", PERM_PROCEDURE_READ, api_procedure_labels_pdf},
+    {"GET", "/api/v1/patients/{id}/wristband.pdf", PERM_PROCEDURE_READ, api_patient_wristband_pdf},
+    {"POST", "/api/v1/procedures/{id}/identity-checks", PERM_PROCEDURE_RECORD,
+     api_identity_checks_create},
+    {"GET", "/api/v1/procedures/{id}/identity-checks", PERM_PROCEDURE_READ,
+     api_identity_checks_list},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

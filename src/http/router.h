@@ -87,5 +87,14 @@ void api_appointment_move(struct request *r, struct response *res);
 void api_appointment_status(struct request *r, struct response *res);
 void api_schedule_day(struct request *r, struct response *res);
 void api_schedule_week(struct request *r, struct response *res);
+void api_specimens_create(struct request *r, struct response *res);
+void api_specimens_list(struct request *r, struct response *res);
+void api_specimen_get(struct request *r, struct response *res);
+void api_specimen_event(struct request *r, struct response *res);
+void api_specimen_label_pdf(struct request *r, struct response *res);
+void api_procedure_labels_pdf(struct request *r, struct response *res);
+void api_patient_wristband_pdf(struct request *r, struct response *res);
+void api_identity_checks_create(struct request *r, struct response *res);
+void api_identity_checks_list(struct request *r, struct response *res);
 
 #endif

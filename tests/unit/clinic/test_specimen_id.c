@@ -23,14 +23,16 @@ parse(const char *s, char out[SPECIMEN_ID_MAX])
 static void
 test_format(void **state)
 {
-    /* Check digits worked out by hand from the published Damm table. */
+    /* Check digits worked out by hand from the published Damm table; 100001 is the first
+     * specimen of a fresh database. */
     static const struct {
         int64_t seq;
         const char *id;
     } cases[] = {
-        {100000, "S1000002"}, {100001, "S1000015"}, /* the first specimen of a fresh database */
-        {100002, "S1000028"}, {100007, "S1000077"},   {123456, "S1234566"},
-        {999999, "S9999990"}, {1000000, "S10000004"}, {INT64_MAX, "S92233720368547758077"},
+        {100000, "S1000002"},   {100001, "S1000015"},
+        {100002, "S1000028"},   {100007, "S1000077"},
+        {123456, "S1234566"},   {999999, "S9999990"},
+        {1000000, "S10000004"}, {INT64_MAX, "S92233720368547758077"},
     };
     char out[SPECIMEN_ID_MAX], back[SPECIMEN_ID_MAX];
 
