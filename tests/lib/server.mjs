@@ -32,6 +32,8 @@ export const PERMISSION_TABLE = {
   'schedule.manage': ['admin'],
   'outbox.read': ['admin', 'reception'],
   'outbox.mark': ['admin'],
+  'procedure.read': ['doctor', 'nurse'],
+  'procedure.record': ['doctor', 'nurse'],
 };
 
 // Sanitizer builds start and answer more slowly; one knob for every wait.
@@ -69,8 +71,10 @@ export function runCli(args, env = {}) {
 // `config` is the text of an INI file given to the server with --config.
 // `timeZone` is the clinic's time zone (--time-zone); without it the server keeps its default,
 // UTC, so that every other test's dates are the same in UTC and in the clinic.
+// `specimenHours` is how long a specimen may be injected after the draw (--specimen-hours).
 export async function startServer({
   adminUser = 'admin', extraArgs = [], reuse = null, config = null, timeZone = null,
+  specimenHours = null,
 } = {}) {
   let dir;
   let db;
@@ -95,6 +99,7 @@ export async function startServer({
   // A test may name its own protocols directory (a broken file must stop the start).
   if (!extraArgs.includes('--protocols')) args.push('--protocols', PROTOCOLS);
   if (timeZone !== null) args.push('--time-zone', timeZone);
+  if (specimenHours !== null) args.push('--specimen-hours', String(specimenHours));
   args.push(...extraArgs);
   if (config !== null) {
     const file = join(dir, 'autologa.ini');
