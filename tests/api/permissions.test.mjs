@@ -9,7 +9,7 @@ import {
 import { operations, repoOpenApi } from '../lib/openapi.mjs';
 import { addCentrifuge, addClinician, addRoom, dayAhead, openEveryDay } from '../lib/calendar.mjs';
 import { check, checkResponse } from '../lib/schema.mjs';
-import { insertMessage, sql } from '../lib/sqlfixture.mjs';
+import { insertMessage, insertProcedure, sql } from '../lib/sqlfixture.mjs';
 
 // For each operation: its permission (checked against x-permission), the status an allowed
 // caller gets, and how to build a valid request. build(ctx, caller) returns {path, json}; it may
@@ -456,7 +456,84 @@ const TABLE = {
   'GET /api/v1/patients/{id}/appointments': {
     permission: 'schedule.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/appointments` }),
   },
+  'POST /api/v1/procedures/{id}/specimens': {
+    permission: 'procedure.record', ok: 201,
+    build: (ctx) => {
+      ctx.specimensBefore = specimenCount(ctx);
+      return { path: `/api/v1/procedures/${procedureOf(ctx)}/specimens`, json: { kind: 'blood_tube' } };
+    },
+    check: (ctx, r, allowed) => {
+      assert.equal(specimenCount(ctx), ctx.specimensBefore + (allowed ? 1 : 0), 'specimens after the request');
+    },
+  },
+  'GET /api/v1/procedures/{id}/specimens': {
+    permission: 'procedure.read', ok: 200, build: (ctx) => ({ path: `/api/v1/procedures/${procedureOf(ctx)}/specimens` }),
+  },
+  'GET /api/v1/specimens/{id}': {
+    permission: 'procedure.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/specimens/${(await prpOf(ctx)).id}` }),
+  },
+  'POST /api/v1/specimens/{id}/events': {
+    permission: 'procedure.record', ok: 200,
+    build: async (ctx) => {
+      ctx.eventsBefore = specimenEventCount(ctx);
+      return { path: `/api/v1/specimens/${(await prpOf(ctx)).id}/events`, json: { event: 'spun' } };
+    },
+    check: (ctx, r, allowed) => {
+      assert.equal(specimenEventCount(ctx), ctx.eventsBefore + (allowed ? 1 : 0), 'events after the request');
+    },
+  },
+  'GET /api/v1/specimens/{id}/label.pdf': {
+    permission: 'procedure.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/specimens/${(await prpOf(ctx)).id}/label.pdf` }),
+  },
+  'GET /api/v1/procedures/{id}/labels.pdf': {
+    permission: 'procedure.read', ok: 200,
+    build: async (ctx) => {
+      await prpOf(ctx);
+      return { path: `/api/v1/procedures/${procedureOf(ctx)}/labels.pdf` };
+    },
+  },
+  'GET /api/v1/patients/{id}/wristband.pdf': {
+    permission: 'procedure.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/wristband.pdf` }),
+  },
+  'POST /api/v1/procedures/{id}/identity-checks': {
+    permission: 'procedure.record', ok: 201,
+    build: async (ctx) => {
+      ctx.checksBefore = identityCheckCount(ctx);
+      return {
+        path: `/api/v1/procedures/${procedureOf(ctx)}/identity-checks`,
+        json: { patient_scan: ctx.patient.mrn, specimen_scan: (await prpOf(ctx)).id },
+      };
+    },
+    check: (ctx, r, allowed) => {
+      assert.equal(identityCheckCount(ctx), ctx.checksBefore + (allowed ? 1 : 0), 'checks after the request');
+    },
+  },
+  'GET /api/v1/procedures/{id}/identity-checks': {
+    permission: 'procedure.read', ok: 200, build: (ctx) => ({ path: `/api/v1/procedures/${procedureOf(ctx)}/identity-checks` }),
+  },
 };
+
+// An open PRP procedure of the target patient, stored as the procedure module stores one.
+function procedureOf(ctx) {
+  ctx.procedureId ??= insertProcedure(ctx.server.db, { patientId: ctx.patient.id }).id;
+  return ctx.procedureId;
+}
+
+// A PRP syringe of that procedure, prepared from a blood tube.
+async function prpOf(ctx) {
+  if (ctx.prp) return ctx.prp;
+  const proc = procedureOf(ctx);
+  const tube = await ctx.clients.nurse.post(`/api/v1/procedures/${proc}/specimens`, { kind: 'blood_tube' });
+  if (tube.status !== 201) throw new Error(`cannot make a blood tube: ${show(tube)}`);
+  const prp = await ctx.clients.nurse.post(`/api/v1/procedures/${proc}/specimens`, { kind: 'prp', parent_id: tube.body.id });
+  if (prp.status !== 201) throw new Error(`cannot make a PRP syringe: ${show(prp)}`);
+  ctx.prp = prp.body;
+  return ctx.prp;
+}
+
+const specimenCount = (ctx) => Number(sql(ctx.server.db, 'SELECT count(*) FROM specimens').trim());
+const specimenEventCount = (ctx) => Number(sql(ctx.server.db, 'SELECT count(*) FROM specimen_events').trim());
+const identityCheckCount = (ctx) => Number(sql(ctx.server.db, 'SELECT count(*) FROM identity_checks').trim());
 
 // A pending outbox message of the table's patient, written with SQL (no endpoint makes one).
 function newMessage(ctx) {

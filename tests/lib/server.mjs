@@ -34,6 +34,8 @@ export const PERMISSION_TABLE = {
   'outbox.mark': ['admin'],
   'procedure.read': ['doctor', 'nurse'],
   'procedure.record': ['doctor', 'nurse'],
+  'adverse.read': ['admin', 'doctor', 'nurse'],
+  'adverse.record': ['doctor', 'nurse'],
 };
 
 // Sanitizer builds start and answer more slowly; one knob for every wait.
