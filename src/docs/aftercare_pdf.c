@@ -139,7 +139,7 @@ has_arabic(const char *s)
     return false;
 }
 
-static void
+static int
 sheet_document(struct pdf_doc *doc, const struct aftercare_sheet *s, bool rtl)
 {
     const struct words *w = rtl ? &words_ar : &words_en;
@@ -156,14 +156,30 @@ sheet_document(struct pdf_doc *doc, const struct aftercare_sheet *s, bool rtl)
     pdf_heading(doc, w->watch);
     if (s->n_side_effects > 0) {
         pdf_paragraph(doc, w->watch_intro);
-        for (size_t i = 0; i < s->n_side_effects; i++)
-            pdf_list_item(doc, s->side_effects[i]);
+        /* Side effects are a word or two each: one run of text keeps the sheet on its page. */
+        struct buf b;
+        buf_init(&b, 0);
+        int st = ST_OK;
+        for (size_t i = 0; st == ST_OK && i < s->n_side_effects; i++) {
+            if (i > 0)
+                st = buf_append_str(&b, rtl ? "، " : ", ");
+            if (st == ST_OK)
+                st = buf_append_str(&b, s->side_effects[i]);
+        }
+        if (st == ST_OK)
+            st = buf_append_char(&b, '.');
+        if (st == ST_OK)
+            pdf_paragraph(doc, buf_str(&b));
+        buf_release(&b);
+        if (st != ST_OK)
+            return st;
     }
 
     pdf_heading(doc, w->call);
     pdf_paragraph(doc, w->call_text);
     if (given(s->contact_line))
         pdf_key_value(doc, w->contact, s->contact_line, rtl && !has_arabic(s->contact_line));
+    return ST_OK;
 }
 
 int
@@ -198,7 +214,10 @@ aftercare_pdf_report(const struct aftercare_sheet *s, struct buf *out,
     st = pdf_doc_new(&o, &doc, f);
     if (st != ST_OK)
         goto out;
-    sheet_document(doc, s, rtl);
+    if (sheet_document(doc, s, rtl) != ST_OK) {
+        st = fail_set(f, ST_NOMEM, "", "no_memory", "out of memory");
+        goto out;
+    }
     /* The sheet is handed over as one page: a longer one is a protocol to shorten, not a
      * second page to lose. */
     if (pdf_doc_pages(doc) > 1) {
