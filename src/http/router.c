@@ -109,6 +109,19 @@ static const struct route routes[] = {
      api_identity_checks_create},
     {"GET", "/api/v1/procedures/{id}/identity-checks", PERM_PROCEDURE_READ,
      api_identity_checks_list},
+    {"POST", "/api/v1/appointments/{id}/procedure", PERM_PROCEDURE_RECORD, api_procedure_start},
+    {"GET", "/api/v1/appointments/{id}/procedure", PERM_PROCEDURE_READ, api_appointment_procedure},
+    {"GET", "/api/v1/patients/{id}/procedures", PERM_PROCEDURE_READ, api_patient_procedures},
+    {"GET", "/api/v1/procedures/{id}", PERM_PROCEDURE_READ, api_procedure_get},
+    {"PUT", "/api/v1/procedures/{id}/preparation", PERM_PROCEDURE_RECORD,
+     api_procedure_preparation},
+    {"PUT", "/api/v1/procedures/{id}/fat", PERM_PROCEDURE_RECORD, api_procedure_fat},
+    {"PUT", "/api/v1/procedures/{id}/injection", PERM_PROCEDURE_RECORD, api_procedure_injection},
+    {"POST", "/api/v1/procedures/{id}/aftercare", PERM_PROCEDURE_RECORD, api_procedure_aftercare},
+    {"GET", "/api/v1/procedures/{id}/aftercare.pdf", PERM_PROCEDURE_READ,
+     api_procedure_aftercare_pdf},
+    {"POST", "/api/v1/procedures/{id}/complete", PERM_PROCEDURE_RECORD, api_procedure_complete},
+    {"POST", "/api/v1/procedures/{id}/abandon", PERM_PROCEDURE_RECORD, api_procedure_abandon},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

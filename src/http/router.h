@@ -96,5 +96,16 @@ void api_procedure_labels_pdf(struct request *r, struct response *res);
 void api_patient_wristband_pdf(struct request *r, struct response *res);
 void api_identity_checks_create(struct request *r, struct response *res);
 void api_identity_checks_list(struct request *r, struct response *res);
+void api_procedure_start(struct request *r, struct response *res);
+void api_procedure_get(struct request *r, struct response *res);
+void api_appointment_procedure(struct request *r, struct response *res);
+void api_patient_procedures(struct request *r, struct response *res);
+void api_procedure_preparation(struct request *r, struct response *res);
+void api_procedure_fat(struct request *r, struct response *res);
+void api_procedure_injection(struct request *r, struct response *res);
+void api_procedure_aftercare(struct request *r, struct response *res);
+void api_procedure_aftercare_pdf(struct request *r, struct response *res);
+void api_procedure_complete(struct request *r, struct response *res);
+void api_procedure_abandon(struct request *r, struct response *res);
 
 #endif
