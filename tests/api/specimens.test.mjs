@@ -14,7 +14,7 @@ import {
 } from '../lib/server.mjs';
 import { repoOpenApi } from '../lib/openapi.mjs';
 import { checkResponse } from '../lib/schema.mjs';
-import { insertProcedure, sql } from '../lib/sqlfixture.mjs';
+import { insertAppointment, insertProcedure, sql } from '../lib/sqlfixture.mjs';
 
 const H = 3600000;
 const doc = repoOpenApi();
@@ -50,6 +50,11 @@ async function readPdf(bytes) {
   }
 }
 
+// A planned session two days ahead: a screening may be stored for it.
+function sessionAt() {
+  return new Date(Math.ceil((Date.now() + 2 * 86400000) / 3600000) * 3600000).toISOString();
+}
+
 // A valid MRN that no patient of a fresh test database has (their sequence starts at 1000001).
 const NOBODY_MRN = `987654${dammCheckDigit('987654')}`;
 
@@ -61,14 +66,37 @@ describe('specimens and the identity check', () => {
   let procA; // alice's open PRP procedure
   let procA2; // another open procedure of alice
   let procB; // bob's
+  // A procedure started at the chair through the API: a session checked in today (booked by
+  // SQL), a screening signed to proceed (the recorded override of an incomplete result), the start.
+  async function startProcedure(patient, treatment = 'prp-hair') {
+    let r = await c.doctor.post(`/api/v1/patients/${patient.id}/screenings`, { treatment, session_at: sessionAt() });
+    assert.equal(r.status, 201, show(r));
+    const screeningId = r.body.id;
+    r = await c.doctor.post(`/api/v1/screenings/${screeningId}/signoff`,
+      { decision: 'proceed', reason: 'Results reviewed with the patient in clinic' });
+    assert.equal(r.status, 200, show(r));
+    const appointmentId = insertAppointment(server.db, { patientId: patient.id, startMs: Date.now(), minutes: 30, status: 'checked_in' });
+    r = await c.nurse.post(`/api/v1/appointments/${appointmentId}/procedure`, { screening_id: screeningId, treatment });
+    assert.equal(r.status, 201, show(r));
+    return r.body.id;
+  }
+
+  // A procedure that is no longer open.
+  async function abandonedProcedure(patient) {
+    const id = await startProcedure(patient);
+    const r = await c.nurse.post(`/api/v1/procedures/${id}/abandon`, { reason: 'Patient asked to stop before the draw', version: 1 });
+    assert.equal(r.status, 200, show(r));
+    return id;
+  }
+
   before(async () => {
     server = await startServer();
     c = await roleClients(server);
     alice = await createPatient(c.admin, { given_name: 'Sample', family_name: 'Specimenpatient' });
     bob = await createPatient(c.admin, { given_name: 'Other', family_name: 'Specimenpatient', given_name_ar: 'رامي' });
-    procA = insertProcedure(server.db, { patientId: alice.id }).id;
-    procA2 = insertProcedure(server.db, { patientId: alice.id, treatment: 'prp-face' }).id;
-    procB = insertProcedure(server.db, { patientId: bob.id }).id;
+    procA = await startProcedure(alice);
+    procA2 = await startProcedure(alice, 'prp-face');
+    procB = await startProcedure(bob);
   });
   after(async () => {
     await server?.cleanup();
@@ -184,13 +212,13 @@ describe('specimens and the identity check', () => {
     let r = await c.nurse.post(`/api/v1/specimens/${gone.id}/events`, { event: 'discarded', note: 'Clotted tube' });
     assert.equal(r.status, 200, show(r));
     assert.equal((await make(procA, { kind: 'prp', parent_id: gone.id }, 409)).error.code, 'specimen_discarded');
-    const closed = insertProcedure(server.db, { patientId: alice.id, status: 'completed' }).id;
+    const closed = await abandonedProcedure(alice);
     r = await make(closed, { kind: 'blood_tube' }, 409);
     assert.equal(r.error.code, 'invalid_transition');
   });
 
   it('makes the fat products of a fat-derived cell treatment', async () => {
-    const proc = insertProcedure(server.db, { patientId: alice.id, treatment: 'adsc-hair' }).id;
+    const proc = await startProcedure(alice, 'adsc-hair');
     const fat = await make(proc, { kind: 'fat_aspirate', volume_ml: 60 });
     assert.equal(fat.label, 'Fat aspirate 1');
     const graft = await make(proc, { kind: 'fat_graft', parent_id: fat.id });
@@ -206,7 +234,7 @@ describe('specimens and the identity check', () => {
   });
 
   it('lists and reads specimens with their chain of custody', async () => {
-    const proc = insertProcedure(server.db, { patientId: alice.id }).id;
+    const proc = await startProcedure(alice);
     const tube = await make(proc, { kind: 'blood_tube' });
     const prp = await make(proc, { kind: 'prp', parent_id: tube.id });
     let r = await c.doctor.get(`/api/v1/procedures/${proc}/specimens`);
@@ -350,7 +378,7 @@ describe('specimens and the identity check', () => {
   });
 
   it('refuses checks of a closed or unknown procedure, and bad input, storing nothing', async () => {
-    const closed = insertProcedure(server.db, { patientId: alice.id, status: 'completed' }).id;
+    const closed = await abandonedProcedure(alice);
     const checks = checkCount();
     let r = await scan(closed, alice.mrn, 'S1000015');
     assert.equal(r.status, 409, show(r));
@@ -374,7 +402,7 @@ describe('specimens and the identity check', () => {
   });
 
   it('prints labels whose text and barcode name the specimen, each print an event', async () => {
-    const proc = insertProcedure(server.db, { patientId: alice.id }).id;
+    const proc = await startProcedure(alice);
     const tube = await make(proc, { kind: 'blood_tube' });
     const prp = await make(proc, { kind: 'prp', parent_id: tube.id });
     const spare = await make(proc, { kind: 'blood_tube' });
@@ -409,7 +437,7 @@ describe('specimens and the identity check', () => {
     assert.equal(r.status, 409, show(r));
     assert.equal(r.body.error.code, 'invalid_transition');
     assert.equal((await c.nurse.get('/api/v1/specimens/S1000012/label.pdf')).status, 404);
-    const empty = insertProcedure(server.db, { patientId: bob.id }).id;
+    const empty = await startProcedure(bob);
     r = await c.nurse.get(`/api/v1/procedures/${empty}/labels.pdf`);
     assert.equal(r.status, 409, show(r));
     assert.equal(r.body.error.code, 'no_specimens');
@@ -451,6 +479,7 @@ describe('specimens past their usable time', () => {
   });
 
   it('expires an hour after the draw with specimen_hours = 1, and the check refuses it', async () => {
+    // A procedure started 90 minutes ago, which only the database can backdate.
     const proc = insertProcedure(server.db, { patientId: patient.id, startedMs: Date.now() - 90 * 60000 }).id;
     let r = await c.nurse.post(`/api/v1/procedures/${proc}/specimens`,
       { kind: 'blood_tube', collected_at: iso(Date.now() - 70 * 60000) });
