@@ -285,6 +285,9 @@ describe('session', () => {
       'POST /api/v1/procedures/{id}/aftercare': () => ({ id: 1, json: { lang: 'en' } }),
       'POST /api/v1/procedures/{id}/complete': () => ({ id: 1, json: { version: 1 } }),
       'POST /api/v1/procedures/{id}/abandon': () => ({ id: 1, json: { reason: 'Patient felt unwell', version: 1 } }),
+      'POST /api/v1/procedures/{id}/specimens': () => ({ id: 1, json: { kind: 'blood_tube' } }),
+      'POST /api/v1/procedures/{id}/identity-checks': () => ({ id: 1, json: { patient_scan: fixtures.patient.mrn, specimen_scan: 'S1000002' } }),
+      'POST /api/v1/specimens/{id}/events': () => ({ id: 'S1000002', json: { event: 'spun' } }),
     };
     const ops = operations(repoOpenApi()).filter((o) => o.method !== 'GET' && o.key !== 'POST /api/v1/session');
 
