@@ -193,18 +193,21 @@ export async function render(main, params, ctx) {
     return (proto && proto.screening_treatment) || null;
   }
 
-  // The newest stored screening of the treatment recent enough to start with, if any.
+  // The newest stored screening of the treatment recent enough to start with, if any. Without a
+  // treatment chosen yet, the newest recent re-screening of a chair treatment says which one the
+  // nurse was working on (a reload, another tablet).
   async function loadScreening() {
     st.screening = null;
-    if (!st.treatment || !can('clinical.read')) return;
+    if (!can('clinical.read')) return;
     const body = await request('GET', `/patients/${enc(st.patient.id)}/screenings`, {
       query: { limit: 20 },
     });
     const since = Date.now() - RESCREEN_MAX_AGE_MS;
-    st.screening =
-      ((body && body.items) || []).find(
-        (r) => r.treatment === st.treatment && Date.parse(r.computed_at) >= since,
-      ) || null;
+    const recent = ((body && body.items) || []).filter(
+      (r) => CHAIR_TREATMENTS.includes(r.treatment) && Date.parse(r.computed_at) >= since,
+    );
+    if (!st.treatment && recent.length) st.treatment = recent[0].treatment;
+    st.screening = recent.find((r) => r.treatment === st.treatment) || null;
   }
 
   async function refresh({ step, focus } = {}) {
