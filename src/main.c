@@ -1,6 +1,6 @@
 /* Command-line entry of the autologa binary: serve, init, demo, user, migrate, backup, audit,
- * gateway, screen, course, quote-pdf, permissions, version. Exit codes are documented in
- * docs/cli.md. */
+ * gateway, screen, course, quote-pdf, label-pdf, aftercare-pdf, permissions, version. Exit codes
+ * are documented in docs/cli.md. */
 #include <errno.h>
 #include <ini.h>
 #include <stdbool.h>
@@ -29,6 +29,8 @@
 #include "core/date.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "docs/aftercare_pdf.h"
+#include "docs/labels.h"
 #include "docs/quote_pdf.h"
 #include "http/server.h"
 #include "store/db.h"
@@ -60,6 +62,9 @@ opts_parse(struct opts *o, int argc, char **argv, const char *const *spec)
             o->help = true;
             continue;
         }
+        /* -o is the one short option: the output file of the document commands. */
+        if (strcmp(a, "-o") == 0)
+            a = "--out";
         if (strncmp(a, "--", 2) != 0) {
             o->bad = a;
             return false;
@@ -423,9 +428,9 @@ on_ini(void *user, const char *section, const char *name, const char *value)
 static int
 cmd_serve(int argc, char **argv)
 {
-    static const char *const spec[] = {"db",        "listen",       "web-root", "protocols",
-                                       "config",    "threads",      "time-zone", "slot-minutes",
-                                       "currency",  "clinic-name",  NULL};
+    static const char *const spec[] = {"db",       "listen",      "web-root",  "protocols",
+                                       "config",   "threads",     "time-zone", "slot-minutes",
+                                       "currency", "clinic-name", NULL};
     struct opts o;
     if (!opts_parse(&o, argc, argv, spec))
         return usage_error("serve", &o, "");
@@ -1308,6 +1313,211 @@ out:
     return rc;
 }
 
+/* ---- label-pdf, aftercare-pdf ---- */
+
+/* Adds `hours` to a local time "YYYY-MM-DDTHH:MM"; false when it is not one. */
+static bool
+local_plus_hours(const char *local, int hours, char out[32])
+{
+    char day[11];
+    struct date d;
+    int h, m;
+    if (strlen(local) != 16 || local[10] != 'T' || local[13] != ':')
+        return false;
+    memcpy(day, local, 10);
+    day[10] = '\0';
+    if (date_parse(day, &d) != ST_OK || sscanf(local + 11, "%2d:%2d", &h, &m) != 2 || h > 23 ||
+        m > 59)
+        return false;
+    /* The clock time on the label: a change of daylight saving time in between is the
+     * server's to count, which knows the clinic's zone. */
+    int minutes = h * 60 + m + hours * 60;
+    date_add_days(&d, minutes / (24 * 60), &d);
+    minutes %= 24 * 60;
+    date_format(&d, day);
+    snprintf(out, 32, "%.10sT%02d:%02d", day, minutes / 60, minutes % 60);
+    return true;
+}
+
+static int
+cmd_label_pdf(int argc, char **argv)
+{
+    static const char *const spec[] = {"specimen-id", "name-en",    "name-ar", "mrn",   "dob",
+                                       "drawn",       "kind",       "use-by",  "hours", "out",
+                                       "clinic",      "wristband!", NULL};
+    struct opts o;
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("label-pdf", &o, "");
+    if (o.help) {
+        puts("usage: autologa label-pdf --specimen-id S1000007 --name-en NAME --name-ar NAME\n"
+             "                          --mrn MRN --dob YYYY-MM-DD --drawn YYYY-MM-DDTHH:MM\n"
+             "                          [--kind PRP] [--use-by YYYY-MM-DDTHH:MM | --hours 3]\n"
+             "                          -o FILE.pdf\n"
+             "       autologa label-pdf --wristband --mrn MRN --name-en NAME --name-ar NAME\n"
+             "                          --dob YYYY-MM-DD [--clinic NAME] -o FILE.pdf\n"
+             "Renders a specimen label (62 x 29 mm, the specimen id as Code 128) or, with\n"
+             "--wristband, the patient's wristband (250 x 25 mm, the MRN as Code 128) as the\n"
+             "server prints them, without a database. The use-before time defaults to the time\n"
+             "drawn plus --hours (default 3, the clinic's default specimen_hours). One of the\n"
+             "names may be left out. -o - writes to standard output.");
+        return EXIT_OK;
+    }
+    const char *out_path = opt(&o, "out");
+    if (!out_path)
+        return usage_error("label-pdf", NULL, "-o FILE is required");
+    struct buf pdf;
+    struct fail f;
+    fail_clear(&f);
+    buf_init(&pdf, 0);
+    int st;
+    if (opt(&o, "wristband")) {
+        struct label_wristband w = {opt(&o, "mrn"), opt(&o, "name-en"), opt(&o, "name-ar"),
+                                    opt(&o, "dob"), opt(&o, "clinic")};
+        st = labels_wristband_pdf(&w, &pdf, &f);
+    } else {
+        char use_by[32];
+        const char *expires = opt(&o, "use-by"), *drawn = opt(&o, "drawn");
+        if (!expires && drawn) {
+            const char *h = opt(&o, "hours");
+            char *end = NULL;
+            long hours = h ? strtol(h, &end, 10) : 3;
+            if (h && (*end || hours < 1 || hours > 24)) {
+                buf_release(&pdf);
+                return usage_error("label-pdf", NULL, "--hours must be 1 to 24");
+            }
+            /* A malformed --drawn is named by the label's own check. */
+            if (local_plus_hours(drawn, (int)hours, use_by))
+                expires = use_by;
+        }
+        struct label_specimen s = {opt(&o, "specimen-id"),
+                                   opt(&o, "name-en"),
+                                   opt(&o, "name-ar"),
+                                   opt(&o, "mrn"),
+                                   opt(&o, "dob"),
+                                   drawn,
+                                   opt(&o, "kind") ? opt(&o, "kind") : "PRP",
+                                   expires};
+        st = labels_specimens_pdf(&s, 1, &pdf, &f);
+    }
+    int rc = EXIT_OK;
+    if (st != ST_OK) {
+        /* The fields are named as the API names them; the options as they are typed. */
+        fprintf(stderr, "autologa label-pdf: %s\n", f.message[0] ? f.message : status_name(st));
+        rc = st == ST_INVALID ? EXIT_USAGE : EXIT_FAIL;
+    } else if (!write_whole(out_path, &pdf)) {
+        fprintf(stderr, "autologa label-pdf: cannot write '%s': %s\n", out_path, strerror(errno));
+        rc = EXIT_FAIL;
+    } else {
+        fprintf(strcmp(out_path, "-") == 0 ? stderr : stdout, "autologa: wrote %s (%zu bytes)\n",
+                out_path, pdf.len);
+    }
+    buf_release(&pdf);
+    return rc;
+}
+
+static int
+cmd_aftercare_pdf(int argc, char **argv)
+{
+    static const char *const spec[] = {"protocol", "lang", "out",  "protocols", "clinic",
+                                       "patient",  "mrn",  "date", "contact",   NULL};
+    struct opts o;
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("aftercare-pdf", &o, "");
+    if (o.help) {
+        puts("usage: autologa aftercare-pdf --protocol CODE [--lang en|ar] -o FILE.pdf\n"
+             "                              [--protocols DIR] [--clinic NAME] [--patient NAME]\n"
+             "                              [--mrn MRN] [--date YYYY-MM-DD] [--contact TEXT]\n"
+             "Renders the aftercare sheet of a course protocol of the catalogue (--protocols,\n"
+             "default 'protocols') as the one-page PDF the server gives, in English (default) or\n"
+             "Arabic: its aftercare items, the side effects to watch for and when to call the\n"
+             "clinic. Without --patient, --mrn or --date the sheet has lines to write them on.\n"
+             "Exits 1 when a character has no glyph in any installed font.");
+        return EXIT_OK;
+    }
+    const char *code = opt(&o, "protocol"), *out_path = opt(&o, "out");
+    const char *lang = opt(&o, "lang") ? opt(&o, "lang") : "en";
+    const char *dir = opt(&o, "protocols") ? opt(&o, "protocols") : "protocols";
+    if (!code || !out_path)
+        return usage_error("aftercare-pdf", NULL, "--protocol and -o are required");
+    if (strcmp(lang, "en") != 0 && strcmp(lang, "ar") != 0)
+        return usage_error("aftercare-pdf", NULL, "--lang must be en or ar");
+    bool ar = strcmp(lang, "ar") == 0;
+    struct course_protocols *cp = NULL;
+    const char **items = NULL, **effects = NULL;
+    struct buf pdf;
+    struct fail f;
+    struct aftercare_pdf_report info;
+    fail_clear(&f);
+    buf_init(&pdf, 0);
+    int rc = EXIT_OK;
+    if (course_protocols_load(dir, &cp, &f) != ST_OK) {
+        rc = report("aftercare-pdf", &f);
+        goto out;
+    }
+    const struct course_protocol *p = course_protocols_find(cp, code);
+    if (!p) {
+        fprintf(stderr, "autologa aftercare-pdf: unknown protocol '%s'; the catalogue has:", code);
+        for (size_t i = 0; i < cp->nprotocols; i++)
+            fprintf(stderr, "%s%s", i ? ", " : " ", cp->protocols[i].code);
+        fprintf(stderr, "\n");
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    items = calloc(p->naftercare + 1, sizeof(*items));
+    effects = calloc(p->nside_effects + 1, sizeof(*effects));
+    if (!items || !effects) {
+        fprintf(stderr, "autologa aftercare-pdf: out of memory\n");
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    /* The protocol loader requires both languages of every text. */
+    for (size_t i = 0; i < p->naftercare; i++)
+        items[i] = ar ? p->aftercare[i].text.ar : p->aftercare[i].text.en;
+    for (size_t i = 0; i < p->nside_effects; i++)
+        effects[i] = ar ? p->side_effects[i].text.ar : p->side_effects[i].text.en;
+    struct aftercare_sheet sheet = {
+        .lang = lang,
+        .clinic_name = opt(&o, "clinic"),
+        .patient_name = opt(&o, "patient"),
+        .mrn = opt(&o, "mrn"),
+        .treatment_label = ar ? p->label.ar : p->label.en,
+        .date = opt(&o, "date"),
+        .items = items,
+        .n_items = p->naftercare,
+        .side_effects = effects,
+        .n_side_effects = p->nside_effects,
+        .contact_line = opt(&o, "contact"),
+    };
+    if (aftercare_pdf_report(&sheet, &pdf, &info, &f) != ST_OK) {
+        fprintf(stderr, "autologa aftercare-pdf: %s: %s\n", code,
+                f.message[0] ? f.message : status_name(f.status));
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    if (!write_whole(out_path, &pdf)) {
+        fprintf(stderr, "autologa aftercare-pdf: cannot write '%s': %s\n", out_path,
+                strerror(errno));
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    fprintf(strcmp(out_path, "-") == 0 ? stderr : stdout,
+            "autologa: wrote %s (%d page%s, %zu bytes); fonts: %s\n", out_path, info.pages,
+            info.pages == 1 ? "" : "s", pdf.len, info.fonts[0] ? info.fonts : "none");
+    if (info.unknown_glyphs > 0) {
+        fprintf(stderr,
+                "autologa aftercare-pdf: %d character%s no glyph in the installed fonts (drawn "
+                "as boxes): install fonts-noto-core\n",
+                info.unknown_glyphs, info.unknown_glyphs == 1 ? " has" : "s have");
+        rc = EXIT_FAIL;
+    }
+out:
+    free(items);
+    free(effects);
+    buf_release(&pdf);
+    course_protocols_free(cp);
+    return rc;
+}
+
 static int
 cmd_permissions(int argc, char **argv)
 {
@@ -1340,6 +1550,8 @@ usage(FILE *out)
           "  screen       screen a patient for a treatment at a planned session\n"
           "  course       lay a course protocol out from a start date (course plan)\n"
           "  quote-pdf    render a course's quote as a PDF in English or Arabic\n"
+          "  label-pdf    render a specimen label or a wristband as a PDF\n"
+          "  aftercare-pdf render a protocol's aftercare sheet as a PDF in English or Arabic\n"
           "  permissions  print which role may do what\n"
           "  version      print the version\n"
           "Exit codes: 0 success, 1 failure, 2 usage error, 3 database error, 4 audit chain "
@@ -1383,6 +1595,10 @@ main(int argc, char **argv)
         return cmd_course(n, rest);
     if (!strcmp(cmd, "quote-pdf"))
         return cmd_quote_pdf(n, rest);
+    if (!strcmp(cmd, "label-pdf"))
+        return cmd_label_pdf(n, rest);
+    if (!strcmp(cmd, "aftercare-pdf"))
+        return cmd_aftercare_pdf(n, rest);
     if (!strcmp(cmd, "permissions"))
         return cmd_permissions(n, rest);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

@@ -59,6 +59,14 @@ check_agreement(const struct protocols *p, const char *screening_path, struct fa
                                   "unknown_treatment", "'%s' is not a treatment of screening.json",
                                   c->screening_treatment);
     }
+    for (size_t i = 0; i < p->maps->nmaps; i++) {
+        const struct injection_map *m = &p->maps->maps[i];
+        for (size_t k = 0; k < m->nzones; k++)
+            if (m->zones[k].rule && !screening_rules_rule(p->screening, m->zones[k].rule))
+                return protofile_fail(f, ST_INVALID, INJECTION_MAPS_FILE, m->zones[k].code, "rule",
+                                      "unknown_rule", "'%s' is not a rule of screening.json",
+                                      m->zones[k].rule);
+    }
     const struct screening_list *mc = &p->screening->medication_classes;
     for (size_t i = 0; i < mc->n; i++) {
         enum drugs_class cls;
@@ -91,6 +99,9 @@ protocols_load(const char *dir, struct protocols **out, struct fail *f)
         goto out;
     if ((st = course_protocols_load(dir, &p->courses, f)) != ST_OK)
         goto out;
+    if ((st = file_path(dir, INJECTION_MAPS_FILE, path, sizeof(path), f)) != ST_OK ||
+        (st = injection_maps_load(path, &p->maps, f)) != ST_OK)
+        goto out;
     if ((st = file_path(dir, "screening.json", path, sizeof(path), f)) != ST_OK ||
         (st = check_agreement(p, path, f)) != ST_OK)
         goto out;
@@ -110,6 +121,7 @@ protocols_free(struct protocols *p)
     drugs_free(p->drugs);
     labs_free(p->labs);
     course_protocols_free(p->courses);
+    injection_maps_free(p->maps);
     free(p);
 }
 
@@ -237,10 +249,11 @@ json_t *
 protocols_catalog_json(const struct protocols *p)
 {
     const struct screening_rules *r = p->screening;
-    return json_pack(
-        "{s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o}", "treatments", codes_json(&r->treatments, false),
-        "conditions", codes_json(&r->conditions, false), "medication_classes", classes_json(p),
-        "findings", codes_json(&r->findings, true), "analytes", analytes_json(p),
-        "lab_max_age_days", (json_int_t)r->lab_max_age_days, "protocols",
-        course_protocols_json(p->courses), "treatments_offered", offered_json(p->courses));
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o}", "treatments",
+                     codes_json(&r->treatments, false), "conditions",
+                     codes_json(&r->conditions, false), "medication_classes", classes_json(p),
+                     "findings", codes_json(&r->findings, true), "analytes", analytes_json(p),
+                     "lab_max_age_days", (json_int_t)r->lab_max_age_days, "protocols",
+                     course_protocols_json(p->courses), "treatments_offered",
+                     offered_json(p->courses), "injection_maps", injection_maps_json(p->maps));
 }

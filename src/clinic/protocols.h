@@ -8,6 +8,7 @@
 
 #include "clinic/course_protocols.h"
 #include "clinic/drugs.h"
+#include "clinic/injection_maps.h"
 #include "clinic/labs.h"
 #include "clinic/screening_rules.h"
 #include "core/status.h"
@@ -17,17 +18,19 @@ struct protocols {
     struct drugs *drugs;
     struct labs *labs;
     struct course_protocols *courses; /* treatments.json and the course protocols it names */
+    struct injection_maps *maps;      /* injection-maps.json: the zones of injection records */
     char screening_sha256[65];        /* of screening.json as read: stored with every result */
 };
 
-/* Loads screening.json, drugs.json, labs.json and treatments.json (with the course protocols it
- * names) from `dir` and checks that they agree: every analyte of the screening rules is an
- * analyte of labs.json whose units include the one the rules compare in, every medication
- * class of the rules is a class of drugs.json, and every course protocol's
- * screening_treatment is a treatment of screening.json. On failure *out is NULL and `f` names
+/* Loads screening.json, drugs.json, labs.json, treatments.json (with the course protocols it
+ * names) and injection-maps.json from `dir` and checks that they agree: every analyte of the
+ * screening rules is an analyte of labs.json whose units include the one the rules compare in,
+ * every medication class of the rules is a class of drugs.json, every course protocol's
+ * screening_treatment is a treatment of screening.json, and every rule a high-risk zone of the
+ * injection maps cites is a rule of screening.json. On failure *out is NULL and `f` names
  * the file, the entry and the field (codes of each module's loader, and "unknown_analyte",
- * "unknown_unit", "unknown_class", "unknown_treatment" for disagreements). The currency of the
- * prices is checked against the clinic's by the caller that knows it
+ * "unknown_unit", "unknown_class", "unknown_treatment", "unknown_rule" for disagreements). The
+ * currency of the prices is checked against the clinic's by the caller that knows it
  * (course_protocols_check_currency). */
 int protocols_load(const char *dir, struct protocols **out, struct fail *f) WARN_UNUSED;
 /* Accepts NULL. */
@@ -49,7 +52,8 @@ int protocols_lab_for_screening(const struct protocols *p, const char *analyte, 
  *                          "screening_unit": "g/dL" or null}],
  *  "lab_max_age_days": 90,
  *  "protocols":          [the whole document of each course protocol, in catalogue order],
- *  "treatments_offered": [{"code","label","summary","protocol": "prp-hair" or null}]} */
+ *  "treatments_offered": [{"code","label","summary","protocol": "prp-hair" or null}],
+ *  "injection_maps":     [{"code","label","zones":[{"code","label","area_cm2","high_risk"}]}]} */
 json_t *protocols_catalog_json(const struct protocols *p);
 
 #endif

@@ -287,9 +287,10 @@ room_json(const struct db_room *r)
 static json_t *
 centrifuge_json(const struct db_centrifuge *c)
 {
-    return json_pack("{s:I, s:s, s:o, s:o, s:b}", "id", (json_int_t)c->id, "name",
+    return json_pack("{s:I, s:s, s:o, s:o, s:o, s:b}", "id", (json_int_t)c->id, "name",
                      c->name ? c->name : "", "model", str_or_null(c->model), "rotor_radius_mm",
                      c->rotor_radius_mm > 0 ? json_integer(c->rotor_radius_mm) : json_null(),
+                     "rotor_type", c->rotor_type[0] ? json_string(c->rotor_type) : json_null(),
                      "active", c->active);
 }
 
@@ -688,19 +689,24 @@ schedule_centrifuges_list(struct db *db, json_t **out, struct fail *f)
     return st == ST_OK ? ST_OK : st == ST_NOMEM ? nomem(f) : db_fail(db, st, f);
 }
 
-/* What a centrifuge body asks to change: fields not given stay, and null clears the model and
- * the radius. */
+/* What a centrifuge body asks to change: fields not given stay, and null clears the model, the
+ * radius and the rotor type. */
 struct centrifuge_change {
     char *name, *model;
     int64_t radius;
-    bool has_model, has_radius, has_active, active;
+    const char *rotor_type; /* NULL: cleared (when has_rotor_type) */
+    bool has_model, has_radius, has_rotor_type, has_active, active;
 };
+
+static const char *const rotor_types[] = {"fixed_angle", "swing_out", NULL};
 
 static int
 parse_centrifuge(json_t *body, bool create, struct centrifuge_change *ch, struct fail *f)
 {
-    static const char *const create_fields[] = {"name", "model", "rotor_radius_mm", NULL};
-    static const char *const update_fields[] = {"name", "model", "rotor_radius_mm", "active", NULL};
+    static const char *const create_fields[] = {"name", "model", "rotor_radius_mm", "rotor_type",
+                                                NULL};
+    static const char *const update_fields[] = {"name",       "model",  "rotor_radius_mm",
+                                                "rotor_type", "active", NULL};
     memset(ch, 0, sizeof(*ch));
     int st = jsonin_only_fields(body, create ? create_fields : update_fields, f);
     if (st == ST_OK)
@@ -709,10 +715,13 @@ parse_centrifuge(json_t *body, bool create, struct centrifuge_change *ch, struct
         st = jsonin_string(body, "model", SCHEDULE_NAME_MAX, false, &ch->model, f);
     if (st == ST_OK)
         st = jsonin_int(body, "rotor_radius_mm", 1, RADIUS_MAX_MM, false, NULL, &ch->radius, f);
+    if (st == ST_OK)
+        st = jsonin_choice(body, "rotor_type", rotor_types, false, &ch->rotor_type, f);
     if (st == ST_OK && !create)
         st = jsonin_bool(body, "active", false, &ch->has_active, &ch->active, f);
     ch->has_model = create || has_key(body, "model");
     ch->has_radius = create || has_key(body, "rotor_radius_mm");
+    ch->has_rotor_type = create || has_key(body, "rotor_type");
     return st;
 }
 
@@ -755,6 +764,9 @@ centrifuge_save(struct db *db, const struct actor *a, int64_t id, struct centrif
         }
         if (ch->has_radius)
             c.rotor_radius_mm = (int)ch->radius;
+        if (ch->has_rotor_type)
+            snprintf(c.rotor_type, sizeof(c.rotor_type), "%s",
+                     ch->rotor_type ? ch->rotor_type : "");
         if (ch->has_active)
             c.active = ch->active;
         c.id = id;
@@ -1896,7 +1908,7 @@ transition_ok(const char *from, const char *to)
     static const char *const allowed[][2] = {
         {"booked", "checked_in"},      {"booked", "cancelled"},     {"booked", "no_show"},
         {"checked_in", "in_progress"}, {"checked_in", "cancelled"}, {"checked_in", "no_show"},
-        {"in_progress", "done"},
+        {"in_progress", "done"},       {"in_progress", "cancelled"},
     };
     for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
         if (strcmp(allowed[i][0], from) == 0 && strcmp(allowed[i][1], to) == 0)
@@ -1942,6 +1954,59 @@ apply_status(struct db *db, const struct actor *a, struct db_appointment *ap, co
     return st == ST_OK ? ST_OK : db_fail(db, st, f);
 }
 
+/* An appointment whose procedure was started at the chair ends with that procedure (completed
+ * or abandoned, with its specimens), never by a status change of its own. */
+static int
+no_procedure(struct db *db, const struct db_appointment *ap, struct fail *f)
+{
+    struct db_procedure proc;
+    int st = db_procedure_by_appointment(db, ap->id, &proc);
+    db_procedure_release(&proc);
+    if (st == ST_NOT_FOUND)
+        return ST_OK;
+    if (st != ST_OK)
+        return db_fail(db, st, f);
+    return fail_set(f, ST_CONFLICT, "status", "invalid_transition",
+                    "appointment %lld is at the chair: complete or abandon its procedure instead",
+                    (long long)ap->id);
+}
+
+int
+schedule_status_in_tx(struct db *db, const struct protocols *p, const struct actor *a, int64_t id,
+                      const char *status, const char *reason, struct fail *f)
+{
+    struct db_appointment ap = {0};
+    char *copy = NULL;
+    int st = db_appointment_get(db, id, &ap);
+    if (st == ST_NOT_FOUND) {
+        st = fail_set(f, ST_NOT_FOUND, "", "not_found", "appointment %lld does not exist",
+                      (long long)id);
+        goto out;
+    }
+    if (st != ST_OK) {
+        st = db_fail(db, st, f);
+        goto out;
+    }
+    if (!transition_ok(ap.status, status)) {
+        st = fail_set(f, ST_CONFLICT, "appointment", "invalid_transition",
+                      "appointment %lld is %s: it cannot become %s", (long long)id, ap.status,
+                      status);
+        goto out;
+    }
+    if (reason && !(copy = strdup(reason))) {
+        st = nomem(f);
+        goto out;
+    }
+    st = apply_status(db, a, &ap, status, copy, true, f);
+    copy = NULL;
+    if (st == ST_OK)
+        st = follow_change(db, p, a, &ap, ap.course_id, false, NULL, f);
+out:
+    free(copy);
+    db_appointment_release(&ap);
+    return st;
+}
+
 int
 schedule_set_status(struct db *db, const struct protocols *p, const struct actor *a, int64_t id,
                     json_t *body, json_t **out, struct fail *f)
@@ -1973,6 +2038,8 @@ schedule_set_status(struct db *db, const struct protocols *p, const struct actor
         st = fail_set(f, ST_CONFLICT, "status", "invalid_transition",
                       "appointment %lld is %s: it cannot become %s", (long long)id, ap.status,
                       status);
+    if (st == ST_OK && strcmp(ap.status, "in_progress") == 0)
+        st = no_procedure(db, &ap, f);
     if (st == ST_OK) {
         st = apply_status(db, a, &ap, status, reason, true, f);
         reason = NULL;

@@ -52,12 +52,14 @@ int schedule_room_create(struct db *db, const struct actor *a, json_t *body, jso
 int schedule_room_update(struct db *db, const struct actor *a, int64_t id, json_t *body,
                          json_t **out, struct fail *f) WARN_UNUSED;
 
-/* {"centrifuges":[{"id","name","model","rotor_radius_mm","active"}]} by name. */
+/* {"centrifuges":[{"id","name","model","rotor_radius_mm","rotor_type","active"}]} by name;
+ * rotor_type "fixed_angle", "swing_out" or null (not recorded). */
 int schedule_centrifuges_list(struct db *db, json_t **out, struct fail *f) WARN_UNUSED;
-/* body {"name","model"?,"rotor_radius_mm"?}. */
+/* body {"name","model"?,"rotor_radius_mm"?,"rotor_type"?}. */
 int schedule_centrifuge_create(struct db *db, const struct actor *a, json_t *body, json_t **out,
                                struct fail *f) WARN_UNUSED;
-/* body {"name"?,"model"?,"rotor_radius_mm"?,"active"?}; null clears model and radius. */
+/* body {"name"?,"model"?,"rotor_radius_mm"?,"rotor_type"?,"active"?}; null clears model, radius
+ * and rotor type. */
 int schedule_centrifuge_update(struct db *db, const struct actor *a, int64_t id, json_t *body,
                                json_t **out, struct fail *f) WARN_UNUSED;
 
@@ -129,11 +131,21 @@ int schedule_move(struct db *db, const struct clinic_settings *cs, const struct 
 
 /* Changes the status with body {"status","reason"?,"version"}: booked → checked_in →
  * in_progress → done, and booked or checked_in → cancelled (reason required) or no_show;
- * anything else is ST_CONFLICT "invalid_transition". Cancelled and no-show free the holds;
- * a course item goes back to planned (cancelled), becomes missed (no-show) or done. Audited as
- * appointment.status. *out is the appointment. */
+ * anything else is ST_CONFLICT "invalid_transition", and so is a change of an appointment in
+ * progress whose procedure was started (it ends with the procedure: clinic/procedure.h).
+ * Cancelled and no-show free the holds; a course item goes back to planned (cancelled), becomes
+ * missed (no-show) or done. Audited as appointment.status. *out is the appointment. */
 int schedule_set_status(struct db *db, const struct protocols *p, const struct actor *a, int64_t id,
                         json_t *body, json_t **out, struct fail *f) WARN_UNUSED;
+
+/* Inside the caller's write transaction (a procedure started, completed or abandoned): gives
+ * appointment `id` the status `status` with `reason` (may be NULL) if the transitions above, and
+ * in_progress → cancelled besides, allow it (else ST_CONFLICT "invalid_transition" on
+ * "appointment"), with everything schedule_set_status does after: holds, the course item, the
+ * course's windows and the appointment's messages. Audited as appointment.status. */
+int schedule_status_in_tx(struct db *db, const struct protocols *p, const struct actor *a,
+                          int64_t id, const char *status, const char *reason,
+                          struct fail *f) WARN_UNUSED;
 
 /* Inside the caller's write transaction (a course being cancelled): cancels the booked and
  * checked-in appointments of the course's items that start at or after now_ms, with `reason`,

@@ -12,6 +12,7 @@
 
 #include "core/date.h"
 #include "core/text.h"
+#include "docs/pdf_text.h"
 
 /* A4 in PostScript points (the unit of the PDF surface): 210 × 297 mm. */
 #define PAGE_W 595.2756
@@ -33,11 +34,6 @@
 #define MAX_OPS 200000
 #define MAX_LAYOUTS 100000
 #define MAX_TEXT_BYTES 16384
-
-/* Naskh first for Arabic letters; Latin letters and the punctuation Naskh lacks then come
- * from Noto Sans, whose line height matches, before the taller Noto Sans Arabic. */
-#define ARABIC_FAMILIES "Noto Naskh Arabic,Noto Sans,Noto Sans Arabic,DejaVu Sans"
-#define LATIN_FAMILIES "Noto Sans,DejaVu Sans"
 
 enum style {
     STYLE_BODY,
@@ -298,9 +294,10 @@ ensure(struct pdf_doc *d, double h)
         new_page(d);
 }
 
-/* Places a laid-out text at the margin, line by line, breaking pages between lines. */
+/* Places a laid-out text with its left edge at x, line by line, breaking pages between
+ * lines. */
 static void
-place_lines(struct pdf_doc *d, size_t layout, enum style s)
+place_lines(struct pdf_doc *d, size_t layout, double x, enum style s)
 {
     if (d->status != ST_OK)
         return;
@@ -315,7 +312,7 @@ place_lines(struct pdf_doc *d, size_t layout, enum style s)
             origin_y = d->y - top;
         if (d->y + h > CONTENT_BOTTOM && d->y > CONTENT_TOP) {
             if (line > first)
-                add_text_op(d, layout, MARGIN_X, origin_y, first, line - 1, s);
+                add_text_op(d, layout, x, origin_y, first, line - 1, s);
             new_page(d);
             first = line;
             origin_y = d->y - top;
@@ -324,7 +321,7 @@ place_lines(struct pdf_doc *d, size_t layout, enum style s)
         line++;
     } while (pango_layout_iter_next_line(it));
     pango_layout_iter_free(it);
-    add_text_op(d, layout, MARGIN_X, origin_y, first, line - 1, s);
+    add_text_op(d, layout, x, origin_y, first, line - 1, s);
 }
 
 static void
@@ -340,7 +337,7 @@ text_block(struct pdf_doc *d, const char *text, enum style s, double keep_with_n
     /* A heading is not left alone at the foot of a page. */
     if (keep_with_next > 0)
         ensure(d, layout_height(d, l) + keep_with_next);
-    place_lines(d, l, s);
+    place_lines(d, l, MARGIN_X, s);
 }
 
 void
@@ -364,6 +361,28 @@ pdf_paragraph(struct pdf_doc *d, const char *text)
 {
     text_block(d, text, STYLE_BODY, 0);
     d->y += 6;
+}
+
+void
+pdf_list_item(struct pdf_doc *d, const char *text)
+{
+    if (d->in_table) {
+        doc_fail(d, ST_INVALID, "", "table_open", "a list item inside a table");
+        return;
+    }
+    const double indent = 14;
+    size_t bullet = add_layout(d, "\xE2\x80\xA2", STYLE_BODY, indent, PDF_ALIGN_START, false, 0);
+    size_t l = add_layout(d, text, STYLE_BODY, TEXT_W - indent, PDF_ALIGN_START, false, 0);
+    if (bullet == SIZE_MAX || l == SIZE_MAX)
+        return;
+    /* The bullet stands beside the first line: both go on the page that line is on. */
+    PangoLayoutLine *first = pango_layout_get_line_readonly(d->layouts[l], 0);
+    PangoRectangle r;
+    pango_layout_line_get_extents(first, NULL, &r);
+    ensure(d, (double)r.height / PANGO_SCALE);
+    add_text_op(d, bullet, d->rtl ? PAGE_W - MARGIN_X - indent : MARGIN_X, d->y, 0, 0, STYLE_BODY);
+    place_lines(d, l, d->rtl ? MARGIN_X : MARGIN_X + indent, STYLE_BODY);
+    d->y += 3;
 }
 
 void
@@ -600,28 +619,11 @@ pdf_doc_new(const struct pdf_options *o, struct pdf_doc **out, struct fail *f)
     if (o->date)
         snprintf(d->date, sizeof(d->date), "%.10sT00:00:00", o->date);
 
-    /* The default font map is per thread in pango, so documents may be built on several
-     * threads at once. Resolution 72 makes one pango point one PDF unit. */
-    d->ctx = pango_font_map_create_context(pango_cairo_font_map_get_default());
-    pango_cairo_context_set_resolution(d->ctx, 72);
-    /* Unhinted metrics: the layout is the same whatever the output device, so the same
-     * document always breaks its lines and pages in the same places. */
-    cairo_font_options_t *fo = cairo_font_options_create();
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-    pango_cairo_context_set_font_options(d->ctx, fo);
-    cairo_font_options_destroy(fo);
-    pango_context_set_round_glyph_positions(d->ctx, FALSE);
-    pango_context_set_language(d->ctx, pango_language_from_string(rtl ? "ar" : "en"));
-    pango_context_set_base_dir(d->ctx, rtl ? PANGO_DIRECTION_RTL : PANGO_DIRECTION_LTR);
+    d->ctx = pdf_text_context(rtl);
     for (int s = 0; s < STYLE_COUNT; s++) {
-        d->fonts[s] = pango_font_description_new();
-        pango_font_description_set_family(d->fonts[s], rtl ? ARABIC_FAMILIES : LATIN_FAMILIES);
-        pango_font_description_set_size(d->fonts[s], (int)(styles[s].size * PANGO_SCALE));
-        pango_font_description_set_weight(d->fonts[s],
-                                          styles[s].bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
-        d->latin[s] = pango_font_description_copy(d->fonts[s]);
-        pango_font_description_set_family(d->latin[s], LATIN_FAMILIES);
+        d->fonts[s] = pdf_text_font(rtl ? PDF_TEXT_ARABIC_FAMILIES : PDF_TEXT_LATIN_FAMILIES,
+                                    styles[s].size, styles[s].bold);
+        d->latin[s] = pdf_text_font(PDF_TEXT_LATIN_FAMILIES, styles[s].size, styles[s].bold);
     }
     d->y = CONTENT_TOP;
     fail_clear(&d->fail);
@@ -695,146 +697,6 @@ pdf_doc_fonts(const struct pdf_doc *d, struct pdf_fonts *out)
 
 /* ---- drawing ---- */
 
-/* Whether a code point is an invisible direction control (isolates, embeddings, marks): it
- * shapes the line but is no text a reader copies. */
-static bool
-is_bidi_control(uint32_t cp)
-{
-    return cp == 0x200E || cp == 0x200F || cp == 0x061C || (cp >= 0x202A && cp <= 0x202E) ||
-           (cp >= 0x2066 && cp <= 0x2069);
-}
-
-/* Appends s[0..n) to u without direction controls, in reverse code point order when
- * `reverse`. */
-static void
-append_cluster_text(char *u, size_t *ul, const char *s, size_t n, bool reverse)
-{
-    size_t i = reverse ? n : 0;
-    while (reverse ? i > 0 : i < n) {
-        size_t start = i, len;
-        if (reverse) {
-            start = i - 1;
-            while (start > 0 && ((unsigned char)s[start] & 0xC0) == 0x80)
-                start--;
-        }
-        uint32_t cp = text_decode(s + start, n - start, &len);
-        if (!is_bidi_control(cp)) {
-            memcpy(u + *ul, s + start, len);
-            *ul += len;
-        }
-        i = reverse ? start : start + len;
-    }
-}
-
-/* Draws one run of glyphs with its baseline origin at (x, y).
- *
- * pango hands cairo a right-to-left run in logical order, and cairo's PDF then places each
- * glyph to the left of the one before it; text extraction (pdftotext, copy and paste) reads
- * such glyphs as separate words. Here every run is drawn in visual order, left to right, with
- * the text of right-to-left clusters reversed to match: readers put Arabic lines back into
- * logical order themselves, whole words intact. */
-static int
-draw_run(cairo_t *cr, const char *text, PangoGlyphItem *run, double x, double y)
-{
-    PangoGlyphString *gs = run->glyphs;
-    PangoItem *item = run->item;
-    int n = gs->num_glyphs;
-    if (n <= 0)
-        return ST_OK;
-    for (int i = 0; i < n; i++)
-        if (gs->glyphs[i].glyph & PANGO_GLYPH_UNKNOWN_FLAG) {
-            /* No font has the character: pango draws its code in a box, which at least shows
-             * what is missing. */
-            cairo_move_to(cr, x, y);
-            pango_cairo_show_glyph_item(cr, text, run);
-            return ST_OK;
-        }
-    bool rtl = item->analysis.level % 2 == 1;
-    const char *s = text + item->offset;
-    int st = ST_OK;
-    cairo_glyph_t *glyphs = malloc(sizeof(*glyphs) * (size_t)n);
-    cairo_text_cluster_t *clusters = malloc(sizeof(*clusters) * (size_t)n);
-    char *u = malloc((size_t)item->length + 1);
-    if (!glyphs || !clusters || !u) {
-        st = ST_NOMEM;
-        goto out;
-    }
-    int ng = 0, nc = 0;
-    size_t ul = 0;
-    double pen = x;
-    for (int i = 0; i < n;) {
-        int j = i;
-        while (j < n && gs->log_clusters[j] == gs->log_clusters[i])
-            j++;
-        int start = gs->log_clusters[i];
-        int end = rtl ? (i > 0 ? gs->log_clusters[i - 1] : item->length)
-                      : (j < n ? gs->log_clusters[j] : item->length);
-        int first_glyph = ng;
-        for (int k = i; k < j; k++) {
-            PangoGlyphInfo *g = &gs->glyphs[k];
-            if (g->glyph != PANGO_GLYPH_EMPTY) {
-                glyphs[ng].index = g->glyph;
-                glyphs[ng].x = pen + (double)g->geometry.x_offset / PANGO_SCALE;
-                glyphs[ng].y = y + (double)g->geometry.y_offset / PANGO_SCALE;
-                ng++;
-            }
-            pen += (double)g->geometry.width / PANGO_SCALE;
-        }
-        /* A cluster without a visible glyph (a direction control) leaves no text behind. */
-        if (ng > first_glyph && end > start && end <= item->length) {
-            size_t before = ul;
-            append_cluster_text(u, &ul, s + start, (size_t)(end - start), rtl);
-            clusters[nc].num_bytes = (int)(ul - before);
-            clusters[nc].num_glyphs = ng - first_glyph;
-            nc++;
-        } else if (ng > first_glyph) {
-            clusters[nc].num_bytes = 0;
-            clusters[nc].num_glyphs = ng - first_glyph;
-            nc++;
-        }
-        i = j;
-    }
-    if (ng > 0) {
-        cairo_set_scaled_font(
-            cr, pango_cairo_font_get_scaled_font((PangoCairoFont *)item->analysis.font));
-        cairo_show_text_glyphs(cr, u, (int)ul, glyphs, ng, clusters, nc, 0);
-    }
-out:
-    free(glyphs);
-    free(clusters);
-    free(u);
-    return st;
-}
-
-/* Draws lines first..last of a layout whose top-left is at (ox, oy). */
-static int
-draw_layout(cairo_t *cr, PangoLayout *l, double ox, double oy, int first, int last)
-{
-    const char *text = pango_layout_get_text(l);
-    PangoLayoutIter *it = pango_layout_get_iter(l);
-    PangoLayoutLine *current = pango_layout_iter_get_line_readonly(it);
-    int line = 0, st = ST_OK;
-    do {
-        PangoLayoutLine *ln = pango_layout_iter_get_line_readonly(it);
-        if (ln != current) {
-            current = ln;
-            line++;
-        }
-        if (line > last)
-            break;
-        PangoLayoutRun *run = pango_layout_iter_get_run_readonly(it);
-        if (line < first || !run)
-            continue;
-        PangoRectangle r;
-        pango_layout_iter_get_run_extents(it, NULL, &r);
-        double x = ox + (double)r.x / PANGO_SCALE;
-        double y = oy + (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE;
-        st = draw_run(cr, text, run, x, y);
-    } while (st == ST_OK && pango_layout_iter_next_run(it));
-    pango_layout_iter_free(it);
-    return st;
-}
-
 /* A one-line text of the page frame, at the start or end side. */
 static int
 draw_frame_text(struct pdf_doc *d, cairo_t *cr, const char *text, enum style s, double y,
@@ -851,7 +713,7 @@ draw_frame_text(struct pdf_doc *d, cairo_t *cr, const char *text, enum style s, 
     if ((a == PDF_ALIGN_END) != d->rtl)
         x = PAGE_W - MARGIN_X - width;
     cairo_set_source_rgb(cr, styles[s].gray, styles[s].gray, styles[s].gray);
-    int st = draw_layout(cr, l, x, y, 0, 0);
+    int st = pdf_text_draw(cr, l, x, y, 0, 0);
     g_object_unref(l);
     return st;
 }
@@ -942,8 +804,8 @@ pdf_doc_write(struct pdf_doc *d, struct buf *out, struct fail *f)
             switch (op->kind) {
             case OP_TEXT:
                 cairo_set_source_rgb(cr, op->gray, op->gray, op->gray);
-                st = draw_layout(cr, d->layouts[op->layout], op->x, op->y, op->first_line,
-                                 op->last_line);
+                st = pdf_text_draw(cr, d->layouts[op->layout], op->x, op->y, op->first_line,
+                                   op->last_line);
                 break;
             case OP_RULE:
                 draw_rule(cr, op->x, op->y, op->w, op->h, op->gray);

@@ -69,6 +69,9 @@ void pdf_paragraph(struct pdf_doc *d, const char *text);
 /* A label and its value on one row; value_ltr for a number or code. Like a table cell, each
  * is cut with an ellipsis after PDF_MAX_CELL_LINES lines, so that a row fits on a page. */
 void pdf_key_value(struct pdf_doc *d, const char *key, const char *value, bool value_ltr);
+/* An item of a bulleted list: the bullet at the start side, the text beside it, its
+ * following lines under the first one's text. */
+void pdf_list_item(struct pdf_doc *d, const char *text);
 /* Vertical space in points. */
 void pdf_space(struct pdf_doc *d, double points);
 /* Starts the next block on a new page. */

@@ -98,6 +98,19 @@ static const struct route routes[] = {
     {"POST", "/api/v1/appointments/{id}/move", PERM_SCHEDULE_BOOK, api_appointment_move},
     {"POST", "/api/v1/appointments/{id}/status", PERM_SCHEDULE_BOOK, api_appointment_status},
     {"GET", "/api/v1/patients/{id}/appointments", PERM_SCHEDULE_READ, api_patient_appointments},
+    {"POST", "/api/v1/appointments/{id}/procedure", PERM_PROCEDURE_RECORD, api_procedure_start},
+    {"GET", "/api/v1/appointments/{id}/procedure", PERM_PROCEDURE_READ, api_appointment_procedure},
+    {"GET", "/api/v1/patients/{id}/procedures", PERM_PROCEDURE_READ, api_patient_procedures},
+    {"GET", "/api/v1/procedures/{id}", PERM_PROCEDURE_READ, api_procedure_get},
+    {"PUT", "/api/v1/procedures/{id}/preparation", PERM_PROCEDURE_RECORD,
+     api_procedure_preparation},
+    {"PUT", "/api/v1/procedures/{id}/fat", PERM_PROCEDURE_RECORD, api_procedure_fat},
+    {"PUT", "/api/v1/procedures/{id}/injection", PERM_PROCEDURE_RECORD, api_procedure_injection},
+    {"POST", "/api/v1/procedures/{id}/aftercare", PERM_PROCEDURE_RECORD, api_procedure_aftercare},
+    {"GET", "/api/v1/procedures/{id}/aftercare.pdf", PERM_PROCEDURE_READ,
+     api_procedure_aftercare_pdf},
+    {"POST", "/api/v1/procedures/{id}/complete", PERM_PROCEDURE_RECORD, api_procedure_complete},
+    {"POST", "/api/v1/procedures/{id}/abandon", PERM_PROCEDURE_RECORD, api_procedure_abandon},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -87,5 +87,16 @@ void api_appointment_move(struct request *r, struct response *res);
 void api_appointment_status(struct request *r, struct response *res);
 void api_schedule_day(struct request *r, struct response *res);
 void api_schedule_week(struct request *r, struct response *res);
+void api_procedure_start(struct request *r, struct response *res);
+void api_procedure_get(struct request *r, struct response *res);
+void api_appointment_procedure(struct request *r, struct response *res);
+void api_patient_procedures(struct request *r, struct response *res);
+void api_procedure_preparation(struct request *r, struct response *res);
+void api_procedure_fat(struct request *r, struct response *res);
+void api_procedure_injection(struct request *r, struct response *res);
+void api_procedure_aftercare(struct request *r, struct response *res);
+void api_procedure_aftercare_pdf(struct request *r, struct response *res);
+void api_procedure_complete(struct request *r, struct response *res);
+void api_procedure_abandon(struct request *r, struct response *res);
 
 #endif

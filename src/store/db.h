@@ -641,6 +641,7 @@ struct db_centrifuge {
     char *name;
     char *model;         /* NULL when not recorded */
     int rotor_radius_mm; /* 0 when not recorded */
+    char rotor_type[16]; /* "fixed_angle", "swing_out"; "" when not recorded */
     bool active;
 };
 void db_centrifuge_release(struct db_centrifuge *c);
@@ -748,5 +749,100 @@ struct db_schedule_item {
 int db_schedule_item_get(struct db *db, int64_t item_id, struct db_schedule_item *out) WARN_UNUSED;
 /* Sets the item's status (planned, booked, done, cancelled, missed). */
 int db_schedule_item_set_status(struct db *db, int64_t item_id, const char *status) WARN_UNUSED;
+
+/* ---- procedures ---- */
+/* The record of a treatment session at the chair (006_procedures.sql): the procedure bound to
+ * its appointment, the versions of its documents, and what the injection's identity rule reads
+ * and writes of the specimens, their events and the identity checks. */
+
+struct db_procedure {
+    int64_t id;
+    int64_t patient_id;
+    int64_t appointment_id;
+    char treatment[32];  /* prp-hair, prp-face, adsc-hair */
+    char protocol[32];   /* the course's protocol code; "" outside a course */
+    int64_t screening_id;
+    char status[12];     /* open, completed, abandoned */
+    char *status_reason; /* NULL when none */
+    char aftercare_lang[3]; /* "" until the aftercare sheet is given */
+    int64_t aftercare_given_ms;
+    int64_t aftercare_given_by;
+    int64_t version;
+    int64_t started_ms;
+    int64_t started_by;
+    int64_t completed_ms; /* 0 unless completed */
+    int64_t completed_by;
+    int64_t updated_ms;
+    int64_t updated_by;
+};
+void db_procedure_release(struct db_procedure *p);
+/* Inserts and sets p->id; ST_CONFLICT when the appointment has a procedure already. */
+int db_procedure_insert(struct db *db, struct db_procedure *p) WARN_UNUSED;
+int db_procedure_get(struct db *db, int64_t id, struct db_procedure *out) WARN_UNUSED;
+int db_procedure_by_appointment(struct db *db, int64_t appointment_id,
+                                struct db_procedure *out) WARN_UNUSED;
+/* Writes status, status_reason, aftercare_*, version, completed_* and updated_* of p->id if its
+ * stored version is still `expected_version`: ST_CONFLICT when it is not, ST_NOT_FOUND. */
+int db_procedure_update(struct db *db, const struct db_procedure *p,
+                        int64_t expected_version) WARN_UNUSED;
+typedef int (*db_procedure_cb)(void *ctx, const struct db_procedure *p);
+/* A patient's procedures, newest first. */
+int db_procedure_list(struct db *db, int64_t patient_id, db_procedure_cb cb,
+                      void *ctx) WARN_UNUSED;
+
+/* One saved version of a procedure's document. */
+struct db_procedure_record {
+    int64_t procedure_id;
+    char section[16]; /* preparation, fat, injection */
+    int64_t version;
+    char *doc;    /* the normalised JSON */
+    char *reason; /* NULL unless a correction of a completed procedure */
+    int64_t at_ms;
+    int64_t by;
+};
+void db_procedure_record_release(struct db_procedure_record *r);
+/* ST_CONFLICT when that version of the section exists already. */
+int db_procedure_record_insert(struct db *db, const struct db_procedure_record *r) WARN_UNUSED;
+/* The newest version of a section; ST_NOT_FOUND when none was saved. */
+int db_procedure_record_latest(struct db *db, int64_t procedure_id, const char *section,
+                               struct db_procedure_record *out) WARN_UNUSED;
+
+/* A specimen as a procedure sees it (the specimens tables are the specimen module's). */
+struct db_proc_specimen {
+    char id[16];
+    int64_t procedure_id;
+    int64_t patient_id;
+    char kind[16];
+    char *label;
+    char status[12]; /* active, injected, discarded */
+    int64_t collected_ms;
+    int64_t expires_ms;
+};
+void db_proc_specimen_release(struct db_proc_specimen *s);
+int db_proc_specimen_get(struct db *db, const char *id, struct db_proc_specimen *out) WARN_UNUSED;
+typedef int (*db_proc_specimen_cb)(void *ctx, const struct db_proc_specimen *s);
+/* The specimens of a procedure in the order they were made. */
+int db_proc_specimens(struct db *db, int64_t procedure_id, db_proc_specimen_cb cb,
+                      void *ctx) WARN_UNUSED;
+/* Sets a specimen's status and adds its chain-of-custody event (`note` may be NULL). */
+int db_proc_specimen_mark(struct db *db, const char *id, const char *status, const char *event,
+                          int64_t at_ms, int64_t by, const char *note) WARN_UNUSED;
+
+/* An identity check of a procedure. */
+struct db_proc_check {
+    int64_t id;
+    bool passed;
+    char specimen_id[16]; /* "" when the scan named no specimen */
+    int64_t at_ms;
+    int64_t by;
+};
+/* The newest check of a procedure, or its newest passed one with `passed_only`;
+ * ST_NOT_FOUND when there is none. */
+int db_proc_check_latest(struct db *db, int64_t procedure_id, bool passed_only,
+                         struct db_proc_check *out) WARN_UNUSED;
+/* Whether specimen `specimen_id` has a passed check in the procedure after the procedure's
+ * newest failed check. */
+int db_proc_check_cleared(struct db *db, int64_t procedure_id, const char *specimen_id,
+                          bool *cleared) WARN_UNUSED;
 
 #endif

@@ -441,7 +441,7 @@ db_centrifuge_release(struct db_centrifuge *c)
     c->name = c->model = NULL;
 }
 
-#define CENTRIFUGE_COLS "id, name, model, coalesce(rotor_radius_mm, 0), active"
+#define CENTRIFUGE_COLS "id, name, model, coalesce(rotor_radius_mm, 0), active, rotor_type"
 
 static int
 centrifuge_from_row(sqlite3_stmt *st, void *out)
@@ -451,6 +451,7 @@ centrifuge_from_row(sqlite3_stmt *st, void *out)
     c->id = sqlite3_column_int64(st, 0);
     c->rotor_radius_mm = sqlite3_column_int(st, 3);
     c->active = sqlite3_column_int(st, 4) != 0;
+    sq_col_copy(st, 5, c->rotor_type, sizeof(c->rotor_type));
     int ret = sq_col_dup_checked(st, 1, &c->name);
     if (ret == ST_OK)
         ret = sq_col_dup_checked(st, 2, &c->model);
@@ -469,13 +470,16 @@ bind_centrifuge(sqlite3_stmt *st, const struct db_centrifuge *c)
     else
         sqlite3_bind_null(st, 3);
     sqlite3_bind_int(st, 4, c->active);
+    sq_bind_text(st, 5, c->rotor_type[0] ? c->rotor_type : NULL);
 }
 
 int
 db_centrifuge_insert(struct db *db, struct db_centrifuge *c)
 {
-    sqlite3_stmt *st = sq_stmt(db, "INSERT INTO centrifuges (name, model, rotor_radius_mm, active)"
-                                   " VALUES (?, ?, ?, ?)");
+    if (!sq_fits(c->rotor_type, sizeof(c->rotor_type)))
+        return ST_INVALID;
+    sqlite3_stmt *st = sq_stmt(db, "INSERT INTO centrifuges (name, model, rotor_radius_mm, active,"
+                                   " rotor_type) VALUES (?, ?, ?, ?, ?)");
     if (!st)
         return ST_DB;
     bind_centrifuge(st, c);
@@ -499,12 +503,14 @@ db_centrifuge_get(struct db *db, int64_t id, struct db_centrifuge *out)
 int
 db_centrifuge_update(struct db *db, const struct db_centrifuge *c)
 {
+    if (!sq_fits(c->rotor_type, sizeof(c->rotor_type)))
+        return ST_INVALID;
     sqlite3_stmt *st = sq_stmt(db, "UPDATE centrifuges SET name = ?, model = ?,"
-                                   " rotor_radius_mm = ?, active = ? WHERE id = ?");
+                                   " rotor_radius_mm = ?, active = ?, rotor_type = ? WHERE id = ?");
     if (!st)
         return ST_DB;
     bind_centrifuge(st, c);
-    sqlite3_bind_int64(st, 5, c->id);
+    sqlite3_bind_int64(st, 6, c->id);
     return run_changed(db, st);
 }
 

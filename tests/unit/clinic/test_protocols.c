@@ -18,9 +18,9 @@
 
 #define SHIPPED AUTOLOGA_PROTOCOLS_DIR
 
-static const char *const files[] = {"screening.json",  "drugs.json",    "labs.json",
-                                    "treatments.json", "prp-hair.json", "prp-face.json",
-                                    "adsc-hair.json"};
+static const char *const files[] = {"screening.json",  "drugs.json",         "labs.json",
+                                    "treatments.json", "prp-hair.json",      "prp-face.json",
+                                    "adsc-hair.json",  "injection-maps.json"};
 #define NFILES (sizeof(files) / sizeof(files[0]))
 
 /* A copy of the shipped protocols/ in a temporary directory, to break on purpose. */
@@ -170,6 +170,17 @@ test_shipped_load(void **state)
     assert_string_equal(json_string_value(json_object_get(
                             course_protocols_find(p->courses, "prp-hair")->document, "code")),
                         "prp-hair");
+    /* The injection maps, each zone with its area and whether it is high-risk. */
+    json_t *maps = json_object_get(cat, "injection_maps");
+    assert_int_equal(json_array_size(maps), 2);
+    json_t *face = entry(maps, "face", NULL);
+    json_t *glabella = entry(json_object_get(face, "zones"), "glabella", NULL);
+    assert_true(json_is_true(json_object_get(glabella, "high_risk")));
+    assert_true(json_is_number(json_object_get(glabella, "area_cm2")));
+    json_t *crown = entry(json_object_get(entry(maps, "scalp", NULL), "zones"), "crown", NULL);
+    assert_true(json_is_false(json_object_get(crown, "high_risk")));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(crown, "label"), "ar")),
+                        "قمة الرأس");
     json_decref(cat);
     protocols_free(p);
     protocols_free(NULL);
@@ -361,6 +372,26 @@ test_missing_file(void **state)
     copy_remove(&c);
 }
 
+static void
+test_map_rule_unknown(void **state)
+{
+    (void)state;
+    /* A high-risk zone citing a rule that screening.json does not have. */
+    struct copy c;
+    copy_make(&c);
+    json_t *maps = load_json(c.dir, "injection-maps.json");
+    json_t *face = entry(json_object_get(maps, "maps"), "face", NULL);
+    json_t *lips = entry(json_object_get(face, "zones"), "lips", NULL);
+    assert_int_equal(json_object_set_new(lips, "high_risk", json_true()), 0);
+    assert_int_equal(json_object_set_new(lips, "rule", json_string("PRP-LIPS-9")), 0);
+    save_json(c.dir, "injection-maps.json", maps);
+    json_decref(maps);
+    static const char *const needles[] = {"injection-maps.json", "lips", "'PRP-LIPS-9'",
+                                          "screening.json", NULL};
+    expect_failure(&c, "unknown_rule", needles);
+    copy_remove(&c);
+}
+
 int
 main(void)
 {
@@ -372,6 +403,7 @@ main(void)
         cmocka_unit_test(test_unit_unknown_to_labs),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_protocol_treatment_unknown),
+        cmocka_unit_test(test_map_rule_unknown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
