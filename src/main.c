@@ -23,6 +23,7 @@
 #include "clinic/reminders.h"
 #include "clinic/role.h"
 #include "clinic/screening_record.h"
+#include "clinic/specimen.h"
 #include "clinic/user.h"
 #include "core/buf.h"
 #include "core/crypto.h"
@@ -399,6 +400,10 @@ on_ini(void *user, const char *section, const char *name, const char *value)
             p->window_ms = n * 60000;
         else if (ok)
             ok = 0;
+    } else if (strcmp(section, "procedures") == 0 && strcmp(name, "specimen_hours") == 0) {
+        struct fail f;
+        if (specimen_hours_parse(value, &t->cfg->specimen_hours, &f) != ST_OK && !t->bad[0])
+            snprintf(t->bad, sizeof(t->bad), "[procedures] %s = %s: %s", name, value, f.message);
     } else if (strcmp(section, "clinic") == 0 && strcmp(name, "name") == 0) {
         /* The name messages to patients and printed documents carry (clinic/reminders.h). */
         ok = strlen(value) <= REMINDERS_CLINIC_NAME_MAX && text_valid_utf8(value, strlen(value));
@@ -428,9 +433,9 @@ on_ini(void *user, const char *section, const char *name, const char *value)
 static int
 cmd_serve(int argc, char **argv)
 {
-    static const char *const spec[] = {"db",       "listen",      "web-root",  "protocols",
-                                       "config",   "threads",     "time-zone", "slot-minutes",
-                                       "currency", "clinic-name", NULL};
+    static const char *const spec[] = {"db",       "listen",      "web-root",       "protocols",
+                                       "config",   "threads",     "time-zone",      "slot-minutes",
+                                       "currency", "clinic-name", "specimen-hours", NULL};
     struct opts o;
     if (!opts_parse(&o, argc, argv, spec))
         return usage_error("serve", &o, "");
@@ -438,7 +443,7 @@ cmd_serve(int argc, char **argv)
         puts("usage: autologa serve --db PATH [--listen 127.0.0.1:8080] [--web-root web]\n"
              "                      [--protocols protocols] [--threads N] [--config FILE]\n"
              "                      [--time-zone UTC] [--slot-minutes 15] [--currency AED]\n"
-             "                      [--clinic-name NAME]\n"
+             "                      [--clinic-name NAME] [--specimen-hours 3]\n"
              "Serves the API and the web UI until SIGINT or SIGTERM. The clinic's data files\n"
              "(screening rules, drugs, laboratory analytes) are read from --protocols at start;\n"
              "a mistake in them stops the start with the file, entry and field named.\n"
@@ -448,10 +453,12 @@ cmd_serve(int argc, char **argv)
              "time zone (its calendar days and opening hours), --slot-minutes the grid\n"
              "appointments start on (5 to 60, dividing an hour), --currency its ISO 4217 code,\n"
              "--clinic-name (or [clinic] name) the name reminders and printed documents give\n"
-             "(without it, \"the clinic\").");
+             "(without it, \"the clinic\"). --specimen-hours (or [procedures] specimen_hours,\n"
+             "1 to 24, default 3) is how long after the draw a specimen may be injected.");
         return EXIT_OK;
     }
-    struct server_config cfg = {.listen = "127.0.0.1:8080", .web_root = "web"};
+    struct server_config cfg = {
+        .listen = "127.0.0.1:8080", .web_root = "web", .specimen_hours = SPECIMEN_HOURS_DEFAULT};
     const char *protocols_dir = "protocols";
     struct protocols *protocols = NULL;
     struct clinic_settings clinic;
@@ -520,6 +527,11 @@ cmd_serve(int argc, char **argv)
     if (opt(&o, "slot-minutes") &&
         clinic_settings_slot_minutes(&clinic, opt(&o, "slot-minutes"), &f) != ST_OK) {
         rc = usage_error("serve", NULL, f.message);
+        goto out;
+    }
+    if (opt(&o, "specimen-hours") &&
+        specimen_hours_parse(opt(&o, "specimen-hours"), &cfg.specimen_hours, &f) != ST_OK) {
+        rc = usage_error("serve", NULL, "--specimen-hours must be a whole number from 1 to 24");
         goto out;
     }
     if (opt(&o, "currency") &&

@@ -33,6 +33,7 @@ struct request {
     struct db *db;                        /* this worker thread's connection */
     const struct protocols *protocols;    /* the clinic's data files, read-only */
     const struct clinic_settings *clinic; /* time zone, slot grid, currency; read-only */
+    int specimen_hours;                   /* [procedures] specimen_hours */
     bool has_session;
     struct session_user session;
     struct actor actor;               /* who acts: the session's user, or anonymous */

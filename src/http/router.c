@@ -111,6 +111,17 @@ static const struct route routes[] = {
      api_procedure_aftercare_pdf},
     {"POST", "/api/v1/procedures/{id}/complete", PERM_PROCEDURE_RECORD, api_procedure_complete},
     {"POST", "/api/v1/procedures/{id}/abandon", PERM_PROCEDURE_RECORD, api_procedure_abandon},
+    {"POST", "/api/v1/procedures/{id}/specimens", PERM_PROCEDURE_RECORD, api_specimens_create},
+    {"GET", "/api/v1/procedures/{id}/specimens", PERM_PROCEDURE_READ, api_specimens_list},
+    {"GET", "/api/v1/specimens/{id}", PERM_PROCEDURE_READ, api_specimen_get},
+    {"POST", "/api/v1/specimens/{id}/events", PERM_PROCEDURE_RECORD, api_specimen_event},
+    {"GET", "/api/v1/specimens/{id}/label.pdf", PERM_PROCEDURE_READ, api_specimen_label_pdf},
+    {"GET", "/api/v1/procedures/{id}/labels.pdf", PERM_PROCEDURE_READ, api_procedure_labels_pdf},
+    {"GET", "/api/v1/patients/{id}/wristband.pdf", PERM_PROCEDURE_READ, api_patient_wristband_pdf},
+    {"POST", "/api/v1/procedures/{id}/identity-checks", PERM_PROCEDURE_RECORD,
+     api_identity_checks_create},
+    {"GET", "/api/v1/procedures/{id}/identity-checks", PERM_PROCEDURE_READ,
+     api_identity_checks_list},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

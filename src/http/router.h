@@ -98,5 +98,14 @@ void api_procedure_aftercare(struct request *r, struct response *res);
 void api_procedure_aftercare_pdf(struct request *r, struct response *res);
 void api_procedure_complete(struct request *r, struct response *res);
 void api_procedure_abandon(struct request *r, struct response *res);
+void api_specimens_create(struct request *r, struct response *res);
+void api_specimens_list(struct request *r, struct response *res);
+void api_specimen_get(struct request *r, struct response *res);
+void api_specimen_event(struct request *r, struct response *res);
+void api_specimen_label_pdf(struct request *r, struct response *res);
+void api_procedure_labels_pdf(struct request *r, struct response *res);
+void api_patient_wristband_pdf(struct request *r, struct response *res);
+void api_identity_checks_create(struct request *r, struct response *res);
+void api_identity_checks_list(struct request *r, struct response *res);
 
 #endif

@@ -200,6 +200,7 @@ handle(struct request *r)
     r->db = thread_db();
     r->protocols = config->protocols;
     r->clinic = config->clinic;
+    r->specimen_hours = config->specimen_hours;
     if (!r->db)
         respond_error(&res, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", "",
                       "the database cannot be opened");

@@ -15,6 +15,7 @@ struct server_config {
     const struct protocols *protocols;    /* loaded and checked by the caller */
     const struct clinic_settings *clinic; /* checked, its time zone applied by the caller */
     int threads;                          /* 0: one per core */
+    int specimen_hours; /* how long a specimen may be injected after the draw (1..24) */
     struct session_policy session;
 };
 

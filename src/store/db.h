@@ -750,6 +750,97 @@ int db_schedule_item_get(struct db *db, int64_t item_id, struct db_schedule_item
 /* Sets the item's status (planned, booked, done, cancelled, missed). */
 int db_schedule_item_set_status(struct db *db, int64_t item_id, const char *status) WARN_UNUSED;
 
+/* ---- specimens ---- */
+/* Every tube and syringe of a procedure, its chain of custody and the identity checks at the
+ * chair (006_procedures.sql). The procedures themselves are the procedure module's; what the
+ * specimens need of one is read here as struct db_specimen_procedure. */
+
+struct db_specimen {
+    char id[24]; /* "S" + digits + check digit (clinic/specimen_id.h) */
+    int64_t procedure_id;
+    int64_t patient_id;
+    char kind[16]; /* blood_tube, prp, fat_aspirate, fat_graft, cell_suspension */
+    char *label;
+    bool has_volume;
+    double volume_ml;
+    char parent_id[24];   /* "" when drawn from the patient */
+    int64_t collected_ms; /* when its content left the patient (a derived one: its source's) */
+    int64_t expires_ms;
+    char status[12]; /* active, injected, discarded */
+    int64_t created_ms;
+    int64_t created_by;
+};
+void db_specimen_release(struct db_specimen *s);
+
+/* The next specimen sequence number (the `specimen` counter; call inside a write tx). */
+int db_specimen_next_seq(struct db *db, int64_t *seq) WARN_UNUSED;
+/* Inserts s; ST_CONFLICT when the id is taken. */
+int db_specimen_insert(struct db *db, const struct db_specimen *s) WARN_UNUSED;
+int db_specimen_get(struct db *db, const char *id, struct db_specimen *out) WARN_UNUSED;
+/* Sets the status of specimen `id`; ST_NOT_FOUND when there is none. */
+int db_specimen_set_status(struct db *db, const char *id, const char *status) WARN_UNUSED;
+typedef int (*db_specimen_cb)(void *ctx, const struct db_specimen *s);
+/* The specimens of a procedure in the order they were made (then by id). */
+int db_specimen_list(struct db *db, int64_t procedure_id, db_specimen_cb cb, void *ctx) WARN_UNUSED;
+/* How many specimens of `kind` the procedure has. */
+int db_specimen_count_kind(struct db *db, int64_t procedure_id, const char *kind,
+                           int64_t *n) WARN_UNUSED;
+
+struct db_specimen_event {
+    int64_t id;
+    char specimen_id[24];
+    char event[16]; /* drawn, spun, prepared, label_printed, checked, injected, discarded */
+    int64_t at_ms;
+    int64_t by;
+    char *note; /* NULL when none */
+    /* filled when reading, from the user: */
+    char by_username[40];
+    char *by_display_name;
+};
+void db_specimen_event_release(struct db_specimen_event *e);
+/* Appends e (its by_* names are ignored). */
+int db_specimen_event_insert(struct db *db, const struct db_specimen_event *e) WARN_UNUSED;
+typedef int (*db_specimen_event_cb)(void *ctx, const struct db_specimen_event *e);
+/* The chain of custody of a specimen, oldest first. */
+int db_specimen_events(struct db *db, const char *specimen_id, db_specimen_event_cb cb,
+                       void *ctx) WARN_UNUSED;
+
+struct db_identity_check {
+    int64_t id;
+    int64_t procedure_id;
+    char *patient_scan; /* as scanned, trimmed */
+    char *specimen_scan;
+    char specimen_id[24]; /* the specimen the scan names when it exists, else "" */
+    bool passed;
+    char failure[32]; /* "" when passed */
+    int64_t at_ms;
+    int64_t by;
+    /* filled when reading, from the user: */
+    char by_username[40];
+    char *by_display_name;
+};
+void db_identity_check_release(struct db_identity_check *c);
+/* Inserts c (its by_* names are ignored) and sets c->id. */
+int db_identity_check_insert(struct db *db, struct db_identity_check *c) WARN_UNUSED;
+int db_identity_check_get(struct db *db, int64_t id, struct db_identity_check *out) WARN_UNUSED;
+typedef int (*db_identity_check_cb)(void *ctx, const struct db_identity_check *c);
+/* The checks of a procedure, newest first. */
+int db_identity_checks(struct db *db, int64_t procedure_id, db_identity_check_cb cb,
+                       void *ctx) WARN_UNUSED;
+
+/* What specimens and identity checks need of a procedure. */
+struct db_specimen_procedure {
+    int64_t id;
+    int64_t patient_id;
+    char treatment[16]; /* prp-hair, prp-face, adsc-hair */
+    char status[12];    /* open, completed, abandoned */
+    int64_t started_ms;
+};
+int db_specimen_procedure_get(struct db *db, int64_t id,
+                              struct db_specimen_procedure *out) WARN_UNUSED;
+/* The id of the patient with MRN `mrn` (deleted or not); ST_NOT_FOUND when none has it. */
+int db_specimen_patient_by_mrn(struct db *db, const char *mrn, int64_t *patient_id) WARN_UNUSED;
+
 /* ---- procedures ---- */
 /* The record of a treatment session at the chair (006_procedures.sql): the procedure bound to
  * its appointment, the versions of its documents, and what the injection's identity rule reads
