@@ -285,7 +285,8 @@ export async function render(main, params, ctx) {
     else if (arrived) s.screening = locked('chair.lock.started_elsewhere');
     else s.screening = locked('chair.lock.checkin');
     if (!p) {
-      for (const k of STEPS.slice(2)) s[k] = s.screening.state === 'locked' ? s.screening : locked('chair.lock.start');
+      for (const k of STEPS.slice(2))
+        s[k] = s.screening.state === 'locked' ? s.screening : locked('chair.lock.start');
       return s;
     }
     const closed = p.status === 'abandoned';
@@ -337,12 +338,7 @@ export async function render(main, params, ctx) {
     const age = ageText(p.date_of_birth);
     const s = splitLocal(a.local_start);
     const fact = (cls, label, value) =>
-      h(
-        'div',
-        { class: `chair-fact ${cls}` },
-        h('dt', null, label),
-        h('dd', null, value),
-      );
+      h('div', { class: `chair-fact ${cls}` }, h('dt', null, label), h('dd', null, value));
     replace(
       banner,
       h(
@@ -449,7 +445,10 @@ export async function render(main, params, ctx) {
         'div',
         { class: 'chair-panel-head' },
         h('h2', { id: titleId, class: 'card-title chair-panel-title' }, stepName(step)),
-        badge(t(`chair.state.${state}`), state === 'done' ? 'success' : state === 'locked' ? 'neutral' : 'info'),
+        badge(
+          t(`chair.state.${state}`),
+          state === 'done' ? 'success' : state === 'locked' ? 'neutral' : 'info',
+        ),
       ),
     );
     if (st.procedure && st.procedure.status === 'abandoned') {
@@ -481,7 +480,7 @@ export async function render(main, params, ctx) {
     } else {
       const body = h('div', { class: 'chair-panel-body' });
       panel.append(body);
-      PANELS[step](body, state);
+      panelOf(step)(body, state);
     }
     if (state === 'done') {
       const next = nextStep(step);
@@ -510,16 +509,18 @@ export async function render(main, params, ctx) {
     }
   }
 
-  const PANELS = {
-    checkin: checkinPanel,
-    screening: screeningPanelStep,
-    preparation: preparationPanel,
-    labels: labelsPanel,
-    identity: identityPanel,
-    injection: injectionPanel,
-    aftercare: aftercarePanel,
-    finish: finishPanel,
-  };
+  function panelOf(step) {
+    return {
+      checkin: checkinPanel,
+      screening: screeningPanelStep,
+      preparation: preparationPanel,
+      labels: labelsPanel,
+      identity: identityPanel,
+      injection: injectionPanel,
+      aftercare: aftercarePanel,
+      finish: finishPanel,
+    }[step];
+  }
 
   function panelError(el) {
     return h('p', { class: 'form-error chair-error', role: 'alert', 'data-error-for': el });
@@ -530,13 +531,7 @@ export async function render(main, params, ctx) {
   function checkinPanel(body, state) {
     const a = st.appt;
     body.append(
-      h(
-        'p',
-        { class: 'chair-line' },
-        t('chair.checkin.status'),
-        ' ',
-        statusBadge(a.status),
-      ),
+      h('p', { class: 'chair-line' }, t('chair.checkin.status'), ' ', statusBadge(a.status)),
     );
     if (a.kind !== 'session') {
       body.append(h('p', { class: 'chair-locked', role: 'note' }, t('chair.lock.not_session')));
@@ -651,9 +646,7 @@ export async function render(main, params, ctx) {
         }),
       );
     } else {
-      body.append(
-        h('p', { class: 'muted' }, t('chair.screening.from_course')),
-      );
+      body.append(h('p', { class: 'muted' }, t('chair.screening.from_course')));
     }
     if (!st.treatment) return;
 
@@ -695,8 +688,7 @@ export async function render(main, params, ctx) {
       return;
     }
     const signed = r.signoff;
-    const cleared =
-      CLEARED.has(r.outcome) || (signed && signed.decision === 'proceed');
+    const cleared = CLEARED.has(r.outcome) || (signed && signed.decision === 'proceed');
     const o = r.outcome;
     body.append(
       h(
@@ -751,7 +743,11 @@ export async function render(main, params, ctx) {
           h(
             'div',
             { class: 'banner-body' },
-            h('p', null, declined ? t('chair.screening.declined') : t('chair.screening.needs_doctor')),
+            h(
+              'p',
+              null,
+              declined ? t('chair.screening.declined') : t('chair.screening.needs_doctor'),
+            ),
             declined ? null : h('p', { class: 'small' }, t('chair.screening.needs_doctor_how')),
           ),
           !declined && can('screening.sign')
@@ -928,7 +924,11 @@ export async function render(main, params, ctx) {
         s.volume_ml ? mlText(s.volume_ml) : null,
         badge(t(`chair.specimen_status.${s.status}`), SPECIMEN_KIND[s.status] || 'neutral'),
         s.parent_id
-          ? h('span', { class: 'muted small' }, tNodes('chair.specimen.from', { id: ltr(s.parent_id, 'mono') }))
+          ? h(
+              'span',
+              { class: 'muted small' },
+              tNodes('chair.specimen.from', { id: ltr(s.parent_id, 'mono') }),
+            )
           : null,
       ),
       h(
@@ -966,9 +966,13 @@ export async function render(main, params, ctx) {
     const error = panelError('specimens');
     clear(section);
     section.append(
-      h('h3', { id: 'chair-specimens-title', class: 'section-title' }, t('chair.specimens.title')),
+      h('h3', { id: 'chair-specimens-title', class: 'chair-subtitle' }, t('chair.specimens.title')),
       st.specimens.length
-        ? h('ul', { id: 'specimen-list', class: 'specimen-list' }, st.specimens.map((s) => specimenRow(s)))
+        ? h(
+            'ul',
+            { id: 'specimen-list', class: 'specimen-list' },
+            st.specimens.map((s) => specimenRow(s)),
+          )
         : h('p', { class: 'muted', id: 'specimen-list-empty' }, t('chair.specimens.none')),
     );
     if (!open) return;
@@ -1035,7 +1039,13 @@ export async function render(main, params, ctx) {
             return b;
           }),
         ),
-        ready ? null : h('p', { class: 'field-hint', id: 'prp-needs-spins' }, t('chair.specimens.after_spins')),
+        ready
+          ? null
+          : h(
+              'p',
+              { class: 'field-hint', id: 'prp-needs-spins' },
+              t('chair.specimens.after_spins'),
+            ),
       );
     }
     section.append(h('div', { class: 'chair-actions' }, addDrawn), derived, error);
@@ -1049,7 +1059,9 @@ export async function render(main, params, ctx) {
       if (!ctx.alive()) return;
       toast(t('chair.specimens.added', { id: s.id, label: s.label }));
       await afterSpecimenChange();
-      panel.querySelector(`[data-specimen-id="${CSS.escape(s.id)}"]`)?.scrollIntoView({ block: 'nearest' });
+      panel
+        .querySelector(`[data-specimen-id="${CSS.escape(s.id)}"]`)
+        ?.scrollIntoView({ block: 'nearest' });
     } catch (err) {
       if (err.status === 401) return;
       error.textContent = errorText(err);
@@ -1172,7 +1184,11 @@ export async function render(main, params, ctx) {
         { class: 'chair-actions' },
         active.length
           ? pdfLink(
-              { id: 'print-labels', href: `/api/v1/procedures/${pid}/labels.pdf`, class: 'btn btn-primary btn-lg' },
+              {
+                id: 'print-labels',
+                href: `/api/v1/procedures/${pid}/labels.pdf`,
+                class: 'btn btn-primary btn-lg',
+              },
               t('chair.labels.print_all'),
               'check',
             )
@@ -1360,10 +1376,7 @@ export async function render(main, params, ctx) {
     }
     body.append(result);
     if (form) body.append(form);
-    body.append(
-      h('h3', { class: 'section-title' }, t('chair.identity.checks')),
-      list,
-    );
+    body.append(h('h3', { class: 'chair-subtitle' }, t('chair.identity.checks')), list);
     renderResult(result);
     if (!st.checks.length) {
       list.append(h('li', { class: 'muted' }, t('chair.identity.none')));
@@ -1377,14 +1390,19 @@ export async function render(main, params, ctx) {
             'data-check-id': String(c.id),
             'data-passed': c.passed ? 'true' : 'false',
           },
-          badge(c.passed ? t('chair.identity.passed') : t('chair.identity.failed'), c.passed ? 'success' : 'danger'),
+          badge(
+            c.passed ? t('chair.identity.passed') : t('chair.identity.failed'),
+            c.passed ? 'success' : 'danger',
+          ),
           ' ',
           localTimeEl(c.local),
           ' · ',
           whoEl(c.by),
           ' · ',
           ltr(`${c.patient_scan} / ${c.specimen_scan}`, 'mono small'),
-          c.passed ? null : [' · ', h('span', { class: 'identity-failure' }, failureText(c.failure))],
+          c.passed
+            ? null
+            : [' · ', h('span', { class: 'identity-failure' }, failureText(c.failure))],
         ),
       );
     }
@@ -1443,7 +1461,12 @@ export async function render(main, params, ctx) {
     slot.append(
       h(
         'div',
-        { id: 'identity-result', class: 'identity-result fail', role: 'alert', 'data-failure': code || '' },
+        {
+          id: 'identity-result',
+          class: 'identity-result fail',
+          role: 'alert',
+          'data-failure': code || '',
+        },
         icon('ban'),
         h(
           'div',
@@ -1456,7 +1479,11 @@ export async function render(main, params, ctx) {
             : h(
                 'p',
                 { class: 'identity-result-text' },
-                own ? t(`chair.identity_fail.${code}`) : r.err ? errorText(r.err) : failureText(code),
+                own
+                  ? t(`chair.identity_fail.${code}`)
+                  : r.err
+                    ? errorText(r.err)
+                    : failureText(code),
               ),
           server && lang() !== 'en'
             ? h('p', { class: 'identity-result-server small', lang: 'en', dir: 'ltr' }, server)
@@ -1490,7 +1517,8 @@ export async function render(main, params, ctx) {
   // ---------------------------------------------------------------- aftercare
 
   function patientLang() {
-    const pl = st.patient.preferred_language || (st.appt.patient && st.appt.patient.preferred_language);
+    const pl =
+      st.patient.preferred_language || (st.appt.patient && st.appt.patient.preferred_language);
     return pl === 'ar' || pl === 'en' ? pl : lang();
   }
 
@@ -1509,7 +1537,11 @@ export async function render(main, params, ctx) {
           rel: 'noopener',
           lang: l,
         },
-        h('span', { class: 'btn-label' }, t('chair.aftercare.pdf', { lang: t(`language.${l}.name`) })),
+        h(
+          'span',
+          { class: 'btn-label' },
+          t('chair.aftercare.pdf', { lang: t(`language.${l}.name`) }),
+        ),
       );
     body.append(
       h('p', null, t('chair.aftercare.hint')),
@@ -1647,7 +1679,11 @@ export async function render(main, params, ctx) {
         items.map(([key, ok]) =>
           h(
             'li',
-            { 'data-item': key, 'data-ok': ok ? 'true' : 'false', class: ok ? 'is-ok' : 'is-missing' },
+            {
+              'data-item': key,
+              'data-ok': ok ? 'true' : 'false',
+              class: ok ? 'is-ok' : 'is-missing',
+            },
             icon(ok ? 'check' : 'alert'),
             h('span', null, t(`chair.finish.item.${key}`)),
             ok ? null : h('span', { class: 'muted small' }, ` — ${t('chair.finish.missing')}`),

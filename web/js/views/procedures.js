@@ -129,6 +129,10 @@ export async function render(main, params, ctx) {
           { id: 'procedure-list', class: 'procedure-list' },
           items.map((p) => procedureItem(p, catalog)),
         )
-      : h('div', { id: 'procedure-list' }, emptyState(t('procedures.none'), t('procedures.none_hint'))),
+      : h(
+          'div',
+          { id: 'procedure-list' },
+          emptyState(t('procedures.none'), t('procedures.none_hint')),
+        ),
   );
 }

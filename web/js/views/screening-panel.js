@@ -299,11 +299,7 @@ function signoffView(s) {
         'span',
         { class: 'signoff-meta' },
         tNodes('signoff.signed_by', {
-          who: h(
-            'bdi',
-            { title: s.signed_by ? s.signed_by.username : null },
-            whoName(s.signed_by),
-          ),
+          who: h('bdi', { title: s.signed_by ? s.signed_by.username : null }, whoName(s.signed_by)),
           at: timeEl(s.signed_at),
         }),
       ),
