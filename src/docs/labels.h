@@ -35,8 +35,9 @@ struct label_specimen {
 
 /* Appends a PDF of one label per page, in the order given, to `out` (nothing is appended on
  * failure). ST_INVALID naming the field as "items[i].mrn" (codes "required", "invalid_utf8",
- * "invalid_date", "invalid_time", "too_long", "unencodable" for a specimen id zint cannot
- * encode), or "items" for n of 0 or over LABELS_MAX_SPECIMENS; ST_TOO_BIG past the buffer's
+ * "invalid_mrn" when the check digit is wrong, "invalid_date", "invalid_time", "too_long",
+ * "unencodable" for a specimen id zint cannot encode), or "items" for n of 0 or over
+ * LABELS_MAX_SPECIMENS; ST_TOO_BIG past the buffer's
  * cap; ST_NOMEM; ST_IO when cairo fails. The PDF is dated the first label's draw date. */
 int labels_specimens_pdf(const struct label_specimen *items, size_t n, struct buf *out,
                          struct fail *f) WARN_UNUSED;

@@ -48,6 +48,28 @@ is_bidi_control(uint32_t cp)
            (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* Whether a code point is a combining mark that follows its letter: Arabic vowel signs and
+ * shadda, and the general diacritics. */
+static bool
+is_combining_mark(uint32_t cp)
+{
+    return (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x0610 && cp <= 0x061A) ||
+           (cp >= 0x064B && cp <= 0x065F) || cp == 0x0670 || (cp >= 0x06D6 && cp <= 0x06DC) ||
+           (cp >= 0x06DF && cp <= 0x06E4) || cp == 0x06E7 || cp == 0x06E8 ||
+           (cp >= 0x06EA && cp <= 0x06ED);
+}
+
+static bool
+only_marks(const char *s, size_t n)
+{
+    for (size_t i = 0, len; i < n; i += len) {
+        uint32_t cp = text_decode(s + i, n - i, &len);
+        if (len == 0 || !is_combining_mark(cp))
+            return false;
+    }
+    return n > 0;
+}
+
 /* Appends s[0..n) to u without direction controls, in reverse code point order when
  * `reverse`. */
 static void
@@ -110,12 +132,23 @@ draw_run(cairo_t *cr, const char *text, PangoGlyphItem *run, double x, double y)
         int j = i;
         while (j < n && gs->log_clusters[j] == gs->log_clusters[i])
             j++;
-        int start = gs->log_clusters[i];
         int end = rtl ? (i > 0 ? gs->log_clusters[i - 1] : item->length)
                       : (j < n ? gs->log_clusters[j] : item->length);
-        int first_glyph = ng;
+        /* A mark the font shapes as a cluster of its own goes with its letter, which a right
+         * to left run draws after it: extraction would set a lone mark apart as a word. */
+        while (rtl && j < n && end > gs->log_clusters[j - 1] && end <= item->length &&
+               only_marks(s + gs->log_clusters[j - 1], (size_t)(end - gs->log_clusters[j - 1]))) {
+            int k = j;
+            while (k < n && gs->log_clusters[k] == gs->log_clusters[j])
+                k++;
+            j = k;
+        }
+        int start = rtl ? gs->log_clusters[j - 1] : gs->log_clusters[i];
+        int first_glyph = ng, base_glyph = -1;
         for (int k = i; k < j; k++) {
             PangoGlyphInfo *g = &gs->glyphs[k];
+            if (base_glyph < 0 && gs->log_clusters[k] == gs->log_clusters[j - 1])
+                base_glyph = ng;
             if (g->glyph != PANGO_GLYPH_EMPTY) {
                 glyphs[ng].index = g->glyph;
                 glyphs[ng].x = pen + (double)g->geometry.x_offset / PANGO_SCALE;
@@ -123,6 +156,14 @@ draw_run(cairo_t *cr, const char *text, PangoGlyphItem *run, double x, double y)
                 ng++;
             }
             pen += (double)g->geometry.width / PANGO_SCALE;
+        }
+        /* The marks' glyphs carry no text of their own: the letter's glyph carries it all, so
+         * that extraction sees one character box where the letter stands. */
+        if (base_glyph > first_glyph && base_glyph < ng) {
+            clusters[nc].num_bytes = 0;
+            clusters[nc].num_glyphs = base_glyph - first_glyph;
+            nc++;
+            first_glyph = base_glyph;
         }
         /* A cluster without a visible glyph (a direction control) leaves no text behind. */
         if (ng > first_glyph && end > start && end <= item->length) {
