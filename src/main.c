@@ -1,8 +1,9 @@
 /* Command-line entry of the autologa binary: serve, init, demo, user, migrate, backup, audit,
- * gateway, screen, course, quote-pdf, label-pdf, aftercare-pdf, permissions, version. Exit codes
- * are documented in docs/cli.md. */
+ * gateway, screen, course, quote-pdf, label-pdf, aftercare-pdf, rcf, prep-compute, permissions,
+ * version. Exit codes are documented in docs/cli.md. */
 #include <errno.h>
 #include <ini.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "clinic/gateway.h"
 #include "clinic/protocols.h"
 #include "clinic/mrn.h"
+#include "clinic/procdoc.h"
 #include "clinic/protofile.h"
 #include "clinic/reminders.h"
 #include "clinic/role.h"
@@ -33,6 +35,7 @@
 #include "docs/aftercare_pdf.h"
 #include "docs/labels.h"
 #include "docs/quote_pdf.h"
+#include "prp/rcf.h"
 #include "http/server.h"
 #include "store/db.h"
 
@@ -1547,6 +1550,142 @@ cmd_permissions(int argc, char **argv)
     return st == ST_OK ? EXIT_OK : EXIT_FAIL;
 }
 
+/* ---- rcf and prep-compute: a clinic checking a preparation by hand ---- */
+
+/* A positive finite number from an option, or false. */
+static bool
+positive_opt(const char *s, double max, double *out)
+{
+    char *end;
+    *out = 0;
+    if (!s || !*s)
+        return false;
+    double v = strtod(s, &end);
+    if (*end != '\0' || !(v > 0 && v <= max))
+        return false;
+    *out = v;
+    return true;
+}
+
+static int
+cmd_rcf(int argc, char **argv)
+{
+    static const char *const spec[] = {"radius-mm", "rpm", "rcf", NULL};
+    struct opts o;
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("rcf", &o, "");
+    if (o.help) {
+        puts("usage: autologa rcf --radius-mm R (--rpm N | --rcf G)\n"
+             "Converts a centrifuge's speed into relative centrifugal force or back at the rotor\n"
+             "radius R in millimetres (from the axis to the sample), by RCF = 1.118e-5 x r(cm) x\n"
+             "rpm^2, and prints both.");
+        return EXIT_OK;
+    }
+    double r = 0, rpm = 0, g = 0;
+    if (!positive_opt(opt(&o, "radius-mm"), 10000, &r))
+        return usage_error("rcf", NULL, "--radius-mm must be a number of millimetres above 0");
+    bool by_rpm = opt(&o, "rpm") != NULL, by_g = opt(&o, "rcf") != NULL;
+    if (by_rpm == by_g)
+        return usage_error("rcf", NULL, "give either --rpm or --rcf");
+    if (by_rpm && (!positive_opt(opt(&o, "rpm"), 1e6, &rpm) || rcf_from_rpm(r / 10, rpm, &g)))
+        return usage_error("rcf", NULL, "--rpm must be a speed above 0");
+    if (by_g && (!positive_opt(opt(&o, "rcf"), 1e7, &g) || rcf_to_rpm(r / 10, g, &rpm)))
+        return usage_error("rcf", NULL, "--rcf must be a force above 0 (multiples of g)");
+    /* rounded as the preparation record rounds them: whole rpm, 0.1 × g */
+    printf("radius %g mm: %.0f rpm = %.1f x g\n", r, round(rpm), round(g * 10) / 10);
+    return EXIT_OK;
+}
+
+/* prep-compute's centrifuge: whichever id the document names has the radius given. */
+static int
+cli_centrifuge(void *ctx, int64_t id, struct procdoc_centrifuge *out, struct fail *f)
+{
+    (void)f;
+    memset(out, 0, sizeof(*out));
+    out->id = id;
+    snprintf(out->name, sizeof(out->name), "centrifuge %lld (command line)", (long long)id);
+    out->rotor_radius_mm = *(const double *)ctx;
+    return ST_OK;
+}
+
+static int
+cmd_prep_compute(int argc, char **argv)
+{
+    static const char *const spec[] = {"file",        "protocol",  "radius-mm",
+                                       "injected-ml", "protocols", NULL};
+    struct opts o;
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("prep-compute", &o, "");
+    if (o.help) {
+        puts("usage: autologa prep-compute --file doc.json [--protocol prp-hair] [--radius-mm R]\n"
+             "                             [--injected-ml V] [--protocols DIR]\n"
+             "Checks a PRP preparation record (the \"doc\" of PUT .../preparation) as the server\n"
+             "does and prints {\"doc\": the normalised record, \"computed\": what it gives}: rpm "
+             "and\n"
+             "RCF of each spin at the rotor radius R mm (the centrifuge the record names is taken\n"
+             "to have it), concentration factor, recovery, dose, the PAW, Mishra, Dohan\n"
+             "Ehrenfest, PLRA and DEPA classifications, and the deviations from --protocol's\n"
+             "preparation. --injected-ml gives the dose for the volume injected.");
+        return EXIT_OK;
+    }
+    const char *file = opt(&o, "file"), *code = opt(&o, "protocol");
+    const char *dir = opt(&o, "protocols") ? opt(&o, "protocols") : "protocols";
+    double radius = 0, injected = NAN;
+    if (!file)
+        return usage_error("prep-compute", NULL, "--file is required");
+    if (opt(&o, "radius-mm") && !positive_opt(opt(&o, "radius-mm"), 10000, &radius))
+        return usage_error("prep-compute", NULL, "--radius-mm must be millimetres above 0");
+    if (opt(&o, "injected-ml") && !positive_opt(opt(&o, "injected-ml"), 500, &injected))
+        return usage_error("prep-compute", NULL, "--injected-ml must be from 0 to 500 mL");
+    struct protocols *p = NULL;
+    json_t *in = NULL, *doc = NULL, *computed = NULL, *out = NULL;
+    json_error_t err;
+    struct fail f;
+    fail_clear(&f);
+    int rc = EXIT_OK;
+    if (protocols_load(dir, &p, &f) != ST_OK) {
+        rc = report("prep-compute", &f);
+        goto out;
+    }
+    const struct course_protocol *proto = code ? course_protocols_find(p->courses, code) : NULL;
+    if (code && !proto) {
+        rc = usage_error("prep-compute", NULL, "--protocol is not a protocol of the catalogue");
+        goto out;
+    }
+    in = json_load_file(file, JSON_REJECT_DUPLICATES, &err);
+    if (!in) {
+        fprintf(stderr, "autologa prep-compute: %s: %s (line %d)\n", file, err.text, err.line);
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    struct procdoc_context c = {.protocols = p,
+                                .protocol = proto ? proto->document : NULL,
+                                .centrifuge = cli_centrifuge,
+                                .centrifuge_ctx = &radius,
+                                .injected_volume_ml = injected};
+    if (procdoc_preparation_normalise(in, &c, &doc, &f) != ST_OK ||
+        procdoc_preparation_compute(doc, &c, &computed, &f) != ST_OK) {
+        fprintf(stderr, "autologa prep-compute: %s (%s%s%s)\n", f.message, f.code,
+                f.field[0] ? " at " : "", f.field);
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    out = json_pack("{s:O, s:O}", "doc", doc, "computed", computed);
+    char *text = out ? json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) : NULL;
+    if (text)
+        printf("%s\n", text);
+    else
+        rc = EXIT_FAIL;
+    free(text);
+out:
+    json_decref(out);
+    json_decref(computed);
+    json_decref(doc);
+    json_decref(in);
+    protocols_free(p);
+    return rc;
+}
+
 static void
 usage(FILE *out)
 {
@@ -1564,6 +1703,8 @@ usage(FILE *out)
           "  quote-pdf    render a course's quote as a PDF in English or Arabic\n"
           "  label-pdf    render a specimen label or a wristband as a PDF\n"
           "  aftercare-pdf render a protocol's aftercare sheet as a PDF in English or Arabic\n"
+          "  rcf          convert a centrifuge's rpm into RCF (x g) or back at a rotor radius\n"
+          "  prep-compute check a PRP preparation record and print what it gives\n"
           "  permissions  print which role may do what\n"
           "  version      print the version\n"
           "Exit codes: 0 success, 1 failure, 2 usage error, 3 database error, 4 audit chain "
@@ -1611,6 +1752,10 @@ main(int argc, char **argv)
         return cmd_label_pdf(n, rest);
     if (!strcmp(cmd, "aftercare-pdf"))
         return cmd_aftercare_pdf(n, rest);
+    if (!strcmp(cmd, "rcf"))
+        return cmd_rcf(n, rest);
+    if (!strcmp(cmd, "prep-compute"))
+        return cmd_prep_compute(n, rest);
     if (!strcmp(cmd, "permissions"))
         return cmd_permissions(n, rest);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

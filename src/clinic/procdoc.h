@@ -56,6 +56,11 @@ int procdoc_preparation_compute(const json_t *doc, const struct procdoc_context 
 int procdoc_fat_normalise(json_t *in, const struct procdoc_context *c, json_t **doc,
                           struct fail *f) WARN_UNUSED;
 
+/* ST_CONFLICT with code "incomplete", naming the field, when a normalised fat document lacks
+ * what must be recorded before the procedure is completed: the harvest site and aspirate
+ * volume, the processing method, the final volume and the regulatory basis (facts.md §6). */
+int procdoc_fat_check_complete(const json_t *doc, struct fail *f) WARN_UNUSED;
+
 /* Validates the injection document for `treatment` (prp-hair, prp-face, adsc-hair): the map
  * must be the treatment's (scalp for hair, face for prp-face), each zone one of the map's and
  * named once, and a PRP injection names at least one specimen ("required" on doc.specimens). */

@@ -286,7 +286,12 @@ classify_depa(const struct classify_input *in, double recovery_pct, struct class
         d->purity_pct = 100.0 * plt / (plt + rbc + wbc);
     d->grade_a = above(d->purity_pct, DEPA_PURITY_A_PCT);
     d->activated = in->activated;
+    classify_depa_format(d);
+}
 
+void
+classify_depa_format(struct classify_depa *d)
+{
     char dose[24], eff[24], pur[32];
     format_number(dose, sizeof dose, d->dose_billion, 2);
     format_number(eff, sizeof eff, d->efficiency_pct, 1);

@@ -132,6 +132,11 @@ struct classify_result {
 int classify_compute(const struct classify_input *in, struct classify_result *out,
                      struct fail *f) WARN_UNUSED;
 
+/* Writes d->code from its other members, for a caller that takes the dose and the efficiency
+ * from different volumes (the preparation record: the dose injected, the recovery of the volume
+ * made). */
+void classify_depa_format(struct classify_depa *d);
+
 /* "unknown", "no" or "yes"; never NULL. */
 const char *classify_flag_name(enum classify_flag flag);
 
