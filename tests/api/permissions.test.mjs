@@ -9,7 +9,7 @@ import {
 import { operations, repoOpenApi } from '../lib/openapi.mjs';
 import { addCentrifuge, addClinician, addRoom, dayAhead, openEveryDay } from '../lib/calendar.mjs';
 import { check, checkResponse } from '../lib/schema.mjs';
-import { insertMessage, sql } from '../lib/sqlfixture.mjs';
+import { insertAppointment, insertMessage, lit, sql } from '../lib/sqlfixture.mjs';
 
 // For each operation: its permission (checked against x-permission), the status an allowed
 // caller gets, and how to build a valid request. build(ctx, caller) returns {path, json}; it may
@@ -456,7 +456,151 @@ const TABLE = {
   'GET /api/v1/patients/{id}/appointments': {
     permission: 'schedule.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/appointments` }),
   },
+  'POST /api/v1/appointments/{id}/procedure': {
+    permission: 'procedure.record', ok: 201,
+    build: async (ctx) => {
+      const screening = await signedScreening(ctx);
+      ctx.chairAppointment = checkedInToday(ctx);
+      return { path: `/api/v1/appointments/${ctx.chairAppointment}/procedure`, json: { screening_id: screening.id, treatment: 'prp-hair' } };
+    },
+    check: async (ctx, r, allowed) => {
+      const status = sql(ctx.server.db, `SELECT status FROM appointments WHERE id = ${ctx.chairAppointment};`).trim();
+      assert.equal(status, allowed ? 'in_progress' : 'checked_in', 'appointment status after the request');
+    },
+  },
+  'GET /api/v1/appointments/{id}/procedure': {
+    permission: 'procedure.read', ok: 200,
+    build: async (ctx) => ({ path: `/api/v1/appointments/${(await procedureOf(ctx)).appointmentId}/procedure` }),
+  },
+  'GET /api/v1/patients/{id}/procedures': {
+    permission: 'procedure.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/procedures` }),
+  },
+  'GET /api/v1/procedures/{id}': {
+    permission: 'procedure.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/procedures/${(await procedureOf(ctx)).id}` }),
+  },
+  'PUT /api/v1/procedures/{id}/preparation': {
+    permission: 'procedure.record', ok: 200,
+    build: async (ctx) => {
+      ctx.recorded = await newProcedure(ctx, 'prp-hair');
+      return { path: `/api/v1/procedures/${ctx.recorded.id}/preparation`, json: { doc: await preparationDoc(ctx), version: 0 } };
+    },
+    check: async (ctx, r, allowed) => assert.equal(recordVersions(ctx, 'preparation'), allowed ? 1 : 0),
+  },
+  'PUT /api/v1/procedures/{id}/fat': {
+    permission: 'procedure.record', ok: 200,
+    build: async (ctx) => {
+      ctx.recorded = await newProcedure(ctx, 'adsc-hair');
+      return { path: `/api/v1/procedures/${ctx.recorded.id}/fat`, json: { doc: fatDoc(), version: 0 } };
+    },
+    check: async (ctx, r, allowed) => assert.equal(recordVersions(ctx, 'fat'), allowed ? 1 : 0),
+  },
+  'PUT /api/v1/procedures/{id}/injection': {
+    permission: 'procedure.record', ok: 200,
+    build: async (ctx) => {
+      ctx.recorded = await newProcedure(ctx, 'adsc-hair');
+      return { path: `/api/v1/procedures/${ctx.recorded.id}/injection`, json: { doc: injectionDoc(), version: 0 } };
+    },
+    check: async (ctx, r, allowed) => assert.equal(recordVersions(ctx, 'injection'), allowed ? 1 : 0),
+  },
+  'POST /api/v1/procedures/{id}/aftercare': {
+    permission: 'procedure.record', ok: 200,
+    build: async (ctx) => ({ path: `/api/v1/procedures/${(await procedureOf(ctx)).id}/aftercare`, json: { lang: 'ar' } }),
+  },
+  'GET /api/v1/procedures/{id}/aftercare.pdf': {
+    permission: 'procedure.read', ok: 200,
+    build: async (ctx) => ({ path: `/api/v1/procedures/${(await procedureOf(ctx)).id}/aftercare.pdf?lang=en` }),
+  },
+  'POST /api/v1/procedures/{id}/complete': {
+    permission: 'procedure.record', ok: 200,
+    build: async (ctx) => {
+      ctx.ending = await newProcedure(ctx, 'adsc-hair');
+      const nurse = ctx.clients.nurse;
+      let r = await nurse.put(`/api/v1/procedures/${ctx.ending.id}/fat`, { doc: fatDoc(), version: 0 });
+      assert.equal(r.status, 200, show(r));
+      r = await nurse.put(`/api/v1/procedures/${ctx.ending.id}/injection`, { doc: injectionDoc(), version: 0 });
+      assert.equal(r.status, 200, show(r));
+      sql(ctx.server.db, 'INSERT INTO identity_checks (procedure_id, patient_scan, specimen_scan, specimen_id, passed,'
+        + ` at, by) VALUES (${ctx.ending.id}, ${lit(ctx.patient.mrn)}, 'S1000007', NULL, 1, ${Date.now()}, 1);`);
+      return { path: `/api/v1/procedures/${ctx.ending.id}/complete`, json: { version: r.body.version } };
+    },
+    check: async (ctx, r, allowed) => assert.equal(procedureStatus(ctx, ctx.ending.id), allowed ? 'completed' : 'open'),
+  },
+  'POST /api/v1/procedures/{id}/abandon': {
+    permission: 'procedure.record', ok: 200,
+    build: async (ctx) => {
+      ctx.ending = await newProcedure(ctx, 'prp-hair');
+      return { path: `/api/v1/procedures/${ctx.ending.id}/abandon`, json: { reason: 'Patient asked to stop before the draw', version: 1 } };
+    },
+    check: async (ctx, r, allowed) => assert.equal(procedureStatus(ctx, ctx.ending.id), allowed ? 'abandoned' : 'open'),
+  },
 };
+
+// A session of the table's patient checked in now, written with SQL (the calendar's rules are
+// tested elsewhere; the chair needs an appointment of today).
+function checkedInToday(ctx) {
+  return insertAppointment(ctx.server.db, { patientId: ctx.patient.id, startMs: Date.now(), minutes: 30, status: 'checked_in' });
+}
+
+// A procedure started at the chair by a nurse on a new checked-in session.
+async function newProcedure(ctx, treatment) {
+  const screening = await signedScreening(ctx);
+  const appointmentId = checkedInToday(ctx);
+  let screeningId = screening.id;
+  if (treatment !== 'prp-hair') {
+    const r = await ctx.clients.doctor.post(`/api/v1/patients/${ctx.patient.id}/screenings`, { treatment, session_at: sessionAt() });
+    assert.equal(r.status, 201, show(r));
+    const s = await ctx.clients.doctor.post(`/api/v1/screenings/${r.body.id}/signoff`,
+      { decision: 'proceed', reason: 'Results reviewed with the patient in clinic' });
+    assert.equal(s.status, 200, show(s));
+    screeningId = r.body.id;
+  }
+  const r = await ctx.clients.nurse.post(`/api/v1/appointments/${appointmentId}/procedure`, { screening_id: screeningId, treatment });
+  assert.equal(r.status, 201, show(r));
+  return { id: r.body.id, appointmentId };
+}
+
+async function procedureOf(ctx) {
+  if (!ctx.procedure) ctx.procedure = await newProcedure(ctx, 'prp-hair');
+  return ctx.procedure;
+}
+
+function recordVersions(ctx, section) {
+  return Number(sql(ctx.server.db, `SELECT count(*) FROM procedure_records WHERE procedure_id = ${ctx.recorded.id} AND section = '${section}';`).trim());
+}
+
+function procedureStatus(ctx, id) {
+  return sql(ctx.server.db, `SELECT status FROM procedures WHERE id = ${id};`).trim();
+}
+
+async function preparationDoc(ctx) {
+  const cal = await calendarOf(ctx);
+  return {
+    draw: { volume_ml: 18, at: new Date(Date.now() - 1800000).toISOString(), by_user_id: null, site: 'left antecubital vein' },
+    centrifuge_id: cal.centrifuge.id,
+    spins: [{ rpm: 1500, rcf_g: null, minutes: 10, brake: 'on', temperature_c: 22 }],
+    final_volume_ml: 4,
+  };
+}
+
+function fatDoc() {
+  return {
+    harvest: { site: 'abdomen', site_other: null, at: new Date(Date.now() - 3600000).toISOString(), tumescent_ml: 100, aspirate_ml: 60, anaesthetic: 'lidocaine 0.5% with adrenaline' },
+    processing: { method: 'mechanical', device: 'Example closed processing kit' },
+    centrifugation: null,
+    final_volume_ml: 20,
+    regulatory_basis: 'Minimal manipulation, same-day autologous use under the clinic licence',
+  };
+}
+
+function injectionDoc() {
+  return {
+    map: 'scalp',
+    zones: [{ zone: 'crown', volume_ml: 2, technique: 'depot', depth: 'subcutaneous', needle_gauge: 25, area_cm2: null }],
+    anaesthesia: { kind: 'local_block', agent: 'lidocaine 1%', dose: '4 mL' },
+    duration_minutes: 30,
+    specimens: [],
+  };
+}
 
 // A pending outbox message of the table's patient, written with SQL (no endpoint makes one).
 function newMessage(ctx) {
