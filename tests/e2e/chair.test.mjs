@@ -155,26 +155,36 @@ describe('the guided flow at the chair', () => {
     assert.equal((await r.body()).subarray(0, 5).toString('latin1'), '%PDF-');
   }
 
-  // The preparation form of the forms component: the draw, the tubes, two spins on the
-  // clinic's centrifuge, what was collected and the final volume.
+  // The preparation form of the forms component: the draw, two spins on the clinic's
+  // centrifuge, the plasma collected and the final volume.
   async function recordPreparation(page) {
-    const form = page.locator('#chair-prep-form');
-    await form.locator('form').waitFor();
+    const form = page.locator('#chair-prep-form #prep-form');
+    await form.waitFor();
     await form.locator('[name="draw.volume_ml"]').fill('18');
     await form.locator('[name="centrifuge_id"]').selectOption(String(centrifuge.id));
     await form.locator('[name="spins.0.rpm"]').fill('1500');
     await form.locator('[name="spins.0.minutes"]').fill('10');
+    if (!(await form.locator('#prep-spin2-on').isChecked())) await form.locator('#prep-spin2-on').check();
+    await form.locator('[name="spins.1.rpm"]').fill('3000');
+    await form.locator('[name="spins.1.minutes"]').fill('10');
     await form.locator('[name="final_volume_ml"]').fill('4');
-    await form.locator('button[type="submit"]').click();
+    await form.locator('#prep-save').click();
+    await page.locator('#chair-prep-form #prep-computed-title').waitFor();
   }
 
-  // The injection form of the forms component on the scalp map: the crown, 2 mL.
-  async function recordInjection(page) {
-    const form = page.locator('#chair-injection-form');
-    await form.locator('form').waitFor();
-    await form.locator('[data-zone="crown"]').click();
-    await form.locator('[name="zones.0.volume_ml"]').fill('2');
-    await form.locator('button[type="submit"]').click();
+  // The injection form of the forms component: the crown clicked on the scalp map, 2 mL by
+  // nappage, and the syringe that passed the identity check.
+  async function recordInjection(page, prpId) {
+    const form = page.locator('#chair-injection-form #injection-form');
+    await form.waitFor();
+    await form.locator('svg [data-zone="crown"]').click();
+    await form.locator('#injection-crown-volume_ml').fill('2');
+    await form.locator('#injection-crown-technique').selectOption('nappage');
+    await form.locator('#injection-crown-depth').selectOption('intradermal');
+    await form.locator('#injection-crown-needle_gauge').fill('30');
+    await form.locator('[name="anaesthesia.kind"]').selectOption('none');
+    await form.locator(`#injection-specimen-${prpId}`).check();
+    await form.locator('#injection-save').click();
   }
 
   async function runFlow({ lang, patient, at }) {
@@ -301,7 +311,7 @@ describe('the guided flow at the chair', () => {
 
     // The injection on the scalp map; saving it moves on to the aftercare.
     await page.locator('#identity-continue').click();
-    await recordInjection(page);
+    await recordInjection(page, prpId);
     await page.locator('#chair-steps [data-step="injection"][data-state="done"]').waitFor();
     await page.locator('#chair-panel[data-panel="aftercare"]').waitFor();
 
