@@ -1724,7 +1724,7 @@ export async function render(main, params, ctx) {
             {
               id: 'chair-adverse-link',
               class: 'btn btn-ghost',
-              href: `#/patients/${enc(st.patient.id)}/adverse-events?procedure=${enc(p.id)}`,
+              href: `#/patients/${enc(st.patient.id)}/adverse-events`,
             },
             icon('alert'),
             h('span', { class: 'btn-label' }, t('chair.finish.adverse')),
