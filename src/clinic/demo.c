@@ -415,8 +415,8 @@ demo_course(struct db *db, const struct protocols *p, int64_t patient, const cha
 static int
 demo_book(struct db *db, const struct clinic_settings *cs, const struct protocols *p,
           const struct actor *a, int64_t patient, int64_t item, const char *kind,
-          const struct date *d, int minute, int duration, int prep, int64_t room,
-          int64_t clinician, int64_t centrifuge, const char *notes, struct fail *f)
+          const struct date *d, int minute, int duration, int prep, int64_t room, int64_t clinician,
+          int64_t centrifuge, const char *notes, struct fail *f)
 {
     int64_t start;
     char at[25];
@@ -436,6 +436,45 @@ demo_book(struct db *db, const struct clinic_settings *cs, const struct protocol
     if (!body)
         return ST_NOMEM;
     int st = schedule_book(db, cs, p, a, body, &out, f);
+    json_decref(body);
+    return keep_status(st, out);
+}
+
+/* Books course item `item` of `patient` at the first free slot the calendar offers in the
+ * item's window from now on, with the room, clinician and centrifuge offered and the item's
+ * length and preparation. */
+static int
+demo_book_first_slot(struct db *db, const struct clinic_settings *cs, const struct protocols *p,
+                     const struct actor *a, int64_t patient, int64_t item, const char *notes,
+                     struct fail *f)
+{
+    struct schedule_slot_params sp = {0};
+    char item_s[24];
+    json_t *out = NULL, *body = NULL;
+    snprintf(item_s, sizeof(item_s), "%lld", (long long)item);
+    sp.course_item = item_s;
+    sp.limit = "1";
+    int st = schedule_slots(db, cs, &sp, &out, f);
+    if (st != ST_OK)
+        return st;
+    json_t *slot = json_array_get(json_object_get(out, "slots"), 0);
+    if (!slot) {
+        json_decref(out);
+        return fail_set(f, ST_NOT_FOUND, "", "not_found",
+                        "the demo course session finds no free slot in its window");
+    }
+    json_t *centrifuge = json_object_get(json_object_get(slot, "centrifuge"), "id");
+    body = json_pack("{s:I, s:I, s:s, s:O, s:O, s:O, s:O, s:s}", "patient_id", (json_int_t)patient,
+                     "course_item_id", (json_int_t)item, "kind", "session", "start",
+                     json_object_get(slot, "start"), "room_id",
+                     json_object_get(json_object_get(slot, "room"), "id"), "clinician_id",
+                     json_object_get(json_object_get(slot, "clinician"), "id"), "centrifuge_id",
+                     centrifuge ? centrifuge : json_null(), "notes", notes);
+    json_decref(out);
+    out = NULL;
+    if (!body)
+        return fail_set(f, ST_NOMEM, "", "internal", "out of memory");
+    st = schedule_book(db, cs, p, a, body, &out, f);
     json_decref(body);
     return keep_status(st, out);
 }
@@ -524,13 +563,14 @@ demo_calendar(struct db *db, const struct protocols *p, int64_t now_ms, struct f
     }
 
     static const struct {
-        const char *name, *model;
+        const char *name, *model, *rotor_type;
         int radius_mm;
-    } centrifuges[] = {{"Centrifuge A", "Benchtop PRP centrifuge (demo)", 86},
-                       {"Centrifuge B", "Benchtop PRP centrifuge (demo)", 100}};
+    } centrifuges[] = {{"Centrifuge A", "Benchtop PRP centrifuge (demo)", "swing_out", 86},
+                       {"Centrifuge B", "Benchtop PRP centrifuge (demo)", "fixed_angle", 100}};
     for (int c = 0; c < 2; c++) {
-        json_t *body = json_pack("{s:s, s:s, s:i}", "name", centrifuges[c].name, "model",
-                                 centrifuges[c].model, "rotor_radius_mm", centrifuges[c].radius_mm);
+        json_t *body = json_pack("{s:s, s:s, s:i, s:s}", "name", centrifuges[c].name, "model",
+                                 centrifuges[c].model, "rotor_radius_mm", centrifuges[c].radius_mm,
+                                 "rotor_type", centrifuges[c].rotor_type);
         st = body ? schedule_centrifuge_create(db, &admin, body, &out, f) : ST_NOMEM;
         json_decref(body);
         if (!(centrifuge[c] = created_id(st, out)))
@@ -555,22 +595,19 @@ demo_calendar(struct db *db, const struct protocols *p, int64_t now_ms, struct f
     open_day(&today, 1, &holiday, &d);
     st = demo_book(db, &cs, p, &reception, 1, 0, "consultation", &d, 10 * 60, 30, 0, room[3],
                    clinician[0], 0, "Hair loss: first consultation", f);
-    /* The second patient's PRP of the face is the first session of a prescribed course. */
-    int64_t face_start, face_item = 0;
+    /* The second patient's PRP of the face is the first session of a course prescribed today,
+     * at the next free slot, so that a session is there to take through the chair flow. */
+    int64_t face_item = 0;
     char face_at[25];
-    if (st == ST_OK && clinic_tz_to_utc(&d, 11 * 60, &face_start) != ST_OK)
-        st = fail_set(f, ST_INVALID, "start", "invalid_date", "the demo time does not exist");
-    if (st == ST_OK) {
-        time_format_ms(face_start, face_at);
-        st = demo_course(db, p, 2, face_at, &d, &face_item, f);
-    }
+    time_format_ms(now_ms + HOUR_MS, face_at);
     if (st == ST_OK)
-        st = demo_book(db, &cs, p, &reception, 2, face_item, "session", &d, 11 * 60, 60, 30,
-                       room[0], clinician[0], centrifuge[0], "PRP of the face", f);
+        st = demo_course(db, p, 2, face_at, &today, &face_item, f);
+    if (st == ST_OK)
+        st = demo_book_first_slot(db, &cs, p, &reception, 2, face_item, "PRP of the face", f);
     open_day(&today, 2, &holiday, &d);
     if (st == ST_OK)
-        st = demo_book(db, &cs, p, &reception, 3, 0, "consultation", &d, 9 * 60 + 30, 30, 0, room[3],
-                       clinician[0], 0, NULL, f);
+        st = demo_book(db, &cs, p, &reception, 3, 0, "consultation", &d, 9 * 60 + 30, 30, 0,
+                       room[3], clinician[0], 0, NULL, f);
     if (st == ST_OK)
         st = demo_book(db, &cs, p, &reception, 4, 0, "session", &d, 14 * 60, 60, 30, room[1],
                        clinician[1], centrifuge[1], "PRP of the scalp", f);

@@ -39,8 +39,10 @@ int demo_clinical(struct db *db, const struct protocols *p, int64_t now_ms,
  * hours Saturday to Thursday 09:00-18:00 with Friday closed, the demo doctor and nurse as
  * clinicians with working hours, two centrifuges, a public holiday three weeks after `now_ms`,
  * and a few appointments of the first patients in the next open days; the second patient
- * (eligible for PRP of the face) is screened, prescribed a prp-face course and booked for its
- * first session, so the reminders and the course show too. */
+ * (eligible for PRP of the face) is screened, prescribed a prp-face course from today and booked
+ * for its first session at the calendar's next free slot (today, or the next open day when today
+ * is closed or its hours are over), so that a session is there to take through the chair flow,
+ * and the reminders and the course show too. Both centrifuges have a rotor type and radius. */
 int demo_calendar(struct db *db, const struct protocols *p, int64_t now_ms,
                   struct fail *f) WARN_UNUSED;
 

@@ -171,8 +171,7 @@ proc_release(struct proc *x)
 
 /* The protocol document of a course (as prescribed), parsed. */
 static int
-course_document(struct db *db, int64_t course_id, json_t **out, struct db_course *c,
-                struct fail *f)
+course_document(struct db *db, int64_t course_id, json_t **out, struct db_course *c, struct fail *f)
 {
     json_error_t err;
     *out = NULL;
@@ -181,8 +180,8 @@ course_document(struct db *db, int64_t course_id, json_t **out, struct db_course
         return db_fail(db, st == ST_NOT_FOUND ? ST_DB : st, f);
     *out = json_loads(c->protocol_json ? c->protocol_json : "", 0, &err);
     if (!*out)
-        return fail_set(f, ST_DB, "", "internal", "the stored protocol of course %lld does not parse",
-                        (long long)course_id);
+        return fail_set(f, ST_DB, "", "internal",
+                        "the stored protocol of course %lld does not parse", (long long)course_id);
     return ST_OK;
 }
 
@@ -465,10 +464,10 @@ procedure_json(struct db *db, const struct protocols *p, const struct proc *x, b
     }
     if (st != ST_OK)
         goto out;
-    json_t *steps = json_pack(
-        "{s:b, s:b, s:b, s:b, s:b}", "preparation", x->has[prep_section(x->p.treatment)],
-        "specimens", nspecimens > 0, "identity_check", check_step, "injection",
-        x->has[SEC_INJECTION], "aftercare", x->p.aftercare_lang[0] != '\0');
+    json_t *steps =
+        json_pack("{s:b, s:b, s:b, s:b, s:b}", "preparation", x->has[prep_section(x->p.treatment)],
+                  "specimens", nspecimens > 0, "identity_check", check_step, "injection",
+                  x->has[SEC_INJECTION], "aftercare", x->p.aftercare_lang[0] != '\0');
     put(o, "id", json_integer(x->p.id), &ok);
     if (full)
         put(o, "patient", patient_brief(&x->pt), &ok);
@@ -629,8 +628,7 @@ session_treatment(struct db *db, const struct db_appointment *ap, const char *gi
     }
     if (!in_list(cp->screening_treatment, treatments)) {
         st = fail_set(f, ST_CONFLICT, "treatment", "invalid_value",
-                      "the course's treatment %s has no procedure record",
-                      cp->screening_treatment);
+                      "the course's treatment %s has no procedure record", cp->screening_treatment);
         goto out;
     }
     snprintf(treatment, 32, "%s", cp->screening_treatment);
@@ -649,8 +647,8 @@ check_screening(struct db *db, const struct db_appointment *ap, const char *trea
 {
     struct db_screening s;
     int st = db_screening_get(db, screening_id, &s);
-    if (st == ST_NOT_FOUND || (st == ST_OK && (s.patient_id != ap->patient_id ||
-                                               strcmp(s.treatment, treatment) != 0))) {
+    if (st == ST_NOT_FOUND ||
+        (st == ST_OK && (s.patient_id != ap->patient_id || strcmp(s.treatment, treatment) != 0))) {
         st = fail_set(f, ST_INVALID, "screening_id", "invalid_value",
                       "screening %lld is not a screening of this patient for %s",
                       (long long)screening_id, treatment);
@@ -674,9 +672,9 @@ check_screening(struct db *db, const struct db_appointment *ap, const char *trea
                       (long long)screening_id, day);
         goto out;
     }
-    bool cleared = s.is_signed ? strcmp(s.decision, "proceed") == 0
-                               : strcmp(s.outcome, "eligible") == 0 ||
-                                     strcmp(s.outcome, "caution") == 0;
+    bool cleared = s.is_signed
+                       ? strcmp(s.decision, "proceed") == 0
+                       : strcmp(s.outcome, "eligible") == 0 || strcmp(s.outcome, "caution") == 0;
     if (!cleared)
         st = fail_set(f, ST_CONFLICT, "screening_id", "screening_not_cleared",
                       s.is_signed ? "screening %lld is signed do not proceed"
@@ -808,8 +806,8 @@ read_one(struct db *db, const struct protocols *p, const struct actor *a, int64_
         id = byap.id;
         db_procedure_release(&byap);
         if (st == ST_NOT_FOUND)
-            st = fail_set(f, ST_NOT_FOUND, "", "not_found",
-                          "appointment %lld has no procedure", (long long)appointment_id);
+            st = fail_set(f, ST_NOT_FOUND, "", "not_found", "appointment %lld has no procedure",
+                          (long long)appointment_id);
         else if (st != ST_OK)
             st = db_fail(db, st, f);
     }
@@ -862,8 +860,8 @@ collect_id(void *ctx, const struct db_procedure *p)
 }
 
 int
-procedure_list(struct db *db, const struct protocols *p, const struct actor *a,
-               int64_t patient_id, json_t **out, struct fail *f)
+procedure_list(struct db *db, const struct protocols *p, const struct actor *a, int64_t patient_id,
+               json_t **out, struct fail *f)
 {
     struct db_patient pt;
     struct ids ids = {0};
@@ -944,13 +942,12 @@ inject_specimens(struct db *db, const struct actor *a, const struct proc *x, con
         bool cleared = false;
         snprintf(path, sizeof(path), "doc.specimens[%zu]", i);
         if (!sid)
-            return fail_set(f, ST_INVALID, path, "invalid_type", "%s must be a specimen id",
-                            path);
+            return fail_set(f, ST_INVALID, path, "invalid_type", "%s must be a specimen id", path);
         for (size_t j = 0; j < i; j++) {
             const char *other = procdoc_injection_specimen(doc, j);
             if (other && strcmp(other, sid) == 0)
-                return fail_set(f, ST_INVALID, path, "duplicate",
-                                "specimen %s is named twice", sid);
+                return fail_set(f, ST_INVALID, path, "duplicate", "specimen %s is named twice",
+                                sid);
         }
         st = db_proc_specimen_get(db, sid, &s);
         if (st == ST_NOT_FOUND || (st == ST_OK && s.procedure_id != x->p.id)) {
@@ -984,9 +981,8 @@ inject_specimens(struct db *db, const struct actor *a, const struct proc *x, con
                           "STOP — scan the patient's wristband and specimen %s at the chair "
                           "before recording its injection",
                           sid);
-        if (st == ST_OK &&
-            (st = db_proc_specimen_mark(db, sid, "injected", "injected", now, a->user_id,
-                                        NULL)) != ST_OK)
+        if (st == ST_OK && (st = db_proc_specimen_mark(db, sid, "injected", "injected", now,
+                                                       a->user_id, NULL)) != ST_OK)
             st = db_fail(db, st, f);
         db_proc_specimen_release(&s);
     }
@@ -994,9 +990,8 @@ inject_specimens(struct db *db, const struct actor *a, const struct proc *x, con
 }
 
 int
-procedure_put_section(struct db *db, const struct protocols *p, const struct actor *a,
-                      int64_t id, const char *section, json_t *body, json_t **out,
-                      struct fail *f)
+procedure_put_section(struct db *db, const struct protocols *p, const struct actor *a, int64_t id,
+                      const char *section, json_t *body, json_t **out, struct fail *f)
 {
     static const char *const fields[] = {"doc", "version", "reason", NULL};
     struct proc x;
@@ -1038,8 +1033,7 @@ procedure_put_section(struct db *db, const struct protocols *p, const struct act
     }
     if (strcmp(x.p.status, "completed") == 0 && !reason) {
         st = fail_set(f, ST_INVALID, "reason", "required",
-                      "procedure %lld is completed: a correction needs its reason",
-                      (long long)id);
+                      "procedure %lld is completed: a correction needs its reason", (long long)id);
         goto out;
     }
     if ((i == SEC_PREPARATION && !is_prp(x.p.treatment)) ||
@@ -1125,8 +1119,7 @@ completion_needs(struct db *db, const struct proc *x, struct fail *f)
                         prep == SEC_FAT ? "record the fat harvest and processing before completing"
                                         : "record the PRP preparation before completing");
     if (prep == SEC_FAT) {
-        const char *basis =
-            json_string_value(json_object_get(x->doc[SEC_FAT], "regulatory_basis"));
+        const char *basis = json_string_value(json_object_get(x->doc[SEC_FAT], "regulatory_basis"));
         if (!basis || !basis[0])
             return fail_set(f, ST_CONFLICT, "fat.regulatory_basis", "incomplete",
                             "record the clinic's regulatory basis for fat-derived cells before "
@@ -1324,8 +1317,8 @@ protocol_texts(const json_t *protocol, const char *key, const char *field, const
     json_t *arr = json_array();
     const json_t *list = json_object_get(protocol, key);
     for (size_t i = 0; arr && i < json_array_size(list); i++) {
-        const char *s =
-            json_string_value(json_object_get(json_object_get(json_array_get(list, i), field), lang));
+        const char *s = json_string_value(
+            json_object_get(json_object_get(json_array_get(list, i), field), lang));
         if (s && s[0] && json_array_append_new(arr, json_string(s)) != 0) {
             json_decref(arr);
             arr = NULL;
@@ -1357,8 +1350,8 @@ procedure_aftercare_sheet(struct db *db, const struct protocols *p, const struct
     const char *name_en = name_of(x.pt.given_name, x.pt.family_name, en, sizeof(en));
     const char *name_ar = name_of(x.pt.given_name_ar, x.pt.family_name_ar, ar, sizeof(ar));
     const char *name = in_ar ? (name_ar ? name_ar : name_en) : (name_en ? name_en : name_ar);
-    const char *label = json_string_value(
-        json_object_get(json_object_get(x.protocol, "label"), lang));
+    const char *label =
+        json_string_value(json_object_get(json_object_get(x.protocol, "label"), lang));
     clinic_tz_today(&today);
     date_format(&today, today_s);
     *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "lang", lang, "patient_name",

@@ -30,7 +30,7 @@
  * caution ("screening_not_cleared"; a signed do-not-proceed never clears). The appointment
  * becomes in_progress. Audited as procedure.start; *out is the procedure. */
 int procedure_start(struct db *db, const struct protocols *p, const struct actor *a,
-                     int64_t appointment_id, json_t *body, json_t **out, struct fail *f) WARN_UNUSED;
+                    int64_t appointment_id, json_t *body, json_t **out, struct fail *f) WARN_UNUSED;
 
 /* The procedure `id`, or the one of appointment `appointment_id` (ST_NOT_FOUND when none), with
  * its documents and what they compute; audited as procedure.read. */
@@ -74,8 +74,8 @@ int procedure_abandon(struct db *db, const struct protocols *p, const struct act
 
 /* Records that the aftercare sheet was given, with body {"lang":"en"|"ar"}: the latest is kept,
  * the audit has each (procedure.aftercare). Not for an abandoned procedure. */
-int procedure_aftercare(struct db *db, const struct protocols *p, const struct actor *a,
-                        int64_t id, json_t *body, json_t **out, struct fail *f) WARN_UNUSED;
+int procedure_aftercare(struct db *db, const struct protocols *p, const struct actor *a, int64_t id,
+                        json_t *body, json_t **out, struct fail *f) WARN_UNUSED;
 
 /* What the aftercare sheet of procedure `id` says in `lang` ("en", "ar", or NULL for the
  * patient's preferred language), audited as procedure.read:

@@ -1906,8 +1906,8 @@ static bool
 transition_ok(const char *from, const char *to)
 {
     static const char *const allowed[][2] = {
-        {"booked", "checked_in"},      {"booked", "cancelled"},     {"booked", "no_show"},
-        {"checked_in", "in_progress"}, {"checked_in", "cancelled"}, {"checked_in", "no_show"},
+        {"booked", "checked_in"},      {"booked", "cancelled"},      {"booked", "no_show"},
+        {"checked_in", "in_progress"}, {"checked_in", "cancelled"},  {"checked_in", "no_show"},
         {"in_progress", "done"},       {"in_progress", "cancelled"},
     };
     for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)

@@ -11,13 +11,12 @@
 /* An aftercare sheet is tens of kilobytes; a cap keeps a runaway document from the memory. */
 #define AFTERCARE_PDF_MAX_BYTES (8u << 20)
 
-typedef int (*body_fn)(struct db *db, const struct protocols *p, const struct actor *a,
-                       int64_t id, json_t *body, json_t **out, struct fail *f);
+typedef int (*body_fn)(struct db *db, const struct protocols *p, const struct actor *a, int64_t id,
+                       json_t *body, json_t **out, struct fail *f);
 
 /* A write on the procedure (or appointment) of the path's id with a JSON body. */
 static void
-with_body(struct request *r, struct response *res, const char *missing, int ok_status,
-          body_fn fn)
+with_body(struct request *r, struct response *res, const char *missing, int ok_status, body_fn fn)
 {
     int64_t id;
     if (!request_id_or_404(r, res, 0, missing, &id))

@@ -850,11 +850,11 @@ struct db_procedure {
     int64_t id;
     int64_t patient_id;
     int64_t appointment_id;
-    char treatment[32];  /* prp-hair, prp-face, adsc-hair */
-    char protocol[32];   /* the course's protocol code; "" outside a course */
+    char treatment[32]; /* prp-hair, prp-face, adsc-hair */
+    char protocol[32];  /* the course's protocol code; "" outside a course */
     int64_t screening_id;
-    char status[12];     /* open, completed, abandoned */
-    char *status_reason; /* NULL when none */
+    char status[12];        /* open, completed, abandoned */
+    char *status_reason;    /* NULL when none */
     char aftercare_lang[3]; /* "" until the aftercare sheet is given */
     int64_t aftercare_given_ms;
     int64_t aftercare_given_by;
@@ -878,8 +878,7 @@ int db_procedure_update(struct db *db, const struct db_procedure *p,
                         int64_t expected_version) WARN_UNUSED;
 typedef int (*db_procedure_cb)(void *ctx, const struct db_procedure *p);
 /* A patient's procedures, newest first. */
-int db_procedure_list(struct db *db, int64_t patient_id, db_procedure_cb cb,
-                      void *ctx) WARN_UNUSED;
+int db_procedure_list(struct db *db, int64_t patient_id, db_procedure_cb cb, void *ctx) WARN_UNUSED;
 
 /* One saved version of a procedure's document. */
 struct db_procedure_record {

@@ -18,7 +18,7 @@ db_procedure_release(struct db_procedure *p)
 }
 
 #define PROC_COLS                                                                                  \
-    "id, patient_id, appointment_id, treatment, protocol, screening_id, status, status_reason,"   \
+    "id, patient_id, appointment_id, treatment, protocol, screening_id, status, status_reason,"    \
     " aftercare_lang, aftercare_given_at, aftercare_given_by, version, started_at, started_by,"    \
     " completed_at, completed_by, updated_at, updated_by"
 
@@ -108,8 +108,7 @@ int
 db_procedure_by_appointment(struct db *db, int64_t appointment_id, struct db_procedure *out)
 {
     memset(out, 0, sizeof(*out));
-    sqlite3_stmt *st =
-        sq_stmt(db, "SELECT " PROC_COLS " FROM procedures WHERE appointment_id = ?");
+    sqlite3_stmt *st = sq_stmt(db, "SELECT " PROC_COLS " FROM procedures WHERE appointment_id = ?");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, appointment_id);
@@ -154,8 +153,8 @@ db_procedure_update(struct db *db, const struct db_procedure *p, int64_t expecte
 int
 db_procedure_list(struct db *db, int64_t patient_id, db_procedure_cb cb, void *ctx)
 {
-    sqlite3_stmt *st = sq_stmt(
-        db, "SELECT " PROC_COLS " FROM procedures WHERE patient_id = ? ORDER BY id DESC");
+    sqlite3_stmt *st =
+        sq_stmt(db, "SELECT " PROC_COLS " FROM procedures WHERE patient_id = ? ORDER BY id DESC");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, patient_id);
@@ -251,8 +250,7 @@ db_proc_specimen_release(struct db_proc_specimen *s)
     memset(s, 0, sizeof(*s));
 }
 
-#define SPECIMEN_COLS                                                                              \
-    "id, procedure_id, patient_id, kind, label, status, collected_at, expires_at"
+#define SPECIMEN_COLS "id, procedure_id, patient_id, kind, label, status, collected_at, expires_at"
 
 static int
 specimen_from_row(sqlite3_stmt *st, void *out)
@@ -361,14 +359,13 @@ db_proc_check_latest(struct db *db, int64_t procedure_id, bool passed_only,
 }
 
 int
-db_proc_check_cleared(struct db *db, int64_t procedure_id, const char *specimen_id,
-                      bool *cleared)
+db_proc_check_cleared(struct db *db, int64_t procedure_id, const char *specimen_id, bool *cleared)
 {
     *cleared = false;
-    sqlite3_stmt *st = sq_stmt(
-        db, "SELECT EXISTS (SELECT 1 FROM identity_checks WHERE procedure_id = ?1"
-            " AND specimen_id = ?2 AND passed = 1 AND id > coalesce((SELECT max(id)"
-            " FROM identity_checks WHERE procedure_id = ?1 AND passed = 0), 0))");
+    sqlite3_stmt *st =
+        sq_stmt(db, "SELECT EXISTS (SELECT 1 FROM identity_checks WHERE procedure_id = ?1"
+                    " AND specimen_id = ?2 AND passed = 1 AND id > coalesce((SELECT max(id)"
+                    " FROM identity_checks WHERE procedure_id = ?1 AND passed = 0), 0))");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, procedure_id);

@@ -40,6 +40,8 @@ function input(attrs) {
   return h('input', { class: 'input', type: 'text', autocomplete: 'off', ...attrs });
 }
 
+const ROTOR_TYPES = ['fixed_angle', 'swing_out'];
+
 function kindSelect(id, value) {
   const sel = h(
     'select',
@@ -588,6 +590,14 @@ function centrifugeFields(prefix, c) {
     class: 'input input-num',
     value: c && c.rotor_radius_mm ? String(c.rotor_radius_mm) : '',
   });
+  // The preparation record names the rotor with its radius; unknown stays unrecorded.
+  const rotor = h(
+    'select',
+    { name: 'rotor_type', class: 'input select' },
+    h('option', { value: '' }, t('setup.rotor_unknown')),
+    ROTOR_TYPES.map((k) => h('option', { value: k }, t(`setup.rotor_${k}`))),
+  );
+  if (c && c.rotor_type) rotor.value = c.rotor_type;
   const fields = [
     field({ form: prefix, name: 'name', label: t('setup.name'), control: name, required: true }),
     field({ form: prefix, name: 'model', label: t('setup.model'), control: model, optional: true }),
@@ -599,10 +609,18 @@ function centrifugeFields(prefix, c) {
       hint: t('setup.rotor_radius_hint'),
       optional: true,
     }),
+    field({
+      form: prefix,
+      name: 'rotor_type',
+      label: t('setup.rotor_type'),
+      control: rotor,
+      optional: true,
+    }),
   ];
   const read = (form) => {
     const out = { name: name.value.trim(), model: model.value.trim() || null };
     out.rotor_radius_mm = radius.value === '' ? null : Number(radius.value);
+    out.rotor_type = rotor.value || null;
     let ok = true;
     if (!out.name) ok = !setFieldError(form, 'name', t('error.required'));
     if (
@@ -655,6 +673,7 @@ function centrifugeSection(card) {
           h('th', { scope: 'col' }, t('setup.name')),
           h('th', { scope: 'col' }, t('setup.model')),
           h('th', { scope: 'col' }, t('setup.rotor_radius')),
+          h('th', { scope: 'col' }, t('setup.rotor_type')),
           h('th', { scope: 'col' }, t('setup.state')),
           h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, t('common.actions'))),
         ),
@@ -663,7 +682,7 @@ function centrifugeSection(card) {
     const body = h('tbody');
     if (!items.length)
       body.append(
-        h('tr', null, h('td', { colspan: '5', class: 'muted' }, t('setup.no_centrifuges'))),
+        h('tr', null, h('td', { colspan: '6', class: 'muted' }, t('setup.no_centrifuges'))),
       );
     for (const c of items) {
       body.append(
@@ -681,6 +700,7 @@ function centrifugeSection(card) {
             { class: 'nowrap' },
             c.rotor_radius_mm ? t('setup.mm', { n: c.rotor_radius_mm }) : '—',
           ),
+          h('td', null, c.rotor_type ? t(`setup.rotor_${c.rotor_type}`) : '—'),
           h('td', null, activeBadge(c.active !== false)),
           h(
             'td',
@@ -756,6 +776,7 @@ function centrifugeSection(card) {
       const body = { name: v.name };
       if (v.model) body.model = v.model;
       if (v.rotor_radius_mm !== null) body.rotor_radius_mm = v.rotor_radius_mm;
+      if (v.rotor_type !== null) body.rotor_type = v.rotor_type;
       await sched.addCentrifuge(body);
       toast(t('setup.centrifuge_added', { name: v.name }));
       form.reset();
