@@ -456,6 +456,61 @@ const TABLE = {
   'GET /api/v1/patients/{id}/appointments': {
     permission: 'schedule.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/appointments` }),
   },
+  'POST /api/v1/procedures/{id}/specimens': {
+    permission: 'procedure.record', ok: 201,
+    build: async (ctx) => {
+      ctx.specimensBefore = specimenCount(ctx);
+      return { path: `/api/v1/procedures/${(await procedureOf(ctx)).id}/specimens`, json: { kind: 'blood_tube' } };
+    },
+    check: (ctx, r, allowed) => {
+      assert.equal(specimenCount(ctx), ctx.specimensBefore + (allowed ? 1 : 0), 'specimens after the request');
+    },
+  },
+  'GET /api/v1/procedures/{id}/specimens': {
+    permission: 'procedure.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/procedures/${(await procedureOf(ctx)).id}/specimens` }),
+  },
+  'GET /api/v1/specimens/{id}': {
+    permission: 'procedure.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/specimens/${(await prpOf(ctx)).id}` }),
+  },
+  'POST /api/v1/specimens/{id}/events': {
+    permission: 'procedure.record', ok: 200,
+    build: async (ctx) => {
+      ctx.eventsBefore = specimenEventCount(ctx);
+      return { path: `/api/v1/specimens/${(await prpOf(ctx)).id}/events`, json: { event: 'spun' } };
+    },
+    check: (ctx, r, allowed) => {
+      assert.equal(specimenEventCount(ctx), ctx.eventsBefore + (allowed ? 1 : 0), 'events after the request');
+    },
+  },
+  'GET /api/v1/specimens/{id}/label.pdf': {
+    permission: 'procedure.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/specimens/${(await prpOf(ctx)).id}/label.pdf` }),
+  },
+  'GET /api/v1/procedures/{id}/labels.pdf': {
+    permission: 'procedure.read', ok: 200,
+    build: async (ctx) => {
+      await prpOf(ctx);
+      return { path: `/api/v1/procedures/${(await procedureOf(ctx)).id}/labels.pdf` };
+    },
+  },
+  'GET /api/v1/patients/{id}/wristband.pdf': {
+    permission: 'procedure.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/wristband.pdf` }),
+  },
+  'POST /api/v1/procedures/{id}/identity-checks': {
+    permission: 'procedure.record', ok: 201,
+    build: async (ctx) => {
+      ctx.checksBefore = identityCheckCount(ctx);
+      return {
+        path: `/api/v1/procedures/${(await procedureOf(ctx)).id}/identity-checks`,
+        json: { patient_scan: ctx.patient.mrn, specimen_scan: (await prpOf(ctx)).id },
+      };
+    },
+    check: (ctx, r, allowed) => {
+      assert.equal(identityCheckCount(ctx), ctx.checksBefore + (allowed ? 1 : 0), 'checks after the request');
+    },
+  },
+  'GET /api/v1/procedures/{id}/identity-checks': {
+    permission: 'procedure.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/procedures/${(await procedureOf(ctx)).id}/identity-checks` }),
+  },
   'POST /api/v1/appointments/{id}/procedure': {
     permission: 'procedure.record', ok: 201,
     build: async (ctx) => {
@@ -563,6 +618,22 @@ async function procedureOf(ctx) {
   if (!ctx.procedure) ctx.procedure = await newProcedure(ctx, 'prp-hair');
   return ctx.procedure;
 }
+
+// A PRP syringe of that procedure, prepared from a blood tube.
+async function prpOf(ctx) {
+  if (ctx.prp) return ctx.prp;
+  const proc = (await procedureOf(ctx)).id;
+  const tube = await ctx.clients.nurse.post(`/api/v1/procedures/${proc}/specimens`, { kind: 'blood_tube' });
+  if (tube.status !== 201) throw new Error(`cannot make a blood tube: ${show(tube)}`);
+  const prp = await ctx.clients.nurse.post(`/api/v1/procedures/${proc}/specimens`, { kind: 'prp', parent_id: tube.body.id });
+  if (prp.status !== 201) throw new Error(`cannot make a PRP syringe: ${show(prp)}`);
+  ctx.prp = prp.body;
+  return ctx.prp;
+}
+
+const specimenCount = (ctx) => Number(sql(ctx.server.db, 'SELECT count(*) FROM specimens').trim());
+const specimenEventCount = (ctx) => Number(sql(ctx.server.db, 'SELECT count(*) FROM specimen_events').trim());
+const identityCheckCount = (ctx) => Number(sql(ctx.server.db, 'SELECT count(*) FROM identity_checks').trim());
 
 function recordVersions(ctx, section) {
   return Number(sql(ctx.server.db, `SELECT count(*) FROM procedure_records WHERE procedure_id = ${ctx.recorded.id} AND section = '${section}';`).trim());

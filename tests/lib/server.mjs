@@ -73,8 +73,10 @@ export function runCli(args, env = {}) {
 // `config` is the text of an INI file given to the server with --config.
 // `timeZone` is the clinic's time zone (--time-zone); without it the server keeps its default,
 // UTC, so that every other test's dates are the same in UTC and in the clinic.
+// `specimenHours` is how long a specimen may be injected after the draw (--specimen-hours).
 export async function startServer({
   adminUser = 'admin', extraArgs = [], reuse = null, config = null, timeZone = null,
+  specimenHours = null,
 } = {}) {
   let dir;
   let db;
@@ -99,6 +101,7 @@ export async function startServer({
   // A test may name its own protocols directory (a broken file must stop the start).
   if (!extraArgs.includes('--protocols')) args.push('--protocols', PROTOCOLS);
   if (timeZone !== null) args.push('--time-zone', timeZone);
+  if (specimenHours !== null) args.push('--specimen-hours', String(specimenHours));
   args.push(...extraArgs);
   if (config !== null) {
     const file = join(dir, 'autologa.ini');

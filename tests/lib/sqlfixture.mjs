@@ -52,3 +52,22 @@ export function insertMessage(db, {
     `(${lit(patientId)}, ${lit(appointmentId)}, ${lit(kind)}, ${lit(channel)}, ${lit(recipient)},` +
     ` ${lit(language)}, ${lit(dueMs)}, ${lit(subject)}, ${lit(body)}, ${lit(status)}, ${Date.now()})`);
 }
+
+// An open procedure of a patient, stored as the procedure module would after check-in: a
+// session appointment in progress, a stored eligible screening and the procedure row, started
+// `startedMs` (default now) by the first user. Returns {id, appointmentId, screeningId}.
+export function insertProcedure(db, {
+  patientId, treatment = 'prp-hair', status = 'open', startedMs = Date.now(),
+}) {
+  const appointmentId = insertAppointment(db, { patientId, startMs: startedMs - 5 * 60000, status: 'in_progress' });
+  const screeningId = insert(db, 'INSERT INTO screenings (patient_id, treatment, session_at, outcome, result,' +
+    ' inputs, rules_sha256, computed_at, computed_by) VALUES ' +
+    `(${lit(patientId)}, ${lit(treatment)}, ${lit(startedMs)}, 'eligible', '{}', '{}', ${lit('0'.repeat(64))},` +
+    ` ${lit(startedMs - 60000)}, 1)`);
+  const completed = status === 'completed' ? startedMs + 60000 : null;
+  const id = insert(db, 'INSERT INTO procedures (patient_id, appointment_id, treatment, screening_id, status,' +
+    ' version, started_at, started_by, completed_at, completed_by, updated_at, updated_by) VALUES ' +
+    `(${lit(patientId)}, ${lit(appointmentId)}, ${lit(treatment)}, ${lit(screeningId)}, ${lit(status)}, 1,` +
+    ` ${lit(startedMs)}, 1, ${lit(completed)}, ${completed ? 1 : 'NULL'}, ${lit(startedMs)}, 1)`);
+  return { id, appointmentId, screeningId };
+}
