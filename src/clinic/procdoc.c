@@ -50,8 +50,8 @@
  * rounding of the stored values (rpm to a whole number, RCF to 0.1 g): a stored document read
  * back and saved again is never refused. */
 #define AGREE_SHARE 0.01
-#define RPM_ROUNDING 0.5
-#define RCF_ROUNDING 0.05
+#define RPM_ROUNDING (0.5 + 1e-9)
+#define RCF_ROUNDING (0.05 + 1e-9)
 #define UL_PER_ML 1000.0
 #define SPECIMEN_DIGITS_MAX 20
 
