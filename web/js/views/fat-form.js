@@ -30,7 +30,10 @@ const METHODS = ['mechanical', 'enzymatic'];
 const opts = (codes, prefix) => codes.map((c) => [c, t(`${prefix}.${c}`)]);
 
 // Renders the fat record form into `container`; the same options as renderPrepForm.
-export function renderFatForm(container, { procedure, catalog, centrifuges = [], onSaved = () => {} }) {
+export function renderFatForm(
+  container,
+  { procedure, catalog, centrifuges = [], onSaved = () => {} },
+) {
   const F = 'fat';
   const rec = procedure.fat || null;
   const doc = (rec && rec.doc) || {};
@@ -108,7 +111,8 @@ export function renderFatForm(container, { procedure, catalog, centrifuges = [],
   // Centrifugation is optional; when done it is one spin on one of the clinic's devices.
   const cent = doc.centrifugation || null;
   const centOn = h('input', { type: 'checkbox', id: 'fat-centrifuged', checked: !!cent });
-  const saved = cent && cent.centrifuge_id ? { id: cent.centrifuge_id, ...(cent.centrifuge || {}) } : null;
+  const saved =
+    cent && cent.centrifuge_id ? { id: cent.centrifuge_id, ...(cent.centrifuge || {}) } : null;
   const devices = centrifugeChoices(centrifuges, saved);
   const cfSel = selectField({
     form: F,
@@ -131,7 +135,12 @@ export function renderFatForm(container, { procedure, catalog, centrifuges = [],
     legend: t('fat.spin'),
     short: true,
   });
-  const centBox = h('div', { id: 'fat-centrifugation', class: 'record-sub' }, grid(cfSel.el), spin.el);
+  const centBox = h(
+    'div',
+    { id: 'fat-centrifugation', class: 'record-sub' },
+    grid(cfSel.el),
+    spin.el,
+  );
   const showCent = () => {
     centBox.hidden = !centOn.checked;
   };
@@ -174,19 +183,36 @@ export function renderFatForm(container, { procedure, catalog, centrifuges = [],
     value: doc.regulatory_basis,
     hint: t('fat.regulatory_basis_hint'),
   });
-  const notes = areaField({ form: F, name: 'notes', label: t('prep.notes'), value: doc.notes, optional: true });
+  const notes = areaField({
+    form: F,
+    name: 'notes',
+    label: t('prep.notes'),
+    value: doc.notes,
+    optional: true,
+  });
   const footer = recordFooter({ form, prefix: F, mode, record: rec });
 
   form.append(
     h('h2', { class: 'card-title record-title' }, t('fat.title')),
-    section(t('fat.section_harvest'), grid(site.el, siteOther.el, at.el, tumescent.el, aspirate.el, anaesthetic.el)),
+    section(
+      t('fat.section_harvest'),
+      grid(site.el, siteOther.el, at.el, tumescent.el, aspirate.el, anaesthetic.el),
+    ),
     section(
       t('fat.section_processing'),
       grid(method.el, device.el),
-      h('label', { class: 'checkbox', for: 'fat-centrifuged' }, centOn, h('span', null, t('fat.centrifuged'))),
+      h(
+        'label',
+        { class: 'checkbox', for: 'fat-centrifuged' },
+        centOn,
+        h('span', null, t('fat.centrifuged')),
+      ),
       centBox,
     ),
-    section(t('fat.section_product'), grid(finalVol.el, cells.el, viability.el, basis.el, notes.el)),
+    section(
+      t('fat.section_product'),
+      grid(finalVol.el, cells.el, viability.el, basis.el, notes.el),
+    ),
     footer.el,
   );
 

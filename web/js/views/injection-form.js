@@ -72,14 +72,22 @@ export function injectionTotals(rows) {
   };
 }
 
-function computedPanel(computed) {
+function computedPanel(computed, zoneLabel) {
   const c = computed || {};
   const warnings = c.warnings || [];
   const deviations = c.deviations || [];
   return h(
     'section',
-    { id: 'injection-computed', class: 'record-computed', 'aria-labelledby': 'injection-computed-title' },
-    h('h3', { id: 'injection-computed-title', class: 'card-title', tabindex: '-1' }, t('prep.computed')),
+    {
+      id: 'injection-computed',
+      class: 'record-computed',
+      'aria-labelledby': 'injection-computed-title',
+    },
+    h(
+      'h3',
+      { id: 'injection-computed-title', class: 'card-title', tabindex: '-1' },
+      t('prep.computed'),
+    ),
     facts([
       [
         t('injection.total_volume'),
@@ -106,7 +114,15 @@ function computedPanel(computed) {
               'li',
               { class: 'injection-warning', 'data-rule': w.rule, 'data-zone': w.zone },
               icon('alert'),
-              h('span', null, h('strong', null, ltr(w.rule)), ' ', localText(w.text)),
+              h(
+                'span',
+                null,
+                h('strong', null, ltr(w.rule)),
+                ' · ',
+                h('strong', null, zoneLabel(w.zone)),
+                ': ',
+                localText(w.text),
+              ),
             ),
           ),
         )
@@ -126,7 +142,9 @@ function computedPanel(computed) {
                 tNodes('prep.deviation', {
                   what: h('strong', null, localText(d.label) || d.code),
                   value: ltr(`${num(d.value, 3) ?? '—'} ${d.unit || ''}`.trim()),
-                  range: ltr(`${num(d.min, 3) ?? '—'}–${num(d.max, 3) ?? '—'} ${d.unit || ''}`.trim()),
+                  range: ltr(
+                    `${num(d.min, 3) ?? '—'}–${num(d.max, 3) ?? '—'} ${d.unit || ''}`.trim(),
+                  ),
                 }),
               ),
             ),
@@ -146,7 +164,11 @@ export function renderInjectionForm(container, { procedure, catalog, onSaved = (
   const mapCode = injectionMapOf(procedure);
   const mapDef = ((catalog && catalog.injection_maps) || []).find((m) => m.code === mapCode);
   const zoneDefs = new Map(((mapDef && mapDef.zones) || []).map((z) => [z.code, z]));
-  const form = h('form', { id: 'injection-form', class: 'form card record-form', novalidate: true });
+  const form = h('form', {
+    id: 'injection-form',
+    class: 'form card record-form',
+    novalidate: true,
+  });
 
   // ---- zones: the map and one row per chosen zone, in the drawing's order ----
   const state = new Map();
@@ -154,9 +176,21 @@ export function renderInjectionForm(container, { procedure, catalog, onSaved = (
   const order = (MAP_ZONES[mapCode] || []).filter((c) => zoneDefs.has(c));
   const chosen = () => order.filter((c) => state.has(c));
   const rowsBody = h('tbody', { id: 'injection-zone-rows' });
-  const emptyRow = h('p', { id: 'injection-zones-empty', class: 'muted' }, t('injection.zones_empty'));
-  const totals = h('div', { id: 'injection-totals', class: 'injection-totals', 'aria-live': 'polite' });
-  const risk = h('div', { id: 'injection-risk', class: 'banner banner-warning injection-risk', role: 'alert' });
+  const emptyRow = h(
+    'p',
+    { id: 'injection-zones-empty', class: 'muted' },
+    t('injection.zones_empty'),
+  );
+  const totals = h('div', {
+    id: 'injection-totals',
+    class: 'injection-totals',
+    'aria-live': 'polite',
+  });
+  const risk = h('div', {
+    id: 'injection-risk',
+    class: 'banner banner-warning injection-risk',
+    role: 'alert',
+  });
 
   const zoneName = (code) => localText(zoneDefs.get(code)?.label) || code;
 
@@ -171,13 +205,21 @@ export function renderInjectionForm(container, { procedure, catalog, onSaved = (
       return h('td', null, el, errorSlot(name));
     };
     const numIn = (value, attrs) =>
-      h('input', { type: 'number', class: 'input input-num', step: 'any', value: value ?? '', ...attrs });
+      h('input', {
+        type: 'number',
+        class: 'input input-num',
+        step: 'any',
+        value: value ?? '',
+        ...attrs,
+      });
     const sel = (codes, prefix, value) =>
       h(
         'select',
         { class: 'input select' },
         h('option', { value: '' }, t('form.choose')),
-        opts(codes, prefix).map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
+        opts(codes, prefix).map(([v, text]) =>
+          h('option', { value: v, selected: v === value }, text),
+        ),
       );
     const volume = numIn(z.volume_ml, { min: '0', max: '20', inputmode: 'decimal' });
     const technique = sel(TECHNIQUES, 'injection.technique', z.technique);
@@ -205,7 +247,11 @@ export function renderInjectionForm(container, { procedure, catalog, onSaved = (
     }
     const row = h(
       'tr',
-      { 'data-zone': code, 'data-index': String(i), class: def && def.high_risk ? 'is-high-risk' : null },
+      {
+        'data-zone': code,
+        'data-index': String(i),
+        class: def && def.high_risk ? 'is-high-risk' : null,
+      },
       h(
         'th',
         { scope: 'row' },
@@ -228,7 +274,10 @@ export function renderInjectionForm(container, { procedure, catalog, onSaved = (
 
   function renderRows() {
     const codes = chosen();
-    replace(rowsBody, codes.map((c, i) => rowFor(c, i)));
+    replace(
+      rowsBody,
+      codes.map((c, i) => rowFor(c, i)),
+    );
     emptyRow.hidden = codes.length > 0;
     rowsTable.hidden = codes.length === 0;
     updateTotals();
@@ -236,7 +285,10 @@ export function renderInjectionForm(container, { procedure, catalog, onSaved = (
   }
 
   function updateTotals() {
-    const rows = chosen().map((c) => ({ ...state.get(c), default_area: zoneDefs.get(c)?.area_cm2 }));
+    const rows = chosen().map((c) => ({
+      ...state.get(c),
+      default_area: zoneDefs.get(c)?.area_cm2,
+    }));
     const tot = injectionTotals(rows);
     replace(
       totals,
@@ -313,9 +365,15 @@ export function renderInjectionForm(container, { procedure, catalog, onSaved = (
         h(
           'tr',
           null,
-          ['zone', 'volume', 'technique_label', 'depth_label', 'needle_gauge', 'area', 'per_area'].map((k) =>
-            h('th', { scope: 'col' }, t(`injection.${k}`)),
-          ),
+          [
+            'zone',
+            'volume',
+            'technique_label',
+            'depth_label',
+            'needle_gauge',
+            'area',
+            'per_area',
+          ].map((k) => h('th', { scope: 'col' }, t(`injection.${k}`))),
         ),
       ),
       rowsBody,
@@ -400,13 +458,25 @@ export function renderInjectionForm(container, { procedure, catalog, onSaved = (
           { class: 'checkbox', for: box.id },
           box,
           h('span', null, ltr(s.id, 'code'), ' ', s.label || ''),
-          s.status === 'injected' ? h('span', { class: 'badge badge-success' }, t('injection.specimen_injected')) : null,
-          unusable ? h('span', { class: 'badge badge-danger' }, t('injection.specimen_expired')) : null,
+          s.status === 'injected'
+            ? h('span', { class: 'badge badge-success' }, t('injection.specimen_injected'))
+            : null,
+          unusable
+            ? h('span', { class: 'badge badge-danger' }, t('injection.specimen_expired'))
+            : null,
         ),
         s.expires_at && s.status === 'active'
-          ? h('span', { class: 'muted small' }, t('injection.specimen_until', { at: fmtDateTime(s.expires_at) }))
+          ? h(
+              'span',
+              { class: 'muted small' },
+              t('injection.specimen_until', { at: fmtDateTime(s.expires_at) }),
+            )
           : null,
-        h('p', { class: 'field-error', 'data-error-for': `specimen:${s.id}`, 'aria-live': 'polite' }),
+        h('p', {
+          class: 'field-error',
+          'data-error-for': `specimen:${s.id}`,
+          'aria-live': 'polite',
+        }),
       ),
     };
   });
@@ -429,7 +499,13 @@ export function renderInjectionForm(container, { procedure, catalog, onSaved = (
       );
   const stop = h('div', { id: 'injection-stop', class: 'injection-stop', hidden: true });
 
-  const notes = areaField({ form: F, name: 'notes', label: t('prep.notes'), value: doc.notes, optional: true });
+  const notes = areaField({
+    form: F,
+    name: 'notes',
+    label: t('prep.notes'),
+    value: doc.notes,
+    optional: true,
+  });
   const footer = recordFooter({ form, prefix: F, mode, record: rec });
 
   form.append(
@@ -442,14 +518,26 @@ export function renderInjectionForm(container, { procedure, catalog, onSaved = (
         'div',
         { class: 'injection-layout' },
         h('div', { class: 'injection-map-slot' }, map),
-        h('div', { class: 'injection-zones-side' }, risk, emptyRow, rowsTable, errorSlot('zones'), totals),
+        h(
+          'div',
+          { class: 'injection-zones-side' },
+          risk,
+          emptyRow,
+          rowsTable,
+          errorSlot('zones'),
+          totals,
+        ),
       ),
     ),
     section(
       t('injection.section_specimens'),
       identityLine,
       specimenBoxes.length
-        ? h('div', { id: 'injection-specimens', class: 'specimen-list' }, specimenBoxes.map((x) => x.el))
+        ? h(
+            'div',
+            { id: 'injection-specimens', class: 'specimen-list' },
+            specimenBoxes.map((x) => x.el),
+          )
         : h('p', { id: 'injection-specimens', class: 'muted' }, t('injection.no_specimens')),
       errorSlot('specimens'),
     ),
@@ -540,7 +628,11 @@ export function renderInjectionForm(container, { procedure, catalog, onSaved = (
     onSaved(answer);
   });
 
-  const computedSlot = h('div', { class: 'record-computed-slot' }, rec ? computedPanel(rec.computed) : null);
+  const computedSlot = h(
+    'div',
+    { class: 'record-computed-slot' },
+    rec ? computedPanel(rec.computed, zoneName) : null,
+  );
   replace(container, form, computedSlot);
   if (mode === 'read') makeReadOnly(form);
   return form;

@@ -242,8 +242,18 @@ function tubeRow(form, tube, onRemove) {
   };
   const row = h('tr', { class: 'tube-row' });
   const inputs = {
-    product: h('input', { type: 'text', class: 'input', maxlength: '200', value: tb.product ?? '' }),
-    lot: h('input', { type: 'text', class: 'input input-sm', maxlength: '100', value: tb.lot ?? '' }),
+    product: h('input', {
+      type: 'text',
+      class: 'input',
+      maxlength: '200',
+      value: tb.product ?? '',
+    }),
+    lot: h('input', {
+      type: 'text',
+      class: 'input input-sm',
+      maxlength: '100',
+      value: tb.lot ?? '',
+    }),
     expiry: h('input', { type: 'date', class: 'input', value: tb.expiry ?? '' }),
     anticoagulant: h(
       'select',
@@ -326,12 +336,22 @@ export function computedPanel(computed, { prefix = 'prep' } = {}) {
   const deviations = c.deviations || [];
   return h(
     'section',
-    { id: `${prefix}-computed`, class: 'record-computed', 'aria-labelledby': `${prefix}-computed-title` },
-    h('h3', { id: `${prefix}-computed-title`, class: 'card-title', tabindex: '-1' }, t('prep.computed')),
+    {
+      id: `${prefix}-computed`,
+      class: 'record-computed',
+      'aria-labelledby': `${prefix}-computed-title`,
+    },
+    h(
+      'h3',
+      { id: `${prefix}-computed-title`, class: 'card-title', tabindex: '-1' },
+      t('prep.computed'),
+    ),
     facts([
       [
         t('prep.concentration_factor'),
-        typeof c.concentration_factor === 'number' ? ltr(`× ${num(c.concentration_factor, 2)}`) : null,
+        typeof c.concentration_factor === 'number'
+          ? ltr(`× ${num(c.concentration_factor, 2)}`)
+          : null,
         { 'data-computed': 'concentration_factor' },
       ],
       [
@@ -366,7 +386,9 @@ export function computedPanel(computed, { prefix = 'prep' } = {}) {
                 tNodes('prep.deviation', {
                   what: h('strong', null, localText(d.label) || d.code),
                   value: ltr(`${num(d.value, 2) ?? '—'} ${d.unit || ''}`.trim()),
-                  range: ltr(`${num(d.min, 2) ?? '—'}–${num(d.max, 2) ?? '—'} ${d.unit || ''}`.trim()),
+                  range: ltr(
+                    `${num(d.min, 2) ?? '—'}–${num(d.max, 2) ?? '—'} ${d.unit || ''}`.trim(),
+                  ),
                 }),
               ),
             ),
@@ -379,7 +401,10 @@ export function computedPanel(computed, { prefix = 'prep' } = {}) {
 // Renders the preparation form into `container` (replacing what it holds). procedure: the
 // server's procedure; catalog: GET /catalog; centrifuges: GET /centrifuges's list;
 // onSaved(procedure) after each save with the server's answer.
-export function renderPrepForm(container, { procedure, catalog, centrifuges = [], onSaved = () => {} }) {
+export function renderPrepForm(
+  container,
+  { procedure, catalog, centrifuges = [], onSaved = () => {} },
+) {
   const F = 'prep';
   const rec = procedure.preparation || null;
   const doc = (rec && rec.doc) || {};
@@ -413,7 +438,12 @@ export function renderPrepForm(container, { procedure, catalog, centrifuges = []
     readonly: true,
     value: nameOfUserId(byId, rec),
   });
-  const drawByField = textField({ form: F, name: 'draw.by_user_id', label: t('prep.draw_by'), value: '' });
+  const drawByField = textField({
+    form: F,
+    name: 'draw.by_user_id',
+    label: t('prep.draw_by'),
+    value: '',
+  });
   drawByField.input.replaceWith(drawBy);
   drawBy.id = `${F}-draw-by`;
   drawBy.name = 'draw.by_user_id';
@@ -461,9 +491,14 @@ export function renderPrepForm(container, { procedure, catalog, centrifuges = []
         h(
           'tr',
           null,
-          ['tube_product', 'tube_lot', 'tube_expiry', 'tube_anticoagulant', 'tube_anticoagulant_ml', 'tube_count'].map(
-            (k) => h('th', { scope: 'col' }, t(`prep.${k}`)),
-          ),
+          [
+            'tube_product',
+            'tube_lot',
+            'tube_expiry',
+            'tube_anticoagulant',
+            'tube_anticoagulant_ml',
+            'tube_count',
+          ].map((k) => h('th', { scope: 'col' }, t(`prep.${k}`))),
           h('th', null, h('span', { class: 'sr-only' }, t('common.actions'))),
         ),
       ),
@@ -488,8 +523,20 @@ export function renderPrepForm(container, { procedure, catalog, centrifuges = []
     return c && c.rotor_radius_mm > 0 ? c.rotor_radius_mm : null;
   };
   const spinsDoc = doc.spins || [];
-  const spin1 = spinBlock({ form: F, index: 0, spin: spinsDoc[0], radius, legend: t('prep.spin_n', { n: 1 }) });
-  const spin2 = spinBlock({ form: F, index: 1, spin: spinsDoc[1], radius, legend: t('prep.spin_n', { n: 2 }) });
+  const spin1 = spinBlock({
+    form: F,
+    index: 0,
+    spin: spinsDoc[0],
+    radius,
+    legend: t('prep.spin_n', { n: 1 }),
+  });
+  const spin2 = spinBlock({
+    form: F,
+    index: 1,
+    spin: spinsDoc[1],
+    radius,
+    legend: t('prep.spin_n', { n: 2 }),
+  });
   const spin2On = h('input', {
     type: 'checkbox',
     id: 'prep-spin2-on',
@@ -543,17 +590,52 @@ export function renderPrepForm(container, { procedure, catalog, centrifuges = []
       name: `counts.${group}.${key}`,
       label,
       unit,
-      value: factor ? unscaled(value, factor) : value ?? '',
+      value: factor ? unscaled(value, factor) : (value ?? ''),
       min: 0,
       optional: true,
     });
   const c = {
-    bPlt: countField('blood', 'platelets_per_ul', t('prep.count_platelets'), '× 10³/µL', THOUSAND, blood.platelets_per_ul),
-    bWbc: countField('blood', 'wbc_per_ul', t('prep.count_wbc'), '× 10³/µL', THOUSAND, blood.wbc_per_ul),
-    bRbc: countField('blood', 'rbc_per_ul', t('prep.count_rbc'), '× 10⁶/µL', MILLION, blood.rbc_per_ul),
+    bPlt: countField(
+      'blood',
+      'platelets_per_ul',
+      t('prep.count_platelets'),
+      '× 10³/µL',
+      THOUSAND,
+      blood.platelets_per_ul,
+    ),
+    bWbc: countField(
+      'blood',
+      'wbc_per_ul',
+      t('prep.count_wbc'),
+      '× 10³/µL',
+      THOUSAND,
+      blood.wbc_per_ul,
+    ),
+    bRbc: countField(
+      'blood',
+      'rbc_per_ul',
+      t('prep.count_rbc'),
+      '× 10⁶/µL',
+      MILLION,
+      blood.rbc_per_ul,
+    ),
     bHct: countField('blood', 'hct_pct', t('prep.count_hct'), '%', null, blood.hct_pct),
-    pPlt: countField('prp', 'platelets_per_ul', t('prep.count_platelets'), '× 10³/µL', THOUSAND, prp.platelets_per_ul),
-    pWbc: countField('prp', 'wbc_per_ul', t('prep.count_wbc'), '× 10³/µL', THOUSAND, prp.wbc_per_ul),
+    pPlt: countField(
+      'prp',
+      'platelets_per_ul',
+      t('prep.count_platelets'),
+      '× 10³/µL',
+      THOUSAND,
+      prp.platelets_per_ul,
+    ),
+    pWbc: countField(
+      'prp',
+      'wbc_per_ul',
+      t('prep.count_wbc'),
+      '× 10³/µL',
+      THOUSAND,
+      prp.wbc_per_ul,
+    ),
     pRbc: countField('prp', 'rbc_per_ul', t('prep.count_rbc'), '× 10⁶/µL', MILLION, prp.rbc_per_ul),
   };
   c.bHct.input.max = '100';
@@ -596,21 +678,39 @@ export function renderPrepForm(container, { procedure, catalog, centrifuges = []
     },
   });
   readyAt.el.append(readyNow);
-  const notes = areaField({ form: F, name: 'notes', label: t('prep.notes'), value: doc.notes, optional: true });
+  const notes = areaField({
+    form: F,
+    name: 'notes',
+    label: t('prep.notes'),
+    value: doc.notes,
+    optional: true,
+  });
 
   const footer = recordFooter({ form, prefix: F, mode, record: rec });
-  const computedSlot = h('div', { class: 'record-computed-slot' }, rec ? computedPanel(rec.computed) : null);
+  const computedSlot = h(
+    'div',
+    { class: 'record-computed-slot' },
+    rec ? computedPanel(rec.computed) : null,
+  );
 
   form.append(
     h('h2', { class: 'card-title record-title' }, t('prep.title')),
     section(t('prep.section_draw'), grid(drawVolume.el, drawAt.el, drawByField.el, drawSite.el)),
-    section(t('prep.section_tubes'), h('div', { class: 'record-table' }, tubeTable, errorSlot('tubes'), addTube)),
+    section(
+      t('prep.section_tubes'),
+      h('div', { class: 'record-table' }, tubeTable, errorSlot('tubes'), addTube),
+    ),
     section(
       t('prep.section_spins'),
       grid(cfSel.el),
       errorSlot('spins'),
       spin1.el,
-      h('label', { class: 'checkbox spin2-toggle', for: 'prep-spin2-on' }, spin2On, h('span', null, t('prep.spin2_on'))),
+      h(
+        'label',
+        { class: 'checkbox spin2-toggle', for: 'prep-spin2-on' },
+        spin2On,
+        h('span', null, t('prep.spin2_on')),
+      ),
       spin2.el,
     ),
     section(t('prep.section_collected'), grid(layer.el, collectedVol.el, finalVol.el)),

@@ -64,7 +64,20 @@ export function docPath(field) {
 const idOf = (form, name) => `${form}-${name.replace(/[^\w-]/g, '-')}`;
 
 // A labelled number input with its unit after it; returns {el, input}.
-export function numField({ form, name, label, unit, value, step = 'any', min, max, hint, required, optional, wide }) {
+export function numField({
+  form,
+  name,
+  label,
+  unit,
+  value,
+  step = 'any',
+  min,
+  max,
+  hint,
+  required,
+  optional,
+  wide,
+}) {
   const input = h('input', {
     type: 'number',
     class: 'input input-num',
@@ -74,7 +87,17 @@ export function numField({ form, name, label, unit, value, step = 'any', min, ma
     max: max ?? null,
     value: value ?? '',
   });
-  const el = field({ form, id: idOf(form, name), name, label, control: input, hint, required, optional, wide });
+  const el = field({
+    form,
+    id: idOf(form, name),
+    name,
+    label,
+    control: input,
+    hint,
+    required,
+    optional,
+    wide,
+  });
   if (unit) {
     const wrap = h('div', { class: 'input-unit' });
     input.replaceWith(wrap);
@@ -83,22 +106,60 @@ export function numField({ form, name, label, unit, value, step = 'any', min, ma
   return { el, input };
 }
 
-export function textField({ form, name, label, value, hint, required, optional, wide, maxlength = 200 }) {
+export function textField({
+  form,
+  name,
+  label,
+  value,
+  hint,
+  required,
+  optional,
+  wide,
+  maxlength = 200,
+}) {
   const input = h('input', { type: 'text', class: 'input', maxlength, value: value ?? '' });
-  const el = field({ form, id: idOf(form, name), name, label, control: input, hint, required, optional, wide });
+  const el = field({
+    form,
+    id: idOf(form, name),
+    name,
+    label,
+    control: input,
+    hint,
+    required,
+    optional,
+    wide,
+  });
   return { el, input };
 }
 
 export function areaField({ form, name, label, value, hint, optional, wide = true }) {
   const input = h('textarea', { class: 'input textarea', rows: '3', maxlength: '4000' });
   input.value = value ?? '';
-  const el = field({ form, id: idOf(form, name), name, label, control: input, hint, optional, wide });
+  const el = field({
+    form,
+    id: idOf(form, name),
+    name,
+    label,
+    control: input,
+    hint,
+    optional,
+    wide,
+  });
   return { el, input };
 }
 
 export function dateTimeField({ form, name, label, value, hint, required, optional }) {
   const input = h('input', { type: 'datetime-local', class: 'input', value: value ?? '' });
-  const el = field({ form, id: idOf(form, name), name, label, control: input, hint, required, optional });
+  const el = field({
+    form,
+    id: idOf(form, name),
+    name,
+    label,
+    control: input,
+    hint,
+    required,
+    optional,
+  });
   return { el, input };
 }
 
@@ -109,19 +170,47 @@ export function dateField({ form, name, label, value, optional }) {
 }
 
 // options: [[value, text]]; an empty first choice unless `noBlank`.
-export function selectField({ form, name, label, options, value, hint, required, optional, noBlank, wide }) {
+export function selectField({
+  form,
+  name,
+  label,
+  options,
+  value,
+  hint,
+  required,
+  optional,
+  noBlank,
+  wide,
+}) {
   const input = h(
     'select',
     { class: 'input select' },
     noBlank ? null : h('option', { value: '' }, t('form.choose')),
-    options.map(([v, text]) => h('option', { value: String(v), selected: String(v) === String(value ?? '') }, text)),
+    options.map(([v, text]) =>
+      h('option', { value: String(v), selected: String(v) === String(value ?? '') }, text),
+    ),
   );
-  const el = field({ form, id: idOf(form, name), name, label, control: input, hint, required, optional, wide });
+  const el = field({
+    form,
+    id: idOf(form, name),
+    name,
+    label,
+    control: input,
+    hint,
+    required,
+    optional,
+    wide,
+  });
   return { el, input };
 }
 
 export function section(title, ...children) {
-  return h('fieldset', { class: 'form-section' }, h('legend', { class: 'section-title' }, title), children);
+  return h(
+    'fieldset',
+    { class: 'form-section' },
+    h('legend', { class: 'section-title' }, title),
+    children,
+  );
 }
 
 export function grid(...children) {
@@ -236,7 +325,9 @@ export async function saveSection({ form, procedure, sectionName, doc, version, 
   }
   setBusy(footer.saveBtn, true);
   try {
-    const answer = await request('PUT', `/procedures/${enc(procedure.id)}/${sectionName}`, { body });
+    const answer = await request('PUT', `/procedures/${enc(procedure.id)}/${sectionName}`, {
+      body,
+    });
     toast(t('prep.saved_toast'));
     return answer;
   } catch (err) {
