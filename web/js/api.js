@@ -90,6 +90,8 @@ export async function request(method, path, { body, query, signal, quiet401 } = 
     const retry = parseInt(res.headers.get('Retry-After') || '', 10);
     err.retryAfter = Number.isFinite(retry) ? retry : null;
     err.requestId = res.headers.get('X-Request-Id');
+    // Some refusals carry more than the error: a failed identity check names the check stored.
+    err.body = data;
     if (res.status === 401 && !quiet401 && unauthorizedHandler) unauthorizedHandler(err);
     throw err;
   }

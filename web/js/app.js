@@ -31,6 +31,8 @@ import * as courseQuoteView from './views/course-quote.js';
 import * as calendarView from './views/calendar.js';
 import * as setupView from './views/setup.js';
 import * as outboxView from './views/outbox.js';
+import * as chairView from './views/chair.js';
+import * as proceduresView from './views/procedures.js';
 
 const ROUTES = [
   { re: /^\/login$/, view: loginView, public: true, nav: null },
@@ -89,6 +91,20 @@ const ROUTES = [
     view: coursesView,
     perm: 'course.read',
     nav: 'patients',
+    params: (m) => ({ id: decodeURIComponent(m[1]) }),
+  },
+  {
+    re: /^\/patients\/([^/]+)\/procedures$/,
+    view: proceduresView,
+    perm: 'procedure.read',
+    nav: 'patients',
+    params: (m) => ({ id: decodeURIComponent(m[1]) }),
+  },
+  {
+    re: /^\/chair\/([^/]+)$/,
+    view: chairView,
+    perm: 'procedure.read',
+    nav: 'calendar',
     params: (m) => ({ id: decodeURIComponent(m[1]) }),
   },
   {

@@ -58,6 +58,9 @@ const TARGET = {
   no_show: 'no_show',
 };
 const ICONS = { check_in: 'check', start: 'chevronEnd', done: 'check', cancel: 'close' };
+// The statuses in which a session is taken on at the chair: the chair's flow checks in a booked
+// one first, and carries on one already in progress.
+const CHAIR_STATUSES = new Set(['booked', 'checked_in', 'in_progress']);
 
 export function statusBadge(status) {
   const kind = {
@@ -172,6 +175,9 @@ export function openAppointmentDialog(appt, { onChange } = {}) {
     );
     if (can('schedule.book')) {
       for (const action of ACTIONS[a.status] || []) {
+        // A session starts at the chair, where its procedure is recorded from the re-screening
+        // on; starting it here would leave it without one.
+        if (action === 'start' && a.kind === 'session' && can('procedure.read')) continue;
         const b = button(t(`appt.action.${action}`), {
           kind:
             action === 'cancel' || action === 'no_show'
@@ -185,6 +191,19 @@ export function openAppointmentDialog(appt, { onChange } = {}) {
         b.addEventListener('click', () => onAction(action, b));
         actions.append(b);
       }
+    }
+    if (a.kind === 'session' && CHAIR_STATUSES.has(a.status) && can('procedure.read')) {
+      actions.prepend(
+        button(t(a.status === 'in_progress' ? 'appt.chair_continue' : 'appt.chair'), {
+          kind: 'primary',
+          iconName: 'chevronEnd',
+          id: 'appt-chair',
+          onclick: () => {
+            close();
+            location.hash = `#/chair/${encodeURIComponent(a.id)}`;
+          },
+        }),
+      );
     }
     actions.append(icsLink(a));
   }

@@ -257,6 +257,254 @@ function whoName(u) {
   return u.display_name || u.username || '';
 }
 
+// A stored result computed from data that has changed since, and what the data says now.
+function staleNotice(rec, now) {
+  return h(
+    'div',
+    { class: 'screening-stale', role: 'status' },
+    icon('alert'),
+    h(
+      'div',
+      null,
+      h(
+        'p',
+        { class: 'stale-title' },
+        rec.signoff ? t('screening.stale_signed') : t('screening.stale'),
+      ),
+      h('p', { class: 'stale-now' }, t('screening.stale_now'), ' ', outcomeBadge(now)),
+      rec.signoff ? null : h('p', { class: 'stale-hint' }, t('screening.stale_hint')),
+    ),
+  );
+}
+
+// A doctor's sign-off of a stored result: the decision, the override and the reason.
+function signoffView(s) {
+  const proceed = s.decision === 'proceed';
+  return h(
+    'div',
+    {
+      class: 'record-signoff',
+      'data-decision': s.decision,
+      'data-override': s.override ? 'true' : 'false',
+    },
+    h(
+      'div',
+      { class: 'signoff-head' },
+      badge(
+        proceed ? t('signoff.decision.proceed') : t('signoff.decision.do_not_proceed'),
+        proceed ? 'success' : 'neutral',
+      ),
+      s.override ? badge(t('signoff.override'), 'warning') : null,
+      h(
+        'span',
+        { class: 'signoff-meta' },
+        tNodes('signoff.signed_by', {
+          who: h('bdi', { title: s.signed_by ? s.signed_by.username : null }, whoName(s.signed_by)),
+          at: timeEl(s.signed_at),
+        }),
+      ),
+    ),
+    s.reason
+      ? h(
+          'p',
+          { class: 'signoff-reason' },
+          h('strong', null, t('signoff.reason_label')),
+          ' ',
+          h('span', { class: 'pre-wrap' }, s.reason),
+        )
+      : null,
+  );
+}
+
+// The doctor's sign-off dialog (#signoff-dialog) of a stored result `rec`. `onSigned` runs after
+// the sign-off is stored, and when someone else signed it meanwhile.
+export function openSignoffDialog(rec, { catalog, onSigned } = {}) {
+  const o = OUTCOMES.includes(rec.outcome) ? rec.outcome : 'incomplete';
+  const radio = (id, value) => h('input', { type: 'radio', id, name: 'decision', value });
+  const proceed = radio('signoff-proceed', 'proceed');
+  const decline = radio('signoff-decline', 'do_not_proceed');
+  const reason = h('textarea', {
+    class: 'input textarea',
+    rows: '3',
+    maxlength: '2000',
+  });
+  const reasonField = field({
+    form: 'signoff',
+    id: 'signoff-reason',
+    name: 'reason',
+    label: t('signoff.reason'),
+    control: reason,
+    hint: t('signoff.reason_hint'),
+  });
+  const reasonLabel = reasonField.querySelector('.field-label');
+  const reqMark = h('span', { class: 'req', 'aria-hidden': 'true' }, ' *');
+  const overrideNote = h(
+    'div',
+    { id: 'signoff-override-note', class: 'banner banner-warning', hidden: true, role: 'status' },
+    icon('alert'),
+    h('p', { class: 'banner-body' }, t(`signoff.override_note.${o}`)),
+  );
+  const error = h('p', { id: 'signoff-error', class: 'form-error', role: 'alert' });
+  const confirm = h(
+    'button',
+    { id: 'signoff-confirm', type: 'submit', class: 'btn btn-primary' },
+    icon('check'),
+    h('span', null, t('signoff.confirm')),
+  );
+  const cancel = button(t('common.cancel'));
+  const form = h(
+    'form',
+    { id: 'signoff-form', class: 'form', novalidate: true },
+    h(
+      'div',
+      { class: 'signoff-summary' },
+      h(
+        'div',
+        { class: 'record-head' },
+        h('strong', null, codeLabel(catalog && catalog.treatments, rec.treatment)),
+        outcomeBadge(rec),
+      ),
+      h(
+        'p',
+        { class: 'record-meta' },
+        tNodes('screening.record_session', { at: timeEl(rec.session_at) }),
+      ),
+      (rec.reasons || []).length
+        ? h(
+            'ul',
+            { class: 'signoff-reasons' },
+            rec.reasons.map((r) =>
+              h(
+                'li',
+                null,
+                ltr(r.rule, 'mono rule-id'),
+                ' ',
+                badge(
+                  t(`screening.effect.${EFFECT_KIND[r.effect] ? r.effect : 'note'}`),
+                  EFFECT_KIND[r.effect] || 'info',
+                ),
+                ' ',
+                r.text && r.text.clinician ? localText(r.text.clinician) : '',
+              ),
+            ),
+          )
+        : null,
+      (rec.missing || []).some((m) => m.required)
+        ? h(
+            'p',
+            { class: 'signoff-missing' },
+            h('strong', null, t('screening.missing')),
+            ' ',
+            rec.missing
+              .filter((m) => m.required)
+              .map((m) => localText(m.label))
+              .join(t('common.list_separator')),
+          )
+        : null,
+    ),
+    rec.stale && rec.liveNow ? staleNotice(rec, rec.liveNow) : null,
+    h(
+      'fieldset',
+      { class: 'field signoff-decision' },
+      h(
+        'legend',
+        { class: 'field-label' },
+        t('signoff.decision'),
+        h('span', { class: 'req', 'aria-hidden': 'true' }, ' *'),
+      ),
+      h(
+        'div',
+        { class: 'choice-list' },
+        h(
+          'label',
+          { class: 'choice', for: 'signoff-proceed' },
+          proceed,
+          h('span', null, t('signoff.decision.proceed')),
+        ),
+        h(
+          'label',
+          { class: 'choice', for: 'signoff-decline' },
+          decline,
+          h('span', null, t('signoff.decision.do_not_proceed')),
+        ),
+      ),
+      h('p', { class: 'field-error', 'data-error-for': 'decision', 'aria-live': 'polite' }),
+    ),
+    overrideNote,
+    reasonField,
+    error,
+    h('div', { class: 'dialog-actions inline' }, cancel, confirm),
+  );
+
+  const isOverride = () => proceed.checked && o !== 'eligible';
+  function updateOverride() {
+    const on = isOverride();
+    overrideNote.hidden = !on;
+    if (on) {
+      reason.setAttribute('aria-required', 'true');
+      if (!reqMark.isConnected) reasonLabel.append(reqMark);
+    } else {
+      reason.removeAttribute('aria-required');
+      reqMark.remove();
+    }
+  }
+  proceed.addEventListener('change', updateOverride);
+  decline.addEventListener('change', updateOverride);
+
+  const { close } = openDialog({
+    title: t('signoff.title'),
+    body: form,
+    id: 'signoff-dialog',
+    size: 'wide',
+  });
+  cancel.addEventListener('click', close);
+  proceed.focus();
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearFieldErrors(form);
+    error.textContent = '';
+    const decision = proceed.checked ? 'proceed' : decline.checked ? 'do_not_proceed' : null;
+    if (!decision) {
+      setFieldError(form, 'decision', t('signoff.decision_required'));
+      proceed.focus();
+      return;
+    }
+    const text = reason.value.trim();
+    if (isOverride() && !text) {
+      setFieldError(form, 'reason', t('signoff.reason_required'));
+      reason.focus();
+      return;
+    }
+    const body = { decision };
+    if (text) body.reason = text;
+    setBusy(confirm, true);
+    try {
+      await request('POST', `/screenings/${encodeURIComponent(String(rec.id))}/signoff`, {
+        body,
+      });
+      close();
+      toast(t('signoff.done'));
+      if (onSigned) await onSigned();
+    } catch (err) {
+      if (err.status === 401) {
+        close();
+        return;
+      }
+      const msg = errorText(err);
+      if (err.field && setFieldError(form, err.field, msg)) {
+        form.querySelector(`[name="${CSS.escape(err.field)}"]`)?.focus();
+      } else {
+        error.textContent = msg;
+      }
+      // Signed meanwhile by someone else: the list behind the dialog shows by whom.
+      if (err.code === 'already_signed' && onSigned) onSigned();
+    } finally {
+      setBusy(confirm, false);
+    }
+  });
+}
+
 export function screeningPanel(patient, ctx, { restored } = {}) {
   const canRun = can('screening.run');
   const canSign = can('screening.sign');
@@ -541,25 +789,6 @@ export function screeningPanel(patient, ctx, { restored } = {}) {
     );
   }
 
-  function staleNotice(rec, now) {
-    return h(
-      'div',
-      { class: 'screening-stale', role: 'status' },
-      icon('alert'),
-      h(
-        'div',
-        null,
-        h(
-          'p',
-          { class: 'stale-title' },
-          rec.signoff ? t('screening.stale_signed') : t('screening.stale'),
-        ),
-        h('p', { class: 'stale-now' }, t('screening.stale_now'), ' ', outcomeBadge(now)),
-        rec.signoff ? null : h('p', { class: 'stale-hint' }, t('screening.stale_hint')),
-      ),
-    );
-  }
-
   function upToDate() {
     return h('p', { class: 'screening-current' }, icon('check'), t('screening.current'));
   }
@@ -604,7 +833,10 @@ export function screeningPanel(patient, ctx, { restored } = {}) {
             'data-action': 'signoff',
           })
         : null;
-    if (signBtn) signBtn.addEventListener('click', () => openSignoff(rec));
+    if (signBtn)
+      signBtn.addEventListener('click', () =>
+        openSignoffDialog(rec, { catalog, onSigned: loadRecords }),
+      );
     return h(
       'li',
       {
@@ -726,236 +958,6 @@ export function screeningPanel(patient, ctx, { restored } = {}) {
         ),
       ),
     ];
-  }
-
-  function signoffView(s) {
-    const proceed = s.decision === 'proceed';
-    return h(
-      'div',
-      {
-        class: 'record-signoff',
-        'data-decision': s.decision,
-        'data-override': s.override ? 'true' : 'false',
-      },
-      h(
-        'div',
-        { class: 'signoff-head' },
-        badge(
-          proceed ? t('signoff.decision.proceed') : t('signoff.decision.do_not_proceed'),
-          proceed ? 'success' : 'neutral',
-        ),
-        s.override ? badge(t('signoff.override'), 'warning') : null,
-        h(
-          'span',
-          { class: 'signoff-meta' },
-          tNodes('signoff.signed_by', {
-            who: h(
-              'bdi',
-              { title: s.signed_by ? s.signed_by.username : null },
-              whoName(s.signed_by),
-            ),
-            at: timeEl(s.signed_at),
-          }),
-        ),
-      ),
-      s.reason
-        ? h(
-            'p',
-            { class: 'signoff-reason' },
-            h('strong', null, t('signoff.reason_label')),
-            ' ',
-            h('span', { class: 'pre-wrap' }, s.reason),
-          )
-        : null,
-    );
-  }
-
-  function openSignoff(rec) {
-    const o = OUTCOMES.includes(rec.outcome) ? rec.outcome : 'incomplete';
-    const radio = (id, value) => h('input', { type: 'radio', id, name: 'decision', value });
-    const proceed = radio('signoff-proceed', 'proceed');
-    const decline = radio('signoff-decline', 'do_not_proceed');
-    const reason = h('textarea', {
-      class: 'input textarea',
-      rows: '3',
-      maxlength: '2000',
-    });
-    const reasonField = field({
-      form: 'signoff',
-      id: 'signoff-reason',
-      name: 'reason',
-      label: t('signoff.reason'),
-      control: reason,
-      hint: t('signoff.reason_hint'),
-    });
-    const reasonLabel = reasonField.querySelector('.field-label');
-    const reqMark = h('span', { class: 'req', 'aria-hidden': 'true' }, ' *');
-    const overrideNote = h(
-      'div',
-      { id: 'signoff-override-note', class: 'banner banner-warning', hidden: true, role: 'status' },
-      icon('alert'),
-      h('p', { class: 'banner-body' }, t(`signoff.override_note.${o}`)),
-    );
-    const error = h('p', { id: 'signoff-error', class: 'form-error', role: 'alert' });
-    const confirm = h(
-      'button',
-      { id: 'signoff-confirm', type: 'submit', class: 'btn btn-primary' },
-      icon('check'),
-      h('span', null, t('signoff.confirm')),
-    );
-    const cancel = button(t('common.cancel'));
-    const form = h(
-      'form',
-      { id: 'signoff-form', class: 'form', novalidate: true },
-      h(
-        'div',
-        { class: 'signoff-summary' },
-        h(
-          'div',
-          { class: 'record-head' },
-          h('strong', null, codeLabel(catalog && catalog.treatments, rec.treatment)),
-          outcomeBadge(rec),
-        ),
-        h(
-          'p',
-          { class: 'record-meta' },
-          tNodes('screening.record_session', { at: timeEl(rec.session_at) }),
-        ),
-        (rec.reasons || []).length
-          ? h(
-              'ul',
-              { class: 'signoff-reasons' },
-              rec.reasons.map((r) =>
-                h(
-                  'li',
-                  null,
-                  ltr(r.rule, 'mono rule-id'),
-                  ' ',
-                  badge(
-                    t(`screening.effect.${EFFECT_KIND[r.effect] ? r.effect : 'note'}`),
-                    EFFECT_KIND[r.effect] || 'info',
-                  ),
-                  ' ',
-                  r.text && r.text.clinician ? localText(r.text.clinician) : '',
-                ),
-              ),
-            )
-          : null,
-        (rec.missing || []).some((m) => m.required)
-          ? h(
-              'p',
-              { class: 'signoff-missing' },
-              h('strong', null, t('screening.missing')),
-              ' ',
-              rec.missing
-                .filter((m) => m.required)
-                .map((m) => localText(m.label))
-                .join(t('common.list_separator')),
-            )
-          : null,
-      ),
-      rec.stale && rec.liveNow ? staleNotice(rec, rec.liveNow) : null,
-      h(
-        'fieldset',
-        { class: 'field signoff-decision' },
-        h(
-          'legend',
-          { class: 'field-label' },
-          t('signoff.decision'),
-          h('span', { class: 'req', 'aria-hidden': 'true' }, ' *'),
-        ),
-        h(
-          'div',
-          { class: 'choice-list' },
-          h(
-            'label',
-            { class: 'choice', for: 'signoff-proceed' },
-            proceed,
-            h('span', null, t('signoff.decision.proceed')),
-          ),
-          h(
-            'label',
-            { class: 'choice', for: 'signoff-decline' },
-            decline,
-            h('span', null, t('signoff.decision.do_not_proceed')),
-          ),
-        ),
-        h('p', { class: 'field-error', 'data-error-for': 'decision', 'aria-live': 'polite' }),
-      ),
-      overrideNote,
-      reasonField,
-      error,
-      h('div', { class: 'dialog-actions inline' }, cancel, confirm),
-    );
-
-    const isOverride = () => proceed.checked && o !== 'eligible';
-    function updateOverride() {
-      const on = isOverride();
-      overrideNote.hidden = !on;
-      if (on) {
-        reason.setAttribute('aria-required', 'true');
-        if (!reqMark.isConnected) reasonLabel.append(reqMark);
-      } else {
-        reason.removeAttribute('aria-required');
-        reqMark.remove();
-      }
-    }
-    proceed.addEventListener('change', updateOverride);
-    decline.addEventListener('change', updateOverride);
-
-    const { close } = openDialog({
-      title: t('signoff.title'),
-      body: form,
-      id: 'signoff-dialog',
-      size: 'wide',
-    });
-    cancel.addEventListener('click', close);
-    proceed.focus();
-
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      clearFieldErrors(form);
-      error.textContent = '';
-      const decision = proceed.checked ? 'proceed' : decline.checked ? 'do_not_proceed' : null;
-      if (!decision) {
-        setFieldError(form, 'decision', t('signoff.decision_required'));
-        proceed.focus();
-        return;
-      }
-      const text = reason.value.trim();
-      if (isOverride() && !text) {
-        setFieldError(form, 'reason', t('signoff.reason_required'));
-        reason.focus();
-        return;
-      }
-      const body = { decision };
-      if (text) body.reason = text;
-      setBusy(confirm, true);
-      try {
-        await request('POST', `/screenings/${encodeURIComponent(String(rec.id))}/signoff`, {
-          body,
-        });
-        if (!ctx.alive()) return;
-        close();
-        toast(t('signoff.done'));
-        await loadRecords();
-      } catch (err) {
-        if (err.status === 401) {
-          close();
-          return;
-        }
-        const msg = errorText(err);
-        if (err.field && setFieldError(form, err.field, msg)) {
-          form.querySelector(`[name="${CSS.escape(err.field)}"]`)?.focus();
-        } else {
-          error.textContent = msg;
-        }
-        // Signed meanwhile by someone else: the list behind the dialog shows by whom.
-        if (err.code === 'already_signed') loadRecords();
-      } finally {
-        setBusy(confirm, false);
-      }
-    });
   }
 
   function start() {
