@@ -98,6 +98,12 @@ static const struct route routes[] = {
     {"POST", "/api/v1/appointments/{id}/move", PERM_SCHEDULE_BOOK, api_appointment_move},
     {"POST", "/api/v1/appointments/{id}/status", PERM_SCHEDULE_BOOK, api_appointment_status},
     {"GET", "/api/v1/patients/{id}/appointments", PERM_SCHEDULE_READ, api_patient_appointments},
+    {"GET", "/api/v1/patients/{id}/adverse-events", PERM_ADVERSE_READ, api_adverse_of_patient},
+    {"POST", "/api/v1/patients/{id}/adverse-events", PERM_ADVERSE_RECORD, api_adverse_create},
+    {"GET", "/api/v1/adverse-events", PERM_ADVERSE_READ, api_adverse_list},
+    {"GET", "/api/v1/adverse-events/{id}", PERM_ADVERSE_READ, api_adverse_get},
+    {"PUT", "/api/v1/adverse-events/{id}", PERM_ADVERSE_RECORD, api_adverse_update},
+    {"GET", "/api/v1/adverse-events/{id}/versions", PERM_ADVERSE_READ, api_adverse_versions},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -87,5 +87,11 @@ void api_appointment_move(struct request *r, struct response *res);
 void api_appointment_status(struct request *r, struct response *res);
 void api_schedule_day(struct request *r, struct response *res);
 void api_schedule_week(struct request *r, struct response *res);
+void api_adverse_create(struct request *r, struct response *res);
+void api_adverse_of_patient(struct request *r, struct response *res);
+void api_adverse_get(struct request *r, struct response *res);
+void api_adverse_update(struct request *r, struct response *res);
+void api_adverse_versions(struct request *r, struct response *res);
+void api_adverse_list(struct request *r, struct response *res);
 
 #endif
