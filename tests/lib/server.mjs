@@ -32,6 +32,10 @@ export const PERMISSION_TABLE = {
   'schedule.manage': ['admin'],
   'outbox.read': ['admin', 'reception'],
   'outbox.mark': ['admin'],
+  'procedure.read': ['doctor', 'nurse'],
+  'procedure.record': ['doctor', 'nurse'],
+  'adverse.read': ['admin', 'doctor', 'nurse'],
+  'adverse.record': ['doctor', 'nurse'],
 };
 
 // Sanitizer builds start and answer more slowly; one knob for every wait.
