@@ -1,5 +1,5 @@
-// The tab bar of a patient's pages (overview, assessments, medical history, labs, courses) and a
-// compact identity strip, so every one of those pages says whose record it shows.
+// The tab bar of a patient's pages (overview, assessments, medical history, labs, courses, adverse
+// events) and a compact identity strip, so every one of those pages says whose record it shows.
 
 import { h, icon } from '../dom.js';
 import { t, fmtDate, ageText } from '../i18n.js';
@@ -12,9 +12,15 @@ const TABS = [
   { key: 'history', path: '/history', label: 'tabs.history', perm: 'clinical.read' },
   { key: 'labs', path: '/labs', label: 'tabs.labs', perm: 'clinical.read' },
   { key: 'courses', path: '/courses', label: 'tabs.courses', perm: 'course.read' },
+  {
+    key: 'adverse-events',
+    path: '/adverse-events',
+    label: 'tabs.adverse_events',
+    perm: 'adverse.read',
+  },
 ];
 
-// `active` is one of overview, assessments, history, labs, courses. Only the tabs the user's
+// `active` is one of overview, assessments, history, labs, courses, adverse-events. Only the tabs the user's
 // permissions open are shown; null when that leaves the overview alone, since a bar with one
 // tab says nothing.
 export function patientTabs(patient, active) {
