@@ -22,7 +22,14 @@ import {
 } from '../ui.js';
 import { displayName } from '../names.js';
 import { loadCatalog, codeLabel } from '../catalog.js';
-import { radioField, radioValue, setRadio, textOrNull, showServerError, versionList } from '../clinical.js';
+import {
+  radioField,
+  radioValue,
+  setRadio,
+  textOrNull,
+  showServerError,
+  versionList,
+} from '../clinical.js';
 import { loadClinic, localToInstant, nowLocal, isDate } from '../schedule.js';
 import { patientTabs, patientStrip } from './patient-tabs.js';
 
@@ -47,7 +54,12 @@ export const TYPES = [
 export const SEVERITIES = ['mild', 'moderate', 'severe', 'serious'];
 export const OUTCOMES = ['ongoing', 'resolved', 'resolved_with_sequelae', 'unknown'];
 const RESOLVED = new Set(['resolved', 'resolved_with_sequelae']);
-export const SEVERITY_BADGE = { mild: 'neutral', moderate: 'warning', severe: 'danger', serious: 'danger' };
+export const SEVERITY_BADGE = {
+  mild: 'neutral',
+  moderate: 'warning',
+  severe: 'danger',
+  serious: 'danger',
+};
 export const OUTCOME_BADGE = {
   ongoing: 'warning',
   resolved: 'success',
@@ -91,7 +103,9 @@ export function bannerFor(patient, events) {
   const serious = events.filter((e) => e.severity === 'serious');
   if (!serious.length) return null;
   const latest = serious[0];
-  const open = events.filter((e) => (e.severity === 'serious' || e.severity === 'severe') && isOpen(e));
+  const open = events.filter(
+    (e) => (e.severity === 'serious' || e.severity === 'severe') && isOpen(e),
+  );
   return h(
     'div',
     {
@@ -190,7 +204,12 @@ async function openForm({ patient, event, catalog, procedures, viewDialog, onSav
     h('option', { value: '' }, t('form.choose')),
     TYPES.map((c) => h('option', { value: c }, t(`adverse.type.${c}`))),
   );
-  const typeOther = h('input', { type: 'text', class: 'input', name: 'type_other', maxlength: '200' });
+  const typeOther = h('input', {
+    type: 'text',
+    class: 'input',
+    name: 'type_other',
+    maxlength: '200',
+  });
   const typeOtherField = field({
     form: 'adverse',
     name: 'type_other',
@@ -205,7 +224,12 @@ async function openForm({ patient, event, catalog, procedures, viewDialog, onSav
     options: SEVERITIES.map((s) => [s, t(`adverse.severity.${s}`)]),
     cls: 'ae-severity-field',
   });
-  const onsetIn = h('input', { type: 'datetime-local', class: 'input', name: 'onset_at', max: nowValue });
+  const onsetIn = h('input', {
+    type: 'datetime-local',
+    class: 'input',
+    name: 'onset_at',
+    max: nowValue,
+  });
   const procSel = h('select', { class: 'input select', name: 'procedure_id' });
   const specSel = h('select', { class: 'input select', name: 'specimen_id' });
   const procField = field({
@@ -222,14 +246,29 @@ async function openForm({ patient, event, catalog, procedures, viewDialog, onSav
     control: specSel,
     optional: true,
   });
-  const descIn = h('textarea', { class: 'input textarea', name: 'description', rows: '3', maxlength: '4000' });
-  const actionsIn = h('textarea', { class: 'input textarea', name: 'actions', rows: '3', maxlength: '4000' });
+  const descIn = h('textarea', {
+    class: 'input textarea',
+    name: 'description',
+    rows: '3',
+    maxlength: '4000',
+  });
+  const actionsIn = h('textarea', {
+    class: 'input textarea',
+    name: 'actions',
+    rows: '3',
+    maxlength: '4000',
+  });
   const outcomeSel = h(
     'select',
     { class: 'input select', name: 'outcome' },
     OUTCOMES.map((o) => h('option', { value: o }, t(`adverse.outcome.${o}`))),
   );
-  const resolvedIn = h('input', { type: 'date', class: 'input', name: 'resolved_date', max: now.date });
+  const resolvedIn = h('input', {
+    type: 'date',
+    class: 'input',
+    name: 'resolved_date',
+    max: now.date,
+  });
   const resolvedField = field({
     form: 'adverse',
     name: 'resolved_date',
@@ -253,7 +292,13 @@ async function openForm({ patient, event, catalog, procedures, viewDialog, onSav
     h(
       'div',
       { class: 'form-grid ae-form-grid' },
-      field({ form: 'adverse', name: 'type', label: t('adverse.type'), control: typeSel, required: true }),
+      field({
+        form: 'adverse',
+        name: 'type',
+        label: t('adverse.type'),
+        control: typeSel,
+        required: true,
+      }),
       typeOtherField,
       h('div', { class: 'field-wide' }, severityField),
       field({
@@ -300,7 +345,11 @@ async function openForm({ patient, event, catalog, procedures, viewDialog, onSav
       specSel,
       h('option', { value: '' }, t('adverse.specimen_none')),
       specimens.map((s) =>
-        h('option', { value: s.id }, `${s.id} · ${s.label || t(`adverse.specimen_kind.${s.kind}`)}`),
+        h(
+          'option',
+          { value: s.id },
+          `${s.id} · ${s.label || t(`adverse.specimen_kind.${s.kind}`)}`,
+        ),
       ),
     );
     if (selected && !specimens.some((s) => s.id === selected))
@@ -316,7 +365,9 @@ async function openForm({ patient, event, catalog, procedures, viewDialog, onSav
     );
     const current = event && event.procedure_id ? String(event.procedure_id) : '';
     if (current && !procs.some((p) => String(p.id) === current))
-      procSel.append(h('option', { value: current }, t('adverse.linked_procedure', { id: current })));
+      procSel.append(
+        h('option', { value: current }, t('adverse.linked_procedure', { id: current })),
+      );
     procSel.value = current;
     fillSpecimens(event ? event.specimen_id : null);
     procSel.addEventListener('change', () => fillSpecimens(null));
@@ -362,7 +413,11 @@ async function openForm({ patient, event, catalog, procedures, viewDialog, onSav
   typeSel.focus();
 
   if (event) {
-    replace(versions, h('h3', { class: 'course-section-title' }, t('adverse.versions_title')), spinner());
+    replace(
+      versions,
+      h('h3', { class: 'course-section-title' }, t('adverse.versions_title')),
+      spinner(),
+    );
     request('GET', `/adverse-events/${enc(event.id)}/versions`).then(
       (body) => {
         if (!versions.isConnected) return;
@@ -473,9 +528,12 @@ function fieldValue(path, v) {
 function eventCard(e, { onUpdate }) {
   const titleId = `adverse-${e.id}-title`;
   const links = [];
-  if (e.procedure_id) links.push(h('span', null, t('adverse.linked_procedure', { id: e.procedure_id })));
+  if (e.procedure_id)
+    links.push(h('span', null, t('adverse.linked_procedure', { id: e.procedure_id })));
   if (e.specimen_id)
-    links.push(h('span', null, tNodes('adverse.linked_specimen', { id: ltr(e.specimen_id, 'mono') })));
+    links.push(
+      h('span', null, tNodes('adverse.linked_specimen', { id: ltr(e.specimen_id, 'mono') })),
+    );
   return h(
     'article',
     {
@@ -507,10 +565,19 @@ function eventCard(e, { onUpdate }) {
                 'span',
                 { class: 'ae-resolved' },
                 ' · ',
-                tNodes('adverse.resolved_on', { date: h('time', { datetime: e.resolved_date }, fmtDate(e.resolved_date)) }),
+                tNodes('adverse.resolved_on', {
+                  date: h('time', { datetime: e.resolved_date }, fmtDate(e.resolved_date)),
+                }),
               )
             : null,
-          links.length ? h('span', { class: 'ae-links' }, ' · ', ...links.flatMap((l, i) => (i ? [' · ', l] : [l]))) : null,
+          links.length
+            ? h(
+                'span',
+                { class: 'ae-links' },
+                ' · ',
+                ...links.flatMap((l, i) => (i ? [' · ', l] : [l])),
+              )
+            : null,
         ),
       ),
       onUpdate
@@ -523,10 +590,20 @@ function eventCard(e, { onUpdate }) {
         : null,
     ),
     e.description
-      ? h('div', { class: 'ae-text' }, h('h4', null, t('adverse.description')), h('p', { class: 'pre-wrap' }, e.description))
+      ? h(
+          'div',
+          { class: 'ae-text' },
+          h('h4', null, t('adverse.description')),
+          h('p', { class: 'pre-wrap' }, e.description),
+        )
       : null,
     e.actions
-      ? h('div', { class: 'ae-text' }, h('h4', null, t('adverse.actions')), h('p', { class: 'pre-wrap' }, e.actions))
+      ? h(
+          'div',
+          { class: 'ae-text' },
+          h('h4', null, t('adverse.actions')),
+          h('p', { class: 'pre-wrap' }, e.actions),
+        )
       : null,
     h(
       'p',
@@ -568,7 +645,12 @@ export async function render(main, params, ctx) {
     if (!ctx.alive()) return;
     replace(
       page,
-      h('a', { class: 'back-link', href: '#/patients' }, icon('chevronStart', 'flip-rtl'), t('nav.patients')),
+      h(
+        'a',
+        { class: 'back-link', href: '#/patients' },
+        icon('chevronStart', 'flip-rtl'),
+        t('nav.patients'),
+      ),
       errorBanner(err),
     );
     return;
@@ -633,8 +715,14 @@ export async function render(main, params, ctx) {
       replace(list, emptyState(t('adverse.none'), canRecord ? t('adverse.none_hint') : null));
       return;
     }
-    const onUpdate = canRecord ? (e) => open(e, list.querySelector(`[data-adverse-id="${e.id}"] [data-action="update-adverse"]`)) : null;
-    replace(list, events.map((e) => eventCard(e, { onUpdate })));
+    const onUpdate = canRecord
+      ? (e) =>
+          open(e, list.querySelector(`[data-adverse-id="${e.id}"] [data-action="update-adverse"]`))
+      : null;
+    replace(
+      list,
+      events.map((e) => eventCard(e, { onUpdate })),
+    );
     if (focusId !== undefined) {
       const el = list.querySelector(`[data-adverse-id="${CSS.escape(String(focusId))}"]`);
       if (el) {
@@ -658,7 +746,12 @@ export async function render(main, params, ctx) {
     patientStrip(patient),
     patientTabs(patient, 'adverse-events'),
     patient.deleted
-      ? h('div', { class: 'banner banner-error', role: 'status' }, icon('alert'), h('p', null, t('patient.deleted_banner')))
+      ? h(
+          'div',
+          { class: 'banner banner-error', role: 'status' },
+          icon('alert'),
+          h('p', null, t('patient.deleted_banner')),
+        )
       : null,
     bannerSlot,
     h(
@@ -677,6 +770,4 @@ export async function render(main, params, ctx) {
   );
   list.append(spinner());
   await load();
-  if (ctx.query && ctx.query.get('record') === '1' && canRecord && ctx.alive()) open(null, recordBtn);
 }
-

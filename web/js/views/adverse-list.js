@@ -8,13 +8,7 @@ import { t, tp, fmtDate, errorText } from '../i18n.js';
 import { pageHeader, badge, emptyState } from '../ui.js';
 import { orderedScripts } from '../names.js';
 import { isDate } from '../schedule.js';
-import {
-  OUTCOMES,
-  OUTCOME_BADGE,
-  typeText,
-  localTimeEl,
-  severityBadge,
-} from './adverse-events.js';
+import { OUTCOMES, OUTCOME_BADGE, typeText, localTimeEl, severityBadge } from './adverse-events.js';
 
 const LIMIT = 200;
 const COLUMNS = 6;
@@ -76,7 +70,9 @@ function row(e) {
         'div',
         { class: 'name-stack' },
         badge(t(`adverse.outcome.${e.outcome}`), OUTCOME_BADGE[e.outcome] || 'neutral'),
-        e.resolved_date ? h('time', { class: 'small muted', datetime: e.resolved_date }, fmtDate(e.resolved_date)) : null,
+        e.resolved_date
+          ? h('time', { class: 'small muted', datetime: e.resolved_date }, fmtDate(e.resolved_date))
+          : null,
       ),
     ),
     h(
@@ -137,8 +133,18 @@ export async function render(main, _params, ctx) {
   const label = (forId, key) => h('label', { for: forId, class: 'field-label' }, t(key));
   const filterForm = h(
     'form',
-    { id: 'ae-filters', class: 'filters filters-adverse', role: 'search', 'aria-label': t('adverse.filters') },
-    h('div', { class: 'field' }, label('ae-filter-severity', 'adverse.filter_severity'), severitySel),
+    {
+      id: 'ae-filters',
+      class: 'filters filters-adverse',
+      role: 'search',
+      'aria-label': t('adverse.filters'),
+    },
+    h(
+      'div',
+      { class: 'field' },
+      label('ae-filter-severity', 'adverse.filter_severity'),
+      severitySel,
+    ),
     h('div', { class: 'field' }, label('ae-filter-outcome', 'adverse.filter_outcome'), outcomeSel),
     h('div', { class: 'field' }, label('ae-filter-from', 'adverse.filter_from'), fromIn),
     h('div', { class: 'field' }, label('ae-filter-to', 'adverse.filter_to'), toIn),
@@ -188,7 +194,12 @@ export async function render(main, _params, ctx) {
       replace(
         tbody,
         messageRow(
-          h('div', { class: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), t('common.loading')),
+          h(
+            'div',
+            { class: 'loading' },
+            h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+            t('common.loading'),
+          ),
         ),
       );
     const query = { limit: LIMIT };
@@ -213,13 +224,18 @@ export async function render(main, _params, ctx) {
     const items = (body && body.adverse_events) || [];
     const filtered = Object.keys(query).length > 1;
     if (!items.length) {
-      replace(tbody, messageRow(emptyState(t(filtered ? 'adverse.none_filtered' : 'adverse.none'))));
+      replace(
+        tbody,
+        messageRow(emptyState(t(filtered ? 'adverse.none_filtered' : 'adverse.none'))),
+      );
       status.textContent = '';
       return;
     }
     replace(tbody, items.map(row));
     status.textContent =
-      items.length >= LIMIT ? t('adverse.limited', { n: LIMIT }) : tp('adverse.shown', items.length);
+      items.length >= LIMIT
+        ? t('adverse.limited', { n: LIMIT })
+        : tp('adverse.shown', items.length);
   }
 
   for (const el of [severitySel, outcomeSel, fromIn, toIn]) el.addEventListener('change', load);
