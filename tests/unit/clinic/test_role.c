@@ -94,6 +94,10 @@ static const struct {
     {PERM_SCHEDULE_MANAGE, "schedule.manage", ROLE_ADMIN},
     {PERM_OUTBOX_READ, "outbox.read", ROLE_ADMIN | ROLE_RECEPTION},
     {PERM_OUTBOX_MARK, "outbox.mark", ROLE_ADMIN},
+    {PERM_PROCEDURE_READ, "procedure.read", ROLE_DOCTOR | ROLE_NURSE},
+    {PERM_PROCEDURE_RECORD, "procedure.record", ROLE_DOCTOR | ROLE_NURSE},
+    {PERM_ADVERSE_READ, "adverse.read", ROLE_ADMIN | ROLE_DOCTOR | ROLE_NURSE},
+    {PERM_ADVERSE_RECORD, "adverse.record", ROLE_DOCTOR | ROLE_NURSE},
 };
 
 static void
