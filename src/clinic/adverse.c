@@ -91,16 +91,20 @@ specimen_id(json_t *body, json_t **out, struct fail *f)
         *out = v;
         return st;
     }
-    char id[SPECIMEN_ID_MAX + 1];
-    snprintf(id, sizeof(id), "%s", json_string_value(v));
-    json_decref(v);
-    size_t n = strlen(id);
-    bool ok = n >= 2 && (id[0] == 'S' || id[0] == 's');
+    /* Checked before it is copied or quoted: what was typed may be any text. */
+    const char *typed = json_string_value(v);
+    size_t n = strlen(typed);
+    bool ok = n >= 2 && n <= SPECIMEN_ID_MAX && (typed[0] == 'S' || typed[0] == 's');
     for (size_t i = 1; ok && i < n; i++)
-        ok = isdigit((unsigned char)id[i]) != 0;
-    if (!ok)
+        ok = isdigit((unsigned char)typed[i]) != 0;
+    if (!ok) {
+        json_decref(v);
         return fail_set(f, ST_INVALID, "specimen_id", "invalid_value",
-                        "specimen_id '%s' is not a specimen id such as S1000007", id);
+                        "specimen_id is not a specimen id such as S1000007");
+    }
+    char id[SPECIMEN_ID_MAX + 1];
+    memcpy(id, typed, n + 1);
+    json_decref(v);
     id[0] = 'S';
     *out = json_string(id);
     return *out ? ST_OK : nomem(f);
