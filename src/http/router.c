@@ -122,6 +122,12 @@ static const struct route routes[] = {
      api_procedure_aftercare_pdf},
     {"POST", "/api/v1/procedures/{id}/complete", PERM_PROCEDURE_RECORD, api_procedure_complete},
     {"POST", "/api/v1/procedures/{id}/abandon", PERM_PROCEDURE_RECORD, api_procedure_abandon},
+    {"GET", "/api/v1/patients/{id}/adverse-events", PERM_ADVERSE_READ, api_adverse_of_patient},
+    {"POST", "/api/v1/patients/{id}/adverse-events", PERM_ADVERSE_RECORD, api_adverse_create},
+    {"GET", "/api/v1/adverse-events", PERM_ADVERSE_READ, api_adverse_list},
+    {"GET", "/api/v1/adverse-events/{id}", PERM_ADVERSE_READ, api_adverse_get},
+    {"PUT", "/api/v1/adverse-events/{id}", PERM_ADVERSE_RECORD, api_adverse_update},
+    {"GET", "/api/v1/adverse-events/{id}/versions", PERM_ADVERSE_READ, api_adverse_versions},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

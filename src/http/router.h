@@ -107,5 +107,11 @@ void api_procedure_aftercare(struct request *r, struct response *res);
 void api_procedure_aftercare_pdf(struct request *r, struct response *res);
 void api_procedure_complete(struct request *r, struct response *res);
 void api_procedure_abandon(struct request *r, struct response *res);
+void api_adverse_create(struct request *r, struct response *res);
+void api_adverse_of_patient(struct request *r, struct response *res);
+void api_adverse_get(struct request *r, struct response *res);
+void api_adverse_update(struct request *r, struct response *res);
+void api_adverse_versions(struct request *r, struct response *res);
+void api_adverse_list(struct request *r, struct response *res);
 
 #endif

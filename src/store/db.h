@@ -934,5 +934,82 @@ int db_proc_check_latest(struct db *db, int64_t procedure_id, bool passed_only,
  * newest failed check. */
 int db_proc_check_cleared(struct db *db, int64_t procedure_id, const char *specimen_id,
                           bool *cleared) WARN_UNUSED;
+/* ---- adverse events ---- */
+/* What happened to a patient after a treatment, linked to the procedure and specimen when known
+ * (006_procedures.sql); each change is a new version, the old ones kept as JSON documents. */
+
+struct db_adverse {
+    int64_t id;
+    int64_t patient_id;
+    int64_t procedure_id; /* 0: none */
+    char specimen_id[16]; /* "": none */
+    char type[24];        /* bruising, bleeding, ..., other */
+    char *type_other;     /* NULL unless type is "other" */
+    char severity[12];    /* mild, moderate, severe, serious */
+    int64_t onset_ms;
+    char *description; /* NULL when none */
+    char *actions;
+    char outcome[32];       /* ongoing, resolved, resolved_with_sequelae, unknown */
+    char resolved_date[11]; /* YYYY-MM-DD (the clinic's calendar), "" unless resolved */
+    int64_t version;
+    int64_t created_ms;
+    int64_t created_by;
+    int64_t updated_ms;
+    int64_t updated_by;
+    /* filled when reading, from the patient: */
+    char mrn[24];
+    char *given_name;
+    char *family_name;
+    char *given_name_ar;
+    char *family_name_ar;
+    char date_of_birth[11];
+    bool patient_deleted;
+};
+void db_adverse_release(struct db_adverse *e);
+/* Inserts e (its patient fields are ignored) and sets e->id. */
+int db_adverse_insert(struct db *db, struct db_adverse *e) WARN_UNUSED;
+/* Writes every field of e->id but its creation, if its stored version is still
+ * `expected_version`: ST_CONFLICT when it is not, ST_NOT_FOUND when there is no such event. */
+int db_adverse_update(struct db *db, const struct db_adverse *e,
+                      int64_t expected_version) WARN_UNUSED;
+int db_adverse_get(struct db *db, int64_t id, struct db_adverse *out) WARN_UNUSED;
+typedef int (*db_adverse_cb)(void *ctx, const struct db_adverse *e);
+/* A patient's events, latest onset first (then newest id); a non-zero return from cb stops and
+ * is returned. */
+int db_adverse_of_patient(struct db *db, int64_t patient_id, db_adverse_cb cb,
+                          void *ctx) WARN_UNUSED;
+
+struct db_adverse_query {
+    unsigned severities; /* bit set of the severities wanted (bit i: i-th of mild, moderate,
+                          * severe, serious); 0: every severity */
+    unsigned outcomes;   /* likewise of ongoing, resolved, resolved_with_sequelae, unknown */
+    int64_t from_ms;     /* onset at or after; 0: no bound */
+    int64_t to_ms;       /* onset before; 0: no bound */
+    int limit;
+};
+/* The clinic's events of patients on the register, latest onset first (then newest id). */
+int db_adverse_list(struct db *db, const struct db_adverse_query *q, db_adverse_cb cb,
+                    void *ctx) WARN_UNUSED;
+
+/* One kept version of an event: the event as it was then. */
+struct db_adverse_version {
+    int64_t adverse_event_id;
+    int64_t version;
+    const char *doc; /* JSON */
+    int64_t at_ms;
+    int64_t by;
+};
+int db_adverse_version_insert(struct db *db, const struct db_adverse_version *v) WARN_UNUSED;
+typedef int (*db_adverse_version_cb)(void *ctx, const struct db_adverse_version *v);
+/* The versions of an event, oldest first. */
+int db_adverse_versions(struct db *db, int64_t id, db_adverse_version_cb cb, void *ctx) WARN_UNUSED;
+
+/* What an event's links are checked against, read from the procedure tables: the patient and
+ * start of a procedure, and the procedure and patient of a specimen. ST_NOT_FOUND when there is
+ * no such procedure or specimen. */
+int db_adverse_procedure(struct db *db, int64_t procedure_id, int64_t *patient_id,
+                         int64_t *started_ms) WARN_UNUSED;
+int db_adverse_specimen(struct db *db, const char *specimen_id, int64_t *procedure_id,
+                        int64_t *patient_id) WARN_UNUSED;
 
 #endif

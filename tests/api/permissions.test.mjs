@@ -456,6 +456,39 @@ const TABLE = {
   'GET /api/v1/patients/{id}/appointments': {
     permission: 'schedule.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/appointments` }),
   },
+  'GET /api/v1/patients/{id}/adverse-events': {
+    permission: 'adverse.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/adverse-events` }),
+  },
+  'POST /api/v1/patients/{id}/adverse-events': {
+    permission: 'adverse.record', ok: 201,
+    build: async (ctx) => {
+      ctx.adverseBefore = await adverseCount(ctx);
+      return { path: `/api/v1/patients/${ctx.patient.id}/adverse-events`, json: adverseInput() };
+    },
+    check: async (ctx, r, allowed) => {
+      assert.equal(await adverseCount(ctx), ctx.adverseBefore + (allowed ? 1 : 0), 'adverse events after the request');
+    },
+  },
+  'GET /api/v1/adverse-events': {
+    permission: 'adverse.read', ok: 200, build: () => ({ path: '/api/v1/adverse-events?severity=severe,serious&outcome=ongoing&limit=5' }),
+  },
+  'GET /api/v1/adverse-events/{id}': {
+    permission: 'adverse.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/adverse-events/${(await adverseOf(ctx)).id}` }),
+  },
+  'PUT /api/v1/adverse-events/{id}': {
+    permission: 'adverse.record', ok: 200,
+    build: async (ctx) => {
+      ctx.followedUp = await newAdverse(ctx);
+      return { path: `/api/v1/adverse-events/${ctx.followedUp.id}`, json: { ...adverseInput(), severity: 'severe', version: 1 } };
+    },
+    check: async (ctx, r, allowed) => {
+      const cur = await ctx.clients.doctor.get(`/api/v1/adverse-events/${ctx.followedUp.id}`);
+      assert.equal(cur.body.version, allowed ? 2 : 1, 'version after the request');
+    },
+  },
+  'GET /api/v1/adverse-events/{id}/versions': {
+    permission: 'adverse.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/adverse-events/${(await adverseOf(ctx)).id}/versions` }),
+  },
   'POST /api/v1/procedures/{id}/specimens': {
     permission: 'procedure.record', ok: 201,
     build: async (ctx) => {
@@ -671,6 +704,28 @@ function injectionDoc() {
     duration_minutes: 30,
     specimens: [],
   };
+}
+
+// A valid adverse event: a mild bruise an hour ago.
+function adverseInput() {
+  return { type: 'bruising', severity: 'mild', onset_at: new Date(Date.now() - 3600000).toISOString() };
+}
+
+async function newAdverse(ctx) {
+  const r = await ctx.clients.nurse.post(`/api/v1/patients/${ctx.patient.id}/adverse-events`, adverseInput());
+  assert.equal(r.status, 201, show(r));
+  return r.body;
+}
+
+// The adverse event the table's reads work on, recorded the first time it is needed.
+async function adverseOf(ctx) {
+  if (!ctx.adverse) ctx.adverse = await newAdverse(ctx);
+  return ctx.adverse;
+}
+
+async function adverseCount(ctx) {
+  const r = await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/adverse-events`);
+  return r.body.adverse_events.length;
 }
 
 // A pending outbox message of the table's patient, written with SQL (no endpoint makes one).

@@ -233,6 +233,10 @@ describe('session', () => {
       fixtures.appointment = ap.body;
       fixtures.booking = { ...fixtures.booking, start: `${dayAhead(21)}T10:00:00.000Z` };
       fixtures.freeNurse = (await createUser(admin, ['nurse'])).user;
+      fixtures.adverseInput = { type: 'bruising', severity: 'mild', onset_at: new Date(Date.now() - 3600000).toISOString() };
+      const ae = await fixtures.doctor.post(`/api/v1/patients/${fixtures.patient.id}/adverse-events`, fixtures.adverseInput);
+      assert.equal(ae.status, 201, show(ae));
+      fixtures.adverse = ae.body;
     });
     const requests = {
       'POST /api/v1/session/password': () => ({ json: { current_password: server.admin.password, new_password: strongPassword() } }),
@@ -288,6 +292,10 @@ describe('session', () => {
       'POST /api/v1/procedures/{id}/specimens': () => ({ id: 1, json: { kind: 'blood_tube' } }),
       'POST /api/v1/procedures/{id}/identity-checks': () => ({ id: 1, json: { patient_scan: fixtures.patient.mrn, specimen_scan: 'S1000002' } }),
       'POST /api/v1/specimens/{id}/events': () => ({ id: 'S1000002', json: { event: 'spun' } }),
+      'POST /api/v1/patients/{id}/adverse-events': () => ({ id: fixtures.patient.id, json: fixtures.adverseInput }),
+      'PUT /api/v1/adverse-events/{id}': () => ({
+        id: fixtures.adverse.id, json: { ...fixtures.adverseInput, severity: 'serious', version: 1 },
+      }),
     };
     const ops = operations(repoOpenApi()).filter((o) => o.method !== 'GET' && o.key !== 'POST /api/v1/session');
 
@@ -334,6 +342,8 @@ describe('session', () => {
           const courses = await clinical.get(`/api/v1/patients/${fixtures.patient.id}/courses`);
           assert.deepEqual(courses.body.courses.map((x) => [x.id, x.status, x.version]),
             [[fixtures.course.id, 'planned', 1]], 'the courses changed');
+          const adverse = await clinical.get(`/api/v1/patients/${fixtures.patient.id}/adverse-events`);
+          assert.deepEqual(adverse.body.adverse_events, [fixtures.adverse], 'the adverse events changed');
           // The calendar is as it was.
           const appointments = await c.get(`/api/v1/patients/${fixtures.patient.id}/appointments`);
           assert.deepEqual(appointments.body.appointments, [fixtures.appointment], 'the appointments changed');

@@ -33,6 +33,8 @@ import * as setupView from './views/setup.js';
 import * as outboxView from './views/outbox.js';
 import * as chairView from './views/chair.js';
 import * as proceduresView from './views/procedures.js';
+import * as adverseEventsView from './views/adverse-events.js';
+import * as adverseListView from './views/adverse-list.js';
 
 const ROUTES = [
   { re: /^\/login$/, view: loginView, public: true, nav: null },
@@ -101,6 +103,13 @@ const ROUTES = [
     params: (m) => ({ id: decodeURIComponent(m[1]) }),
   },
   {
+    re: /^\/patients\/([^/]+)\/adverse-events$/,
+    view: adverseEventsView,
+    perm: 'adverse.read',
+    nav: 'patients',
+    params: (m) => ({ id: decodeURIComponent(m[1]) }),
+  },
+  {
     re: /^\/chair\/([^/]+)$/,
     view: chairView,
     perm: 'procedure.read',
@@ -123,6 +132,7 @@ const ROUTES = [
   },
   { re: /^\/audit$/, view: auditView, perm: 'audit.read', nav: 'audit' },
   { re: /^\/outbox$/, view: outboxView, perm: 'outbox.read', nav: 'outbox' },
+  { re: /^\/adverse-events$/, view: adverseListView, perm: 'adverse.read', nav: 'adverse-events' },
   { re: /^\/users$/, view: usersView, perm: 'user.manage', nav: 'users' },
   { re: /^\/calendar$/, view: calendarView, perm: 'schedule.read', nav: 'calendar' },
   { re: /^\/setup$/, view: setupView, perm: 'schedule.manage', nav: 'setup' },
@@ -212,6 +222,8 @@ function renderHeader(navKey) {
       );
     if (can('patient.read')) nav.append(link('patients', '#/patients', t('nav.patients')));
     if (can('schedule.read')) nav.append(link('calendar', '#/calendar', t('nav.calendar')));
+    if (can('adverse.read'))
+      nav.append(link('adverse-events', '#/adverse-events', t('nav.adverse_events')));
     if (can('schedule.manage')) nav.append(link('setup', '#/setup', t('nav.setup')));
     if (can('outbox.read')) nav.append(link('outbox', '#/outbox', t('nav.outbox')));
     if (can('audit.read')) nav.append(link('audit', '#/audit', t('nav.audit')));

@@ -1,5 +1,6 @@
 // The tab bar of a patient's pages (overview, assessments, medical history, labs, courses,
-// procedures) and a compact identity strip, so every one of those pages says whose record it shows.
+// procedures, adverse events) and a compact identity strip, so every one of those pages says whose
+// record it shows.
 
 import { h, icon } from '../dom.js';
 import { t, fmtDate, ageText } from '../i18n.js';
@@ -13,11 +14,17 @@ const TABS = [
   { key: 'labs', path: '/labs', label: 'tabs.labs', perm: 'clinical.read' },
   { key: 'courses', path: '/courses', label: 'tabs.courses', perm: 'course.read' },
   { key: 'procedures', path: '/procedures', label: 'tabs.procedures', perm: 'procedure.read' },
+  {
+    key: 'adverse-events',
+    path: '/adverse-events',
+    label: 'tabs.adverse_events',
+    perm: 'adverse.read',
+  },
 ];
 
-// `active` is one of overview, assessments, history, labs, courses, procedures. Only the tabs
-// the user's permissions open are shown; null when that leaves the overview alone, since a bar
-// with one tab says nothing.
+// `active` is one of overview, assessments, history, labs, courses, procedures, adverse-events.
+// Only the tabs the user's permissions open are shown; null when that leaves the overview alone,
+// since a bar with one tab says nothing.
 export function patientTabs(patient, active) {
   const tabs = TABS.filter((tab) => !tab.perm || can(tab.perm));
   if (tabs.length < 2) return null;

@@ -21,6 +21,7 @@ import {
 import { fullNameLines, displayName } from '../names.js';
 import { patientTabs } from './patient-tabs.js';
 import { screeningPanel } from './screening-panel.js';
+import { seriousBanner } from './adverse-events.js';
 
 const HIDDEN_CHANGE_KEYS = new Set(['version', 'updated_at', 'created_at', 'id', 'mrn']);
 const LTR_FIELDS = new Set(['phone', 'emergency_contact_phone', 'email', 'date_of_birth']);
@@ -370,6 +371,8 @@ export async function render(main, params, ctx) {
           )
         : null,
       summary,
+      // A serious adverse event must be seen before anything else is done for the patient.
+      !p.deleted && can('adverse.read') ? seriousBanner(p, ctx) : null,
       patientTabs(p, 'overview'),
       h(
         'div',
