@@ -2,8 +2,7 @@
 // Arabic from the patient's Adverse events tab, the red banner then stands on the patient page,
 // the clinic's list shows the event standing out and leads back to the patient, and the event is
 // followed up to resolved with both versions shown. The procedure choice appears only when the
-// server lists the patient's procedures (answered here by the browser until that endpoint
-// exists); reception sees none of it.
+// patient has procedures, and offers the chosen one's specimens; reception sees none of it.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -118,7 +117,7 @@ describe('adverse events in the browser', () => {
 
     await page.locator('#new-adverse-event').click();
     await page.locator('#adverse-form').waitFor();
-    // The server does not list procedures yet: the choice is left out.
+    // The patient has had no procedure: the choice is left out.
     assert.equal(await page.locator('#adverse-procedure_id').isVisible(), false);
     // The onset starts at the clinic's now.
     const onset = await page.locator('#adverse-onset_at').inputValue();
@@ -260,21 +259,9 @@ describe('adverse events in the browser', () => {
     await page.context().close();
   });
 
-  it('offers the patient\'s procedures and their specimens when the server lists them', async () => {
+  it('offers the patient\'s procedures and their specimens', async () => {
     const proc = insertProcedure(server.db, linked.id, Date.now() - 3 * H);
     const page = await openAs(nurse);
-    // The list the procedure endpoint gives, answered by the browser for this test.
-    await page.route(`**/api/v1/patients/${linked.id}/procedures`, (route) => route.fulfill({
-      status: 200,
-      contentType: 'application/json',
-      body: JSON.stringify({
-        procedures: [{
-          id: proc.id, treatment: 'prp-hair', status: 'open',
-          started_at: new Date(Date.now() - 3 * H).toISOString(), started_local: '2026-01-10T10:00',
-          specimens: [{ id: proc.specimen, kind: 'prp', label: 'PRP syringe 1', status: 'active' }],
-        }],
-      }),
-    }));
     await openTab(page, linked);
     await page.locator('#new-adverse-event').click();
     await page.locator('#adverse-form').waitFor();

@@ -335,12 +335,26 @@ async function openForm({ patient, event, catalog, procedures, viewDialog, onSav
     event ? versions : null,
   );
 
-  // The procedure and specimen choices: the patient's procedures when the server lists them;
-  // otherwise the event keeps the links it has.
+  // The procedure and specimen choices: the patient's procedures when there are any (or the
+  // event is linked to one); otherwise the event keeps the links it has.
   const procs = procedures || [];
-  function fillSpecimens(selected) {
+  const choose = procedures !== null && (procs.length > 0 || Boolean(event && event.procedure_id));
+  // A procedure's specimens, read when it is chosen (the patient's list carries none).
+  async function specimensOf(proc) {
+    if (!proc) return [];
+    if (!proc.specimens) {
+      try {
+        const body = await request('GET', `/procedures/${enc(proc.id)}/specimens`);
+        proc.specimens = (body && body.specimens) || [];
+      } catch {
+        proc.specimens = [];
+      }
+    }
+    return proc.specimens;
+  }
+  async function fillSpecimens(selected) {
     const proc = procs.find((p) => String(p.id) === procSel.value);
-    const specimens = (proc && proc.specimens) || [];
+    const specimens = await specimensOf(proc);
     replace(
       specSel,
       h('option', { value: '' }, t('adverse.specimen_none')),
@@ -357,7 +371,7 @@ async function openForm({ patient, event, catalog, procedures, viewDialog, onSav
     specSel.value = selected || '';
     specField.hidden = !specimens.length && !selected;
   }
-  if (procedures) {
+  if (choose) {
     replace(
       procSel,
       h('option', { value: '' }, t('adverse.procedure_none')),
@@ -465,7 +479,7 @@ async function openForm({ patient, event, catalog, procedures, viewDialog, onSav
       outcome: outcomeSel.value,
       resolved_date: RESOLVED.has(outcomeSel.value) ? resolvedIn.value : null,
     };
-    if (procedures) {
+    if (choose) {
       body.procedure_id = procSel.value ? Number(procSel.value) : null;
       body.specimen_id = specSel.value || null;
     } else {
