@@ -31,19 +31,21 @@ try {
     await page.waitForSelector('#patient-table tr[data-patient-id]');
     await page.screenshot({ path: join(out, `patients-${lang}.png`) });
 
-    // The calendar by room on the first of the coming days that has appointments.
-    const first = await page.evaluate(async () => {
+    // The calendar by room on the busiest of the coming days (the earliest of equals): today's
+    // only appointment is the chair session, at whatever hour the demo was made.
+    const busiest = await page.evaluate(async () => {
       const get = async (path) => (await fetch(`/api/v1${path}`, { credentials: 'same-origin' })).json();
       const { today } = await get('/clinic');
+      let best = { date: today, count: 0 };
       for (let i = 0; i < 4; i += 1) {
         const start = new Date(Date.parse(`${today}T00:00:00Z`) + i * 7 * 86400000).toISOString().slice(0, 10);
         const { days } = await get(`/schedule/week?start=${start}&by=room`);
-        const busy = days.find((d) => d.appointments.length);
-        if (busy) return busy.date;
+        for (const d of days) if (d.appointments.length > best.count) best = { date: d.date, count: d.appointments.length };
       }
-      return today;
+      return best.date;
     });
-    await page.goto(`${server.url}/#/calendar?date=${first}&view=day&by=room`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${server.url}/#/calendar?date=${busiest}&view=day&by=room`);
     await page.waitForSelector('#calendar .appt[data-appointment-id]');
     await page.mouse.move(0, 0); // no cell lit up under a resting pointer
     await page.screenshot({ path: join(out, `calendar-${lang}.png`) });
