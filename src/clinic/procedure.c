@@ -295,7 +295,7 @@ struct specimens_ctx {
 };
 
 static int
-specimen_item(void *ctx, const struct db_proc_specimen *s)
+specimen_item(void *ctx, const struct db_specimen *s)
 {
     struct specimens_ctx *sc = ctx;
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:b}", "id", s->id, "kind", s->kind, "label",
@@ -313,7 +313,7 @@ specimens_json(struct db *db, int64_t procedure_id, json_t **out, size_t *n, str
     *n = 0;
     if (!sc.arr)
         return nomem(f);
-    int st = db_proc_specimens(db, procedure_id, specimen_item, &sc);
+    int st = db_specimen_list(db, procedure_id, specimen_item, &sc);
     if (st != ST_OK) {
         json_decref(sc.arr);
         return st == ST_NOMEM ? nomem(f) : db_fail(db, st, f);
@@ -938,7 +938,7 @@ inject_specimens(struct db *db, const struct actor *a, const struct proc *x, con
     for (size_t i = 0; st == ST_OK && i < n; i++) {
         const char *sid = procdoc_injection_specimen(doc, i);
         char path[48];
-        struct db_proc_specimen s;
+        struct db_specimen s;
         bool cleared = false;
         snprintf(path, sizeof(path), "doc.specimens[%zu]", i);
         if (!sid)
@@ -949,9 +949,9 @@ inject_specimens(struct db *db, const struct actor *a, const struct proc *x, con
                 return fail_set(f, ST_INVALID, path, "duplicate", "specimen %s is named twice",
                                 sid);
         }
-        st = db_proc_specimen_get(db, sid, &s);
+        st = db_specimen_get(db, sid, &s);
         if (st == ST_NOT_FOUND || (st == ST_OK && s.procedure_id != x->p.id)) {
-            db_proc_specimen_release(&s);
+            db_specimen_release(&s);
             return fail_set(f, ST_INVALID, path, "invalid_value",
                             "specimen %s is not a specimen of this procedure", sid);
         }
@@ -959,7 +959,7 @@ inject_specimens(struct db *db, const struct actor *a, const struct proc *x, con
             return db_fail(db, st, f);
         if (strcmp(s.status, "injected") == 0 && listed(x->doc[SEC_INJECTION], sid)) {
             /* Injected by an earlier version of this record: a correction names it again. */
-            db_proc_specimen_release(&s);
+            db_specimen_release(&s);
             continue;
         }
         if (!in_list(s.kind, injectable_kinds))
@@ -981,10 +981,10 @@ inject_specimens(struct db *db, const struct actor *a, const struct proc *x, con
                           "STOP — scan the patient's wristband and specimen %s at the chair "
                           "before recording its injection",
                           sid);
-        if (st == ST_OK && (st = db_proc_specimen_mark(db, sid, "injected", "injected", now,
-                                                       a->user_id, NULL)) != ST_OK)
+        if (st == ST_OK && (st = db_specimen_mark(db, sid, "injected", "injected", now, a->user_id,
+                                                  NULL)) != ST_OK)
             st = db_fail(db, st, f);
-        db_proc_specimen_release(&s);
+        db_specimen_release(&s);
     }
     return st;
 }
@@ -1209,20 +1209,23 @@ procedure_complete(struct db *db, const struct protocols *p, const struct actor 
     return st;
 }
 
+/* An id as the specimens store keeps it. */
+typedef char specimen_id_buf[sizeof((struct db_specimen){0}.id)];
+
 struct discard_ctx {
-    char (*ids)[16];
+    specimen_id_buf *ids;
     size_t n, cap;
 };
 
 static int
-collect_active(void *ctx, const struct db_proc_specimen *s)
+collect_active(void *ctx, const struct db_specimen *s)
 {
     struct discard_ctx *d = ctx;
     if (strcmp(s->status, "active") != 0)
         return ST_OK;
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 8;
-        char(*v)[16] = realloc(d->ids, cap * sizeof(*v));
+        specimen_id_buf *v = realloc(d->ids, cap * sizeof(*v));
         if (!v)
             return ST_NOMEM;
         d->ids = v;
@@ -1241,12 +1244,12 @@ apply_abandon(struct db *db, const struct protocols *p, const struct actor *a, s
     if (st != ST_OK)
         return st;
     /* The ids first: each is then changed with statements of its own. */
-    st = db_proc_specimens(db, x->p.id, collect_active, &d);
+    st = db_specimen_list(db, x->p.id, collect_active, &d);
     if (st != ST_OK)
         st = st == ST_NOMEM ? nomem(f) : db_fail(db, st, f);
     for (size_t i = 0; st == ST_OK && i < d.n; i++)
-        if ((st = db_proc_specimen_mark(db, d.ids[i], "discarded", "discarded", now, a->user_id,
-                                        ch->reason)) != ST_OK)
+        if ((st = db_specimen_mark(db, d.ids[i], "discarded", "discarded", now, a->user_id,
+                                   ch->reason)) != ST_OK)
             st = db_fail(db, st, f);
     free(d.ids);
     if (st != ST_OK)

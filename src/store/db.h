@@ -804,6 +804,11 @@ typedef int (*db_specimen_event_cb)(void *ctx, const struct db_specimen_event *e
 /* The chain of custody of a specimen, oldest first. */
 int db_specimen_events(struct db *db, const char *specimen_id, db_specimen_event_cb cb,
                        void *ctx) WARN_UNUSED;
+/* Sets the status of specimen `id` and appends its chain-of-custody `event` (`note` may be
+ * NULL), the two together as a discard or an injection needs them; ST_NOT_FOUND when there is
+ * no such specimen. */
+int db_specimen_mark(struct db *db, const char *id, const char *status, const char *event,
+                     int64_t at_ms, int64_t by, const char *note) WARN_UNUSED;
 
 struct db_identity_check {
     int64_t id;
@@ -844,7 +849,7 @@ int db_specimen_patient_by_mrn(struct db *db, const char *mrn, int64_t *patient_
 /* ---- procedures ---- */
 /* The record of a treatment session at the chair (006_procedures.sql): the procedure bound to
  * its appointment, the versions of its documents, and what the injection's identity rule reads
- * and writes of the specimens, their events and the identity checks. */
+ * of the identity checks. Its specimens are read and marked through the specimens section. */
 
 struct db_procedure {
     int64_t id;
@@ -896,27 +901,6 @@ int db_procedure_record_insert(struct db *db, const struct db_procedure_record *
 /* The newest version of a section; ST_NOT_FOUND when none was saved. */
 int db_procedure_record_latest(struct db *db, int64_t procedure_id, const char *section,
                                struct db_procedure_record *out) WARN_UNUSED;
-
-/* A specimen as a procedure sees it (the specimens tables are the specimen module's). */
-struct db_proc_specimen {
-    char id[16];
-    int64_t procedure_id;
-    int64_t patient_id;
-    char kind[16];
-    char *label;
-    char status[12]; /* active, injected, discarded */
-    int64_t collected_ms;
-    int64_t expires_ms;
-};
-void db_proc_specimen_release(struct db_proc_specimen *s);
-int db_proc_specimen_get(struct db *db, const char *id, struct db_proc_specimen *out) WARN_UNUSED;
-typedef int (*db_proc_specimen_cb)(void *ctx, const struct db_proc_specimen *s);
-/* The specimens of a procedure in the order they were made. */
-int db_proc_specimens(struct db *db, int64_t procedure_id, db_proc_specimen_cb cb,
-                      void *ctx) WARN_UNUSED;
-/* Sets a specimen's status and adds its chain-of-custody event (`note` may be NULL). */
-int db_proc_specimen_mark(struct db *db, const char *id, const char *status, const char *event,
-                          int64_t at_ms, int64_t by, const char *note) WARN_UNUSED;
 
 /* An identity check of a procedure. */
 struct db_proc_check {

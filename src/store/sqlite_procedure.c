@@ -1,5 +1,5 @@
 /* Procedures in SQLite (db.h, "procedures"): the procedure of an appointment, the versions of its
- * documents, and the specimen and identity-check rows its injection rule reads and writes. */
+ * documents, and what its injection rule reads of the identity checks. */
 #include "store/db.h"
 
 #include <sqlite3.h>
@@ -237,95 +237,6 @@ db_procedure_record_latest(struct db *db, int64_t procedure_id, const char *sect
     sqlite3_bind_int64(st, 1, procedure_id);
     sq_bind_text(st, 2, section);
     return sq_one(st, record_from_row, out);
-}
-
-/* ---- specimens ---- */
-
-void
-db_proc_specimen_release(struct db_proc_specimen *s)
-{
-    if (!s)
-        return;
-    free(s->label);
-    memset(s, 0, sizeof(*s));
-}
-
-#define SPECIMEN_COLS "id, procedure_id, patient_id, kind, label, status, collected_at, expires_at"
-
-static int
-specimen_from_row(sqlite3_stmt *st, void *out)
-{
-    struct db_proc_specimen *s = out;
-    memset(s, 0, sizeof(*s));
-    sq_col_copy(st, 0, s->id, sizeof(s->id));
-    s->procedure_id = sqlite3_column_int64(st, 1);
-    s->patient_id = sqlite3_column_int64(st, 2);
-    sq_col_copy(st, 3, s->kind, sizeof(s->kind));
-    sq_col_copy(st, 5, s->status, sizeof(s->status));
-    s->collected_ms = sqlite3_column_int64(st, 6);
-    s->expires_ms = sqlite3_column_int64(st, 7);
-    return sq_col_dup_checked(st, 4, &s->label);
-}
-
-int
-db_proc_specimen_get(struct db *db, const char *id, struct db_proc_specimen *out)
-{
-    memset(out, 0, sizeof(*out));
-    sqlite3_stmt *st = sq_stmt(db, "SELECT " SPECIMEN_COLS " FROM specimens WHERE id = ?");
-    if (!st)
-        return ST_DB;
-    sq_bind_text(st, 1, id);
-    return sq_one(st, specimen_from_row, out);
-}
-
-int
-db_proc_specimens(struct db *db, int64_t procedure_id, db_proc_specimen_cb cb, void *ctx)
-{
-    sqlite3_stmt *st = sq_stmt(db, "SELECT " SPECIMEN_COLS " FROM specimens"
-                                   " WHERE procedure_id = ? ORDER BY created_at, id");
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, procedure_id);
-    int rc, ret = ST_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct db_proc_specimen s;
-        ret = specimen_from_row(st, &s);
-        if (ret == ST_OK)
-            ret = cb(ctx, &s);
-        db_proc_specimen_release(&s);
-        if (ret != 0)
-            break;
-    }
-    if (ret == ST_OK && rc != SQLITE_DONE)
-        ret = sq_status(rc);
-    sqlite3_reset(st);
-    return ret;
-}
-
-int
-db_proc_specimen_mark(struct db *db, const char *id, const char *status, const char *event,
-                      int64_t at_ms, int64_t by, const char *note)
-{
-    sqlite3_stmt *st = sq_stmt(db, "UPDATE specimens SET status = ? WHERE id = ?");
-    if (!st)
-        return ST_DB;
-    sq_bind_text(st, 1, status);
-    sq_bind_text(st, 2, id);
-    int ret = sq_run(st);
-    if (ret == ST_OK && sqlite3_changes(db->conn) == 0)
-        return ST_NOT_FOUND;
-    if (ret != ST_OK)
-        return ret;
-    st = sq_stmt(db, "INSERT INTO specimen_events (specimen_id, event, at, by, note)"
-                     " VALUES (?, ?, ?, ?, ?)");
-    if (!st)
-        return ST_DB;
-    sq_bind_text(st, 1, id);
-    sq_bind_text(st, 2, event);
-    sqlite3_bind_int64(st, 3, at_ms);
-    sq_bind_user_id(st, 4, by);
-    sq_bind_text(st, 5, note);
-    return sq_run(st);
 }
 
 /* ---- identity checks ---- */

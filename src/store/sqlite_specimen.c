@@ -4,6 +4,7 @@
 #include "store/db.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -234,6 +235,26 @@ db_specimen_events(struct db *db, const char *specimen_id, db_specimen_event_cb 
         ret = sq_status(rc);
     sqlite3_reset(st);
     return ret;
+}
+
+int
+db_specimen_mark(struct db *db, const char *id, const char *status, const char *event,
+                 int64_t at_ms, int64_t by, const char *note)
+{
+    struct db_specimen_event e;
+    memset(&e, 0, sizeof(e));
+    /* Refused rather than cut to the event's arrays. */
+    if (strlen(id) >= sizeof(e.specimen_id) || strlen(event) >= sizeof(e.event))
+        return ST_INVALID;
+    int ret = db_specimen_set_status(db, id, status);
+    if (ret != ST_OK)
+        return ret;
+    snprintf(e.specimen_id, sizeof(e.specimen_id), "%s", id);
+    snprintf(e.event, sizeof(e.event), "%s", event);
+    e.at_ms = at_ms;
+    e.by = by;
+    e.note = (char *)note; /* borrowed: e is not released */
+    return db_specimen_event_insert(db, &e);
 }
 
 /* ---- identity checks ---- */
