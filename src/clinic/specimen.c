@@ -633,9 +633,10 @@ specimen_add_event(struct db *db, const struct actor *a, const char *id, json_t 
                       proc.status);
         goto out;
     }
-    st = add_event(db, a, s.id, event, time_now_ms(), note);
-    if (st == ST_OK && discard)
-        st = db_specimen_set_status(db, s.id, "discarded");
+    if (discard)
+        st = db_specimen_mark(db, s.id, "discarded", event, time_now_ms(), a->user_id, note);
+    else
+        st = add_event(db, a, s.id, event, time_now_ms(), note);
     if (st == ST_OK)
         st = audit_write(db, a, "specimen.event", "specimen", s.id);
     if (st != ST_OK) {
