@@ -166,7 +166,7 @@ identity_check_run(struct db *db, const struct actor *a, int64_t procedure_id, j
 {
     static const char *const fields[] = {"patient_scan", "specimen_scan", NULL};
     char *patient_scan = NULL, *specimen_scan = NULL, ids[24];
-    struct db_specimen_procedure proc;
+    struct db_procedure proc;
     struct db_specimen s;
     struct db_identity_check c, stored;
     json_t *check = NULL, *spec = NULL;
@@ -174,6 +174,7 @@ identity_check_run(struct db *db, const struct actor *a, int64_t procedure_id, j
     struct fail verdict;
 
     *out = NULL;
+    memset(&proc, 0, sizeof(proc));
     memset(&s, 0, sizeof(s));
     memset(&c, 0, sizeof(c));
     memset(&stored, 0, sizeof(stored));
@@ -276,6 +277,7 @@ out:
     json_decref(spec);
     free(patient_scan);
     free(specimen_scan);
+    db_procedure_release(&proc);
     db_specimen_release(&s);
     db_identity_check_release(&stored);
     return st;
@@ -299,11 +301,12 @@ int
 identity_check_list(struct db *db, const struct actor *a, int64_t procedure_id, json_t **out,
                     struct fail *f)
 {
-    struct db_specimen_procedure proc;
+    struct db_procedure proc;
     struct list_ctx lc = {.arr = json_array()};
     char ids[24];
 
     *out = NULL;
+    memset(&proc, 0, sizeof(proc));
     if (!lc.arr)
         return fail_set(f, ST_NOMEM, "", "internal", "out of memory");
     int st = db_begin_read(db);
@@ -329,5 +332,6 @@ out:
             st = fail_set(f, ST_NOMEM, "", "internal", "out of memory");
     }
     json_decref(lc.arr);
+    db_procedure_release(&proc);
     return st;
 }

@@ -119,9 +119,9 @@ specimen_hours_parse(const char *value, int *hours, struct fail *f)
 /* ---- reading ---- */
 
 int
-specimen_procedure(struct db *db, int64_t id, struct db_specimen_procedure *out, struct fail *f)
+specimen_procedure(struct db *db, int64_t id, struct db_procedure *out, struct fail *f)
 {
-    int st = db_specimen_procedure_get(db, id, out);
+    int st = db_procedure_get(db, id, out);
     if (st == ST_NOT_FOUND)
         return fail_set(f, ST_NOT_FOUND, "", "not_found", "procedure %lld does not exist",
                         (long long)id);
@@ -307,12 +307,13 @@ int
 specimen_list(struct db *db, const struct actor *a, int64_t procedure_id, json_t **out,
               struct fail *f)
 {
-    struct db_specimen_procedure proc;
+    struct db_procedure proc;
     struct db_patient pt;
     struct list_ctx lc = {.db = db, .pt = &pt, .now = time_now_ms(), .f = f};
     char ids[24];
 
     *out = NULL;
+    memset(&proc, 0, sizeof(proc));
     memset(&pt, 0, sizeof(pt));
     lc.arr = json_array();
     if (!lc.arr)
@@ -340,6 +341,7 @@ out:
             st = nomem(f);
     }
     json_decref(lc.arr);
+    db_procedure_release(&proc);
     db_patient_release(&pt);
     return st;
 }
@@ -417,7 +419,7 @@ parse_new(json_t *body, int64_t now, struct new_specimen *n, struct fail *f)
 
 /* The procedure and its patient, and whether specimens may still be made. */
 static int
-open_procedure(struct db *db, int64_t id, struct db_specimen_procedure *proc, struct db_patient *pt,
+open_procedure(struct db *db, int64_t id, struct db_procedure *proc, struct db_patient *pt,
                struct fail *f)
 {
     int st = specimen_procedure(db, id, proc, f);
@@ -488,13 +490,14 @@ specimen_create(struct db *db, const struct actor *a, int hours, int64_t procedu
                 json_t **out, struct fail *f)
 {
     struct new_specimen n;
-    struct db_specimen_procedure proc;
+    struct db_procedure proc;
     struct db_patient pt;
     struct db_specimen parent, s;
     int64_t now = time_now_ms(), count = 0, seq = 0;
     char label[SPECIMEN_LABEL_MAX * 4 + 1];
 
     *out = NULL;
+    memset(&proc, 0, sizeof(proc));
     memset(&pt, 0, sizeof(pt));
     memset(&parent, 0, sizeof(parent));
     memset(&s, 0, sizeof(s));
@@ -579,6 +582,7 @@ out:
     }
     new_specimen_release(&n);
     db_specimen_release(&parent);
+    db_procedure_release(&proc);
     db_patient_release(&pt);
     return st;
 }
@@ -594,10 +598,11 @@ specimen_add_event(struct db *db, const struct actor *a, const char *id, json_t 
     const char *event = NULL;
     char *note = NULL;
     struct db_specimen s;
-    struct db_specimen_procedure proc;
+    struct db_procedure proc;
 
     *out = NULL;
     memset(&s, 0, sizeof(s));
+    memset(&proc, 0, sizeof(proc));
     int st = jsonin_only_fields(body, fields, f);
     if (st == ST_OK)
         st = jsonin_choice(body, "event", events, true, &event, f);
@@ -654,6 +659,7 @@ out:
     }
     free(note);
     db_specimen_release(&s);
+    db_procedure_release(&proc);
     return st;
 }
 
@@ -694,12 +700,13 @@ specimen_print_labels(struct db *db, const struct actor *a, int64_t procedure_id
                       const char *specimen_id, specimen_label_render_fn render, void *ctx,
                       struct fail *f)
 {
-    struct db_specimen_procedure proc;
+    struct db_procedure proc;
     struct db_patient pt;
     struct label_set ls = {.cap = SPECIMENS_PER_PROCEDURE_MAX};
     struct specimen_label *items = NULL;
     char *name_en = NULL, *name_ar = NULL;
 
+    memset(&proc, 0, sizeof(proc));
     memset(&pt, 0, sizeof(pt));
     ls.rows = calloc(ls.cap, sizeof(*ls.rows));
     items = calloc(ls.cap, sizeof(*items));
@@ -782,6 +789,7 @@ out:
     free(items);
     free(name_en);
     free(name_ar);
+    db_procedure_release(&proc);
     db_patient_release(&pt);
     return st;
 }

@@ -99,8 +99,9 @@ int specimen_print_wristband(struct db *db, const struct actor *a, int64_t patie
 
 /* Helpers shared with the identity check (clinic/identity_check.c). */
 
-/* The procedure, ST_NOT_FOUND (404 "not_found") when absent. */
-int specimen_procedure(struct db *db, int64_t id, struct db_specimen_procedure *out,
+/* The procedure (release it with db_procedure_release), ST_NOT_FOUND (404 "not_found") when
+ * absent. */
+int specimen_procedure(struct db *db, int64_t id, struct db_procedure *out,
                        struct fail *f) WARN_UNUSED;
 /* {"id","username","display_name"} of a user. */
 json_t *specimen_user_json(int64_t id, const char *username, const char *display_name);

@@ -752,8 +752,8 @@ int db_schedule_item_set_status(struct db *db, int64_t item_id, const char *stat
 
 /* ---- specimens ---- */
 /* Every tube and syringe of a procedure, its chain of custody and the identity checks at the
- * chair (006_procedures.sql). The procedures themselves are the procedure module's; what the
- * specimens need of one is read here as struct db_specimen_procedure. */
+ * chair (006_procedures.sql). The procedures themselves are the procedures section's: specimens
+ * read one with db_procedure_get. */
 
 struct db_specimen {
     char id[24]; /* "S" + digits + check digit (clinic/specimen_id.h) */
@@ -833,16 +833,6 @@ typedef int (*db_identity_check_cb)(void *ctx, const struct db_identity_check *c
 int db_identity_checks(struct db *db, int64_t procedure_id, db_identity_check_cb cb,
                        void *ctx) WARN_UNUSED;
 
-/* What specimens and identity checks need of a procedure. */
-struct db_specimen_procedure {
-    int64_t id;
-    int64_t patient_id;
-    char treatment[16]; /* prp-hair, prp-face, adsc-hair */
-    char status[12];    /* open, completed, abandoned */
-    int64_t started_ms;
-};
-int db_specimen_procedure_get(struct db *db, int64_t id,
-                              struct db_specimen_procedure *out) WARN_UNUSED;
 /* The id of the patient with MRN `mrn` (deleted or not); ST_NOT_FOUND when none has it. */
 int db_specimen_patient_by_mrn(struct db *db, const char *mrn, int64_t *patient_id) WARN_UNUSED;
 

@@ -1,6 +1,5 @@
 /* Specimens in SQLite (db.h): the tubes and syringes of a procedure, their chain-of-custody
- * events, the identity checks at the chair, and the little they read of procedures and
- * patients. */
+ * events, the identity checks at the chair, and the little they read of patients. */
 #include "store/db.h"
 
 #include <sqlite3.h>
@@ -360,31 +359,7 @@ db_identity_checks(struct db *db, int64_t procedure_id, db_identity_check_cb cb,
     return ret;
 }
 
-/* ---- what specimens read of procedures and patients ---- */
-
-static int
-procedure_from_row(sqlite3_stmt *st, void *out)
-{
-    struct db_specimen_procedure *p = out;
-    p->id = sqlite3_column_int64(st, 0);
-    p->patient_id = sqlite3_column_int64(st, 1);
-    sq_col_copy(st, 2, p->treatment, sizeof(p->treatment));
-    sq_col_copy(st, 3, p->status, sizeof(p->status));
-    p->started_ms = sqlite3_column_int64(st, 4);
-    return ST_OK;
-}
-
-int
-db_specimen_procedure_get(struct db *db, int64_t id, struct db_specimen_procedure *out)
-{
-    memset(out, 0, sizeof(*out));
-    sqlite3_stmt *st = sq_stmt(db, "SELECT id, patient_id, treatment, status, started_at"
-                                   " FROM procedures WHERE id = ?");
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, id);
-    return sq_one(st, procedure_from_row, out);
-}
+/* ---- what specimens read of patients ---- */
 
 static int
 id_from_row(sqlite3_stmt *st, void *out)
