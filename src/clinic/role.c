@@ -67,6 +67,16 @@ static const struct {
                            "read adverse events, and the clinic's list of serious ones"},
     [PERM_ADVERSE_RECORD] = {"adverse.record", ROLE_DOCTOR | ROLE_NURSE,
                              "record an adverse event and its follow-up (a new version)"},
+    [PERM_OUTCOME_READ] = {"outcome.read", ROLE_DOCTOR | ROLE_NURSE,
+                           "read a patient's measurements, timeline and outcome report"},
+    [PERM_OUTCOME_RECORD] = {"outcome.record", ROLE_DOCTOR | ROLE_NURSE,
+                             "record, correct and void measurements; import trichoscopy files"},
+    [PERM_PHOTO_READ] = {"photo.read", ROLE_DOCTOR | ROLE_NURSE,
+                         "see a patient's photographs (every view is audited)"},
+    [PERM_PHOTO_RECORD] = {"photo.record", ROLE_DOCTOR | ROLE_NURSE,
+                           "upload a patient's photographs and void one taken in error"},
+    [PERM_REPORT_READ] = {"report.read", ROLE_ADMIN | ROLE_DOCTOR,
+                          "read the clinic's cohort reports (no patient is named in them)"},
 };
 
 const char *

@@ -7,6 +7,7 @@ extern const unsigned char migration_003_courses[];
 extern const unsigned char migration_004_calendar[];
 extern const unsigned char migration_005_outbox[];
 extern const unsigned char migration_006_procedures[];
+extern const unsigned char migration_007_outcomes[];
 
 const struct store_migration store_migrations[] = {
     {"foundation", migration_001_foundation},
@@ -15,5 +16,6 @@ const struct store_migration store_migrations[] = {
     {"calendar", migration_004_calendar},
     {"outbox", migration_005_outbox},
     {"procedures", migration_006_procedures},
+    {"outcomes", migration_007_outcomes},
 };
 const unsigned long store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -98,6 +98,11 @@ static const struct {
     {PERM_PROCEDURE_RECORD, "procedure.record", ROLE_DOCTOR | ROLE_NURSE},
     {PERM_ADVERSE_READ, "adverse.read", ROLE_ADMIN | ROLE_DOCTOR | ROLE_NURSE},
     {PERM_ADVERSE_RECORD, "adverse.record", ROLE_DOCTOR | ROLE_NURSE},
+    {PERM_OUTCOME_READ, "outcome.read", ROLE_DOCTOR | ROLE_NURSE},
+    {PERM_OUTCOME_RECORD, "outcome.record", ROLE_DOCTOR | ROLE_NURSE},
+    {PERM_PHOTO_READ, "photo.read", ROLE_DOCTOR | ROLE_NURSE},
+    {PERM_PHOTO_RECORD, "photo.record", ROLE_DOCTOR | ROLE_NURSE},
+    {PERM_REPORT_READ, "report.read", ROLE_ADMIN | ROLE_DOCTOR},
 };
 
 static void
