@@ -296,6 +296,9 @@ describe('session', () => {
       'PUT /api/v1/adverse-events/{id}': () => ({
         id: fixtures.adverse.id, json: { ...fixtures.adverseInput, severity: 'serious', version: 1 },
       }),
+      // The photo routes are refused before the body is read: an upload needs no file here.
+      'POST /api/v1/patients/{id}/photos': () => ({ id: fixtures.patient.id }),
+      'POST /api/v1/photos/{id}/void': () => ({ id: 1, json: { reason: 'Taken of the wrong side' } }),
     };
     const ops = operations(repoOpenApi()).filter((o) => o.method !== 'GET' && o.key !== 'POST /api/v1/session');
 
