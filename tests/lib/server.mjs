@@ -38,6 +38,8 @@ export const PERMISSION_TABLE = {
   'adverse.record': ['doctor', 'nurse'],
   'photo.read': ['doctor', 'nurse'],
   'photo.record': ['doctor', 'nurse'],
+  'outcome.read': ['doctor', 'nurse'],
+  'outcome.record': ['doctor', 'nurse'],
 };
 
 // Sanitizer builds start and answer more slowly; one knob for every wait.
