@@ -604,6 +604,9 @@ series_part(struct pdf_doc *doc, const struct words *w, const char *lang, const 
     if (json_is_object(u))
         snprintf(unit, sizeof(unit), " (%s)", text_in(se, "unit", lang));
     snprintf(title, sizeof(title), "%s%s", text_in(se, "label", lang), unit);
+    /* The heading stays with its chart. */
+    if (pdf_space_left(doc) < CHART_H + 50)
+        pdf_page_break(doc);
     pdf_heading(doc, title);
     pdf_drawing(doc, CHART_H, draw_chart, c);
 
@@ -777,6 +780,8 @@ outcome_pdf(const struct outcome_pdf_input *in, struct buf *out, struct outcome_
     if (in->npairs > 0) {
         pdf_heading(doc, w->photos);
         for (i = 0; i < in->npairs; i++) {
+            if (pdf_space_left(doc) < PHOTO_H + 30)
+                pdf_page_break(doc);
             pdf_paragraph(doc, in->pairs[i].label ? in->pairs[i].label : "");
             pdf_drawing(doc, PHOTO_H, draw_photos, &s->photos[i]);
         }

@@ -413,6 +413,12 @@ pdf_drawing(struct pdf_doc *d, double height, pdf_draw_fn fn, void *ctx)
 }
 
 double
+pdf_space_left(const struct pdf_doc *d)
+{
+    return CONTENT_BOTTOM - d->y;
+}
+
+double
 pdf_text_width(void)
 {
     return TEXT_W;

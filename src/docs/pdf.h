@@ -81,6 +81,9 @@ typedef int (*pdf_draw_fn)(void *ctx, cairo_t *cr, double x, double y, double w,
 /* A drawn block `height` points tall across the text width, kept whole on one page. `ctx` must
  * live until pdf_doc_write returns. A height of zero or more than a page is ST_INVALID. */
 void pdf_drawing(struct pdf_doc *d, double height, pdf_draw_fn fn, void *ctx);
+/* Points left on the current page below the last block: a caller that keeps a heading with the
+ * drawing under it breaks the page when less is left. */
+double pdf_space_left(const struct pdf_doc *d);
 /* The text width in points: what a drawing is as wide as. */
 double pdf_text_width(void);
 
