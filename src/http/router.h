@@ -113,6 +113,12 @@ void api_adverse_get(struct request *r, struct response *res);
 void api_adverse_update(struct request *r, struct response *res);
 void api_adverse_versions(struct request *r, struct response *res);
 void api_adverse_list(struct request *r, struct response *res);
+void api_photos_list(struct request *r, struct response *res);
+void api_photos_upload(struct request *r, struct response *res);
+void api_photo_get(struct request *r, struct response *res);
+void api_photo_image(struct request *r, struct response *res);
+void api_photo_thumb(struct request *r, struct response *res);
+void api_photo_void(struct request *r, struct response *res);
 void api_timeline_get(struct request *r, struct response *res);
 void api_outcome_report_pdf(struct request *r, struct response *res);
 

@@ -1042,8 +1042,8 @@ int db_photo_file_put(struct db *db, const struct db_photo_file *pf) WARN_UNUSED
 struct db_photo {
     int64_t id;
     int64_t patient_id;
-    char view[48];  /* measures.json photo_views code */
-    char date[11];  /* YYYY-MM-DD, the clinic's calendar */
+    char view[48];     /* measures.json photo_views code */
+    char date[11];     /* YYYY-MM-DD, the clinic's calendar */
     int64_t course_id; /* 0: none */
     char sha256[65];
     char *original_name; /* NULL when none */

@@ -14,10 +14,10 @@ db_photo_file_put(struct db *db, const struct db_photo_file *pf)
     if (!sq_fits(pf->sha256, sizeof(pf->sha256)) || !sq_fits(pf->mime, sizeof(pf->mime)) ||
         pf->data_n == 0 || pf->thumb_n == 0 || pf->data_n > INT32_MAX || pf->thumb_n > INT32_MAX)
         return ST_INVALID;
-    sqlite3_stmt *st = sq_stmt(
-        db, "INSERT INTO photo_files (sha256, mime, width, height, bytes, data, thumb,"
-            " thumb_width, thumb_height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (sha256) DO NOTHING");
+    sqlite3_stmt *st =
+        sq_stmt(db, "INSERT INTO photo_files (sha256, mime, width, height, bytes, data, thumb,"
+                    " thumb_width, thumb_height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (sha256) DO NOTHING");
     if (!st)
         return ST_DB;
     sq_bind_text(st, 1, pf->sha256);
