@@ -282,10 +282,12 @@ cmd_demo(int argc, char **argv)
                "the data files of --protocols) that show what screening says. With %d or more\n"
                "patients the clinic gets its calendar: opening hours (Saturday to Thursday),\n"
                "clinicians, centrifuges, a holiday and a few appointments in the next days,\n"
-               "placed in the clinic's --time-zone (give the one `serve` will use).\n"
+               "placed in the clinic's --time-zone (give the one `serve` will use). With %d or\n"
+               "more the fifth patient has a PRP course for hair begun seven months ago, with\n"
+               "measurements and synthetic photographs marked DEMO.\n"
                "--force replaces an existing file.\n",
-               DEMO_PASSWORD, DEMO_DEFAULT_PATIENTS, DEMO_CLINICAL_PATIENTS,
-               DEMO_CALENDAR_PATIENTS);
+               DEMO_PASSWORD, DEMO_DEFAULT_PATIENTS, DEMO_CLINICAL_PATIENTS, DEMO_CALENDAR_PATIENTS,
+               DEMO_OUTCOMES_PATIENTS);
         return EXIT_OK;
     }
     const char *path = opt(&o, "db"), *np = opt(&o, "patients");
@@ -336,6 +338,9 @@ cmd_demo(int argc, char **argv)
         rc = report("demo", &f);
     if (rc == EXIT_OK && n >= DEMO_CALENDAR_PATIENTS &&
         demo_calendar(db, protocols, time_now_ms(), &f) != ST_OK)
+        rc = report("demo", &f);
+    if (rc == EXIT_OK && n >= DEMO_OUTCOMES_PATIENTS &&
+        demo_outcomes(db, protocols, time_now_ms(), &f) != ST_OK)
         rc = report("demo", &f);
     db_close(db);
     protocols_free(protocols);
