@@ -62,23 +62,35 @@ function unitText(m) {
   return m && m.unit ? localText(m.unit) : '';
 }
 
-// A value as people read it: a number with its unit, a whole-scale value with its words
-// ("+1, slightly better"), a code as it is written.
-export function valueText(m, value) {
-  if (value === null || value === undefined) return '';
-  if (!m) return String(value);
-  if (m.type === 'code') return String(value);
+// The parts of a value as people read it: the number or code (kept left to right), its unit
+// or, for a whole scale with words, the words ("+1", "slightly better").
+function valueParts(m, value) {
+  if (value === null || value === undefined) return { num: '', unit: '', words: '' };
+  if (!m || m.type === 'code') return { num: String(value), unit: '', words: '' };
   const n = typeof value === 'number' ? value : Number(value);
-  let s = Number.isFinite(n) ? fmtNumber(n) : String(value);
-  if (m.type === 'integer' && m.min < 0 && n > 0) s = `+${s}`;
+  let num = Number.isFinite(n) ? fmtNumber(n) : String(value);
+  if (m.type === 'integer' && m.min < 0 && n > 0) num = `+${num}`;
   const words = m.labels && m.labels[String(value)] ? localText(m.labels[String(value)]) : '';
-  const unit = unitText(m);
-  if (words) return `${s} (${words})`;
-  return unit ? `${s} ${unit}` : s;
+  return { num, unit: words ? '' : unitText(m), words };
 }
 
+export function valueText(m, value) {
+  const { num, unit, words } = valueParts(m, value);
+  if (words) return `${num} (${words})`;
+  return unit ? `${num} ${unit}` : num;
+}
+
+// The value as an element: the number left to right, the unit or words in the page's direction
+// after it (so an Arabic unit follows the number as Arabic reads).
 function valueEl(m, value, cls) {
-  return ltr(valueText(m, value), cls || 'nowrap');
+  const { num, unit, words } = valueParts(m, value);
+  return h(
+    'span',
+    { class: cls || 'nowrap' },
+    ltr(num),
+    unit ? [' ', h('bdi', null, unit)] : null,
+    words ? [' (', h('bdi', null, words), ')'] : null,
+  );
 }
 
 // A whole scale short enough to choose from a list (global photographic assessment, grades).
@@ -190,11 +202,14 @@ function changeText(m, series, value) {
   if (!Number.isFinite(d)) return dash();
   const rounded = Math.round(d * 1000) / 1000;
   const s = (rounded > 0 ? '+' : rounded < 0 ? '−' : '±') + fmtNumber(Math.abs(rounded));
-  return ltr(unitText(m) ? `${s} ${unitText(m)}` : s, 'nowrap');
+  const unit = m.labels ? '' : unitText(m);
+  return h('span', { class: 'nowrap' }, ltr(s), unit ? [' ', h('bdi', null, unit)] : null);
 }
 
+// The protocol's words for the band, ended as a sentence so the page's own sentence can follow.
 function bandText(band) {
-  return localText(band.label) || '';
+  const text = (localText(band.label) || '').trim();
+  return text && !/[.!?؟]$/.test(text) ? `${text}.` : text;
 }
 
 export function chartFigure(series, course, measure) {
@@ -211,7 +226,7 @@ export function chartFigure(series, course, measure) {
     `${t('outcomes.chart.session', { n: s.seq })} · ${fmtDate(s.date)} · ${t(
       `course.item_status.${s.status}`,
     )}`;
-  const { root } = buildChart(series, course, {
+  const options = {
     measure: measure || {},
     formatNumber: (v) => fmtNumber(v),
     formatDate: fmtDate,
@@ -233,8 +248,18 @@ export function chartFigure(series, course, measure) {
       milestone: (ms) =>
         `${localText(ms.label)} · ${fmtDate(ms.date)}${ms.expect ? `\n${localText(ms.expect)}` : ''}`,
     },
-  });
-  const svg = renderSvg(root);
+  };
+  // Drawn at the box's own width in pixels, so the axis text keeps its size in a narrow column;
+  // the viewBox still scales the drawing until the next redraw.
+  const box = h('div', { class: 'chart-box', dir: 'ltr' });
+  let drawnWidth = 0;
+  const draw = () => {
+    const w = Math.round(box.clientWidth) || 720;
+    if (Math.abs(w - drawnWidth) < 8) return;
+    drawnWidth = w;
+    const { root } = buildChart(series, course, { ...options, width: Math.max(280, w) });
+    replace(box, renderSvg(root));
+  };
   const points = [...(series.points || [])].sort(
     (a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.measurement_id - b.measurement_id),
   );
@@ -319,7 +344,7 @@ export function chartFigure(series, course, measure) {
       t(`outcomes.band_missing.${series.band_missing}`),
     );
   }
-  return h(
+  const figure = h(
     'figure',
     { class: 'outcome-chart card', 'data-measure': series.measure },
     h(
@@ -339,10 +364,11 @@ export function chartFigure(series, course, measure) {
         : null,
     ),
     // Time runs left to right in Arabic too: the drawing is never mirrored.
-    h('div', { class: 'chart-box', dir: 'ltr' }, svg),
+    box,
     bandNote,
     h('div', { class: 'table-wrap' }, table),
   );
+  return { figure, draw };
 }
 
 // ---- the page ----
@@ -570,9 +596,23 @@ export async function render(main, params, ctx) {
         t('outcomes.legend.band'),
       ),
     );
+    drawers = [];
     for (const s of series) {
-      chartsBox.append(chartFigure(s, timeline.course, measureOf(s.measure)));
+      const { figure, draw } = chartFigure(s, timeline.course, measureOf(s.measure));
+      chartsBox.append(figure);
+      drawers.push(draw);
     }
+    for (const draw of drawers) draw();
+  }
+  let drawers = [];
+  if (typeof ResizeObserver === 'function') {
+    let pending = 0;
+    const observer = new ResizeObserver(() => {
+      cancelAnimationFrame(pending);
+      pending = requestAnimationFrame(() => drawers.forEach((draw) => draw()));
+    });
+    observer.observe(chartsBox);
+    ctx.onCleanup(() => observer.disconnect());
   }
 
   async function loadTimeline() {
@@ -872,9 +912,14 @@ export async function render(main, params, ctx) {
       const list = measures.filter(pick);
       if (!list.length) return null;
       return h(
-        'fieldset',
-        { class: 'measure-group', 'data-group': key },
-        h('legend', { class: 'section-title' }, t(`outcomes.group.${key}`)),
+        'section',
+        {
+          class: 'measure-group',
+          'data-group': key,
+          role: 'group',
+          'aria-labelledby': `measure-group-${key}`,
+        },
+        h('h3', { class: 'section-title', id: `measure-group-${key}` }, t(`outcomes.group.${key}`)),
         h(
           'div',
           { class: 'form-grid measure-grid' },
@@ -972,7 +1017,7 @@ export async function render(main, params, ctx) {
         }),
       ),
       h('p', { class: 'field-error', 'data-error-for': 'values', 'aria-live': 'polite' }),
-      groups,
+      ...groups.filter(Boolean),
       field({
         form: 'measurement',
         name: 'notes',
