@@ -826,8 +826,10 @@ export async function render(main, params, ctx) {
     setsList.removeAttribute('aria-busy');
   }
 
+  // The sets name their course from the timeline's list, so the timeline comes first.
   async function reloadAll() {
-    await Promise.all([loadTimeline(), loadSets()]);
+    await loadTimeline();
+    await loadSets();
   }
 
   // ---- recording a set ----
