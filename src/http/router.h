@@ -113,5 +113,11 @@ void api_adverse_get(struct request *r, struct response *res);
 void api_adverse_update(struct request *r, struct response *res);
 void api_adverse_versions(struct request *r, struct response *res);
 void api_adverse_list(struct request *r, struct response *res);
+void api_measurements_list(struct request *r, struct response *res);
+void api_measurements_create(struct request *r, struct response *res);
+void api_measurements_import(struct request *r, struct response *res);
+void api_measurement_correct(struct request *r, struct response *res);
+void api_measurement_void(struct request *r, struct response *res);
+void api_measurement_versions(struct request *r, struct response *res);
 
 #endif

@@ -36,6 +36,8 @@ export const PERMISSION_TABLE = {
   'procedure.record': ['doctor', 'nurse'],
   'adverse.read': ['admin', 'doctor', 'nurse'],
   'adverse.record': ['doctor', 'nurse'],
+  'outcome.read': ['doctor', 'nurse'],
+  'outcome.record': ['doctor', 'nurse'],
 };
 
 // Sanitizer builds start and answer more slowly; one knob for every wait.
