@@ -10,11 +10,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <cairo.h>
 #include <jansson.h>
 
 #include "clinic/audit.h"
 #include "clinic/course.h"
 #include "clinic/patient.h"
+#include "clinic/photo.h"
 #include "clinic/role.h"
 #include "clinic/timeline.h"
 #include "core/clinic_tz.h"
@@ -352,6 +354,107 @@ test_timeline_without_course(void **state)
     assert_int_equal(timeline_build_in_tx(t->db, protocols, patient, 0, &tl, &f), ST_NOT_FOUND);
 }
 
+struct png {
+    unsigned char *data;
+    size_t n;
+};
+
+static cairo_status_t
+png_write(void *closure, const unsigned char *data, unsigned int length)
+{
+    struct png *p = closure;
+    unsigned char *grown = realloc(p->data, p->n + length);
+    if (!grown)
+        return CAIRO_STATUS_NO_MEMORY;
+    memcpy(grown + p->n, data, length);
+    p->data = grown;
+    p->n += length;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* Uploads a small PNG of one shade as a photo of `view` on `date`; returns its id. */
+static int64_t
+photo(struct testdb *t, int64_t patient, const char *view, const char *date, double shade)
+{
+    struct png p = {NULL, 0};
+    struct actor a;
+    struct fail f;
+    json_t *out = NULL;
+    memset(&a, 0, sizeof(a));
+    a.user_id = 1;
+    a.roles = ROLE_DOCTOR;
+    snprintf(a.username, sizeof(a.username), "doctor1");
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 40, 30);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_source_rgb(cr, shade, shade / 2, shade / 3);
+    cairo_paint(cr);
+    cairo_destroy(cr);
+    assert_int_equal(cairo_surface_write_to_png_stream(s, png_write, &p), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    fail_clear(&f);
+    int st = photo_create(t->db, &a, patient, view, date, 0, "scalp.png", p.data, p.n, "image/png",
+                          &out, &f);
+    if (st != ST_OK)
+        fail_msg("photo_create: %s", f.message);
+    int64_t id = json_integer_value(json_object_get(out, "id"));
+    json_decref(out);
+    free(p.data);
+    return id;
+}
+
+/* The report's photographs: the first and the latest of each view with two or more, voided ones
+ * left out; the patient's language unless another is asked for. */
+static void
+test_report_gather(void **state)
+{
+    struct testdb *t = *state;
+    struct timeline_report r;
+    struct actor a;
+    struct fail f;
+    int64_t patient;
+
+    hair_course(t, &patient);
+    measure(t, patient, "2026-02-20", "hair_density", "120.5", NULL);
+    int64_t top1 = photo(t, patient, "hair_top", "2026-02-20", 0.9);
+    photo(t, patient, "hair_top", "2026-06-03", 0.7);
+    int64_t top3 = photo(t, patient, "hair_top", "2026-09-01", 0.5);
+    int64_t gone = photo(t, patient, "hair_top", "2026-09-20", 0.3);
+    exec(t,
+         "UPDATE photos SET voided_at = 1, voided_by = 1, void_reason = 'wrong patient'"
+         " WHERE id = %lld",
+         (long long)gone);
+    photo(t, patient, "hair_crown", "2026-02-20", 0.2); /* one alone: no pair */
+
+    actor_cli(&a);
+    fail_clear(&f);
+    assert_int_equal(timeline_report_gather(t->db, protocols, &a, patient, 0, NULL, true, &r, &f),
+                     ST_OK);
+    assert_string_equal(r.lang, "ar");
+    assert_non_null(json_object_get(r.timeline, "series"));
+    assert_int_equal(r.npairs, 1);
+    assert_string_equal(r.pairs[0].view, "hair_top");
+    assert_int_equal(r.pairs[0].first.id, top1);
+    assert_string_equal(r.pairs[0].first.date, "2026-02-20");
+    assert_int_equal(r.pairs[0].latest.id, top3);
+    assert_memory_equal(r.pairs[0].latest.bytes, "\x89PNG", 4);
+    assert_string_equal(r.pairs[0].label_en, "Hair: top");
+    timeline_report_release(&r);
+
+    /* Without photo.read the pictures stay out; English when asked. */
+    assert_int_equal(timeline_report_gather(t->db, protocols, &a, patient, 0, "en", false, &r, &f),
+                     ST_OK);
+    assert_string_equal(r.lang, "en");
+    assert_int_equal(r.npairs, 0);
+    timeline_report_release(&r);
+    assert_int_equal(timeline_report_gather(t->db, protocols, &a, patient, 0, "fr", false, &r, &f),
+                     ST_INVALID);
+    assert_string_equal(f.field, "lang");
+    assert_int_equal(
+        timeline_report_gather(t->db, protocols, &a, patient + 1, 0, NULL, true, &r, &f),
+        ST_NOT_FOUND);
+    timeline_report_release(NULL);
+}
+
 int
 main(void)
 {
@@ -363,6 +466,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_timeline_hair, testdb_test_setup,
                                         testdb_test_teardown),
         cmocka_unit_test_setup_teardown(test_timeline_without_course, testdb_test_setup,
+                                        testdb_test_teardown),
+        cmocka_unit_test_setup_teardown(test_report_gather, testdb_test_setup,
                                         testdb_test_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
