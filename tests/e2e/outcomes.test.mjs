@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
-import { REPO, createPatient, createUser, login, loginAdmin, show, startServer } from '../lib/server.mjs';
+import { REPO, createPatient, createUser, login, loginAdmin, startServer } from '../lib/server.mjs';
 import { lit, sql } from '../lib/sqlfixture.mjs';
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), 'output');
@@ -318,7 +318,7 @@ describe('outcomes tab in the browser', () => {
       await openTab(page);
       const tl = (await doctorApi.get(`/api/v1/patients/${patient.id}/timeline?course_id=${courseId}`)).body;
       const series = tl.series.find((s) => s.measure === 'hair_density');
-      assert.ok(series, show({ status: 200, body: tl }));
+      assert.ok(series, JSON.stringify(tl).slice(0, 3000));
       assert.ok(series.band, `no band: ${series.band_missing}`);
       const fig = page.locator('figure.outcome-chart[data-measure="hair_density"]');
       await fig.locator('svg circle.point').first().waitFor();

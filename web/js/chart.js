@@ -452,7 +452,8 @@ export function buildChart(series, course, opts = {}) {
           {
             class: 'baseline-label',
             x: r1(Math.min(bx + 12, plot.x1 - 4)),
-            y: r1(by < plot.y0 + 16 ? by + 15 : by - 6),
+            // Below the level, where a rising series does not run through it.
+            y: r1(by + 15 > plot.y1 - 2 ? by - 6 : by + 15),
             'font-size': 10,
             fill: COLORS.baseline,
           },
