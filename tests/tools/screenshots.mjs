@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { PROTOCOLS, REPO, login, runCli, show, startServer } from '../lib/server.mjs';
+import { sql } from '../lib/sqlfixture.mjs';
 
 const out = join(REPO, 'docs', 'screenshots');
 const dir = await mkdtemp(join(tmpdir(), 'autologa-shots-'));
@@ -263,15 +264,10 @@ try {
 
   // The Outcomes tab of the demo patient whose hair course has measurements: the density chart
   // against the sessions, milestones and the expected band, scrolled to the charts.
-  const { items: demoPatients } = await must(await doctorApi.get('/api/v1/patients?limit=100'), 200, 'patients');
-  let measured = null;
-  for (const p of demoPatients || []) {
-    const tl = await doctorApi.get(`/api/v1/patients/${p.id}/timeline`);
-    if (tl.status === 200 && tl.body.series.some((s) => s.measure === 'hair_density')) {
-      measured = p;
-      break;
-    }
-  }
+  const measuredId = Number(
+    sql(db, "SELECT patient_id FROM measurements WHERE measure = 'hair_density' AND voided_at IS NULL LIMIT 1;").trim(),
+  );
+  const measured = measuredId > 0 ? { id: measuredId } : null;
   if (!measured) throw new Error('the demo has no patient with hair density measurements');
   for (const lang of ['en', 'ar']) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: lang === 'ar' ? 'ar' : 'en-GB' });
@@ -284,7 +280,10 @@ try {
     await page.waitForSelector('#current-user');
     await page.goto(`${server.url}/#/patients/${measured.id}/outcomes`);
     await page.waitForSelector('figure.outcome-chart[data-measure="hair_density"] circle.point');
-    await page.locator('#timeline-title').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    // The timeline card just under the sticky header.
+    await page.locator('#timeline-title').evaluate((el) =>
+      window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 90),
+    );
     await page.mouse.move(0, 0);
     await page.screenshot({ path: join(out, `outcomes-${lang}.png`) });
     await context.close();
