@@ -38,6 +38,9 @@ export const PERMISSION_TABLE = {
   'adverse.record': ['doctor', 'nurse'],
   'outcome.read': ['doctor', 'nurse'],
   'outcome.record': ['doctor', 'nurse'],
+  'photo.read': ['doctor', 'nurse'],
+  'photo.record': ['doctor', 'nurse'],
+  'report.read': ['admin', 'doctor'],
 };
 
 // Sanitizer builds start and answer more slowly; one knob for every wait.
