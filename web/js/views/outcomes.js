@@ -504,7 +504,7 @@ export async function render(main, params, ctx) {
         ),
       );
     }
-    courseSel.disabled = courses.length < 2;
+    courseSel.disabled = courses.length === 0;
     clear(courseInfo);
     clear(notesBox);
     const c = tl.course;
@@ -547,8 +547,8 @@ export async function render(main, params, ctx) {
               { 'data-code': ms.code },
               h('span', { class: 'legend-swatch legend-milestone', 'aria-hidden': 'true' }),
               h('strong', null, localText(ms.label)),
-              ' · ',
-              h('time', { datetime: ms.date }, fmtDate(ms.date)),
+              ' ',
+              h('time', { class: 'nowrap muted', datetime: ms.date }, fmtDate(ms.date)),
               ms.expect ? h('p', { class: 'muted small' }, localText(ms.expect)) : null,
             ),
           ),
