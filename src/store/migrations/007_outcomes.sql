@@ -57,7 +57,9 @@ CREATE TABLE measurements (
     UNIQUE (set_id, measure)
 );
 CREATE INDEX measurements_by_patient ON measurements (patient_id, measure, date, id);
-CREATE INDEX measurements_by_measure ON measurements (measure, patient_id, date)
+-- id and value_num end the key so that the cohort report reads a measure's values in order from
+-- the index alone.
+CREATE INDEX measurements_by_measure ON measurements (measure, patient_id, date, id, value_num)
     WHERE voided_at IS NULL;
 
 CREATE TABLE measurement_versions (
@@ -103,3 +105,9 @@ CREATE TABLE photos (
     CHECK ((voided_at IS NULL) = (void_reason IS NULL))
 );
 CREATE INDEX photos_by_patient ON photos (patient_id, view, date, id);
+
+-- The cohort report reads the whole clinic in one pass per table, in patient order, without a
+-- lookup per row (sqlite_cohort.c): these indexes cover what it reads. Courses carry their
+-- protocol document, so a scan of the table itself would read it all.
+CREATE INDEX courses_for_reports ON courses (patient_id, id, protocol);
+CREATE INDEX assessments_hair ON assessments (patient_id, visit_date, id) WHERE complaint = 'hair';
