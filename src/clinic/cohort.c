@@ -296,26 +296,33 @@ cmp_id_index(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Builds the map of n pairs sorted by id (borrowed: they must outlive the map). */
+/* Builds the map of n pairs in any order (kept by the map, which may sort them). */
 static int
-map_build(struct id_map *m, struct id_index *sorted, size_t n)
+map_build(struct id_map *m, struct id_index *pairs, size_t n)
 {
     memset(m, 0, sizeof(*m));
-    m->sorted = sorted;
+    m->sorted = pairs;
     m->n = n;
     if (n == 0)
         return ST_OK;
-    m->lo = sorted[0].id;
-    uint64_t span = (uint64_t)(sorted[n - 1].id - m->lo) + 1;
-    if (span > 4 * (uint64_t)n + 4096)
+    int64_t lo = pairs[0].id, hi = pairs[0].id;
+    for (size_t k = 1; k < n; k++) {
+        lo = pairs[k].id < lo ? pairs[k].id : lo;
+        hi = pairs[k].id > hi ? pairs[k].id : hi;
+    }
+    uint64_t span = (uint64_t)(hi - lo) + 1;
+    if (span > 4 * (uint64_t)n + 4096) {
+        qsort(pairs, n, sizeof(*pairs), cmp_id_index);
         return ST_OK;
+    }
+    m->lo = lo;
     m->span = (size_t)span;
     m->direct = malloc(m->span * sizeof(int32_t));
     if (!m->direct)
         return ST_NOMEM;
     memset(m->direct, 0xff, m->span * sizeof(int32_t));
     for (size_t k = 0; k < n; k++)
-        m->direct[sorted[k].id - m->lo] = sorted[k].i;
+        m->direct[pairs[k].id - m->lo] = pairs[k].i;
     return ST_OK;
 }
 
@@ -392,16 +399,26 @@ take_item(void *ctx, const struct db_cohort_item *row)
     int32_t course = map_find(&r->courses, row->course_id);
     if (course < 0)
         return ST_OK;
-    int64_t day = 0;
-    if (row->done_session && !day_of(row->target_date, &day))
-        return ST_OK;
     if (r->nitems >= INT32_MAX ||
         !grow((void **)&r->items, r->nitems, &r->items_cap, sizeof(*r->items)) ||
         !grow((void **)&r->item_ids, r->nitems, &r->item_ids_cap, sizeof(*r->item_ids)))
         return ST_NOMEM;
-    r->items[r->nitems] = (struct item){course, row->done_session, false, day};
+    r->items[r->nitems] = (struct item){course, false, false, 0};
     r->item_ids[r->nitems] = (struct id_index){row->id, (int32_t)r->nitems};
     r->nitems++;
+    return ST_OK;
+}
+
+static int
+take_done_session(void *ctx, const struct db_cohort_item *row)
+{
+    struct run *r = ctx;
+    int32_t it = map_find(&r->item_map, row->id);
+    int64_t day;
+    if (it < 0 || !row->target_date || !day_of(row->target_date, &day))
+        return ST_OK;
+    r->items[it].done_session = true;
+    r->items[it].target_day = day;
     return ST_OK;
 }
 
@@ -438,8 +455,7 @@ take_procedure(void *ctx, const struct db_cohort_procedure *row)
     struct course *c = &r->c[course];
     c->treated = true;
     c->procedures += row->completed;
-    if (!grow((void **)&r->procedures, r->nprocedures, &r->procedures_cap,
-              sizeof(*r->procedures)))
+    if (!grow((void **)&r->procedures, r->nprocedures, &r->procedures_cap, sizeof(*r->procedures)))
         return ST_NOMEM;
     r->procedures[r->nprocedures++] = (struct id_index){row->id, course};
     return ST_OK;
@@ -679,8 +695,8 @@ sum_up(struct run *r)
  * procedures and adverse events (the anchor and the adverse figures), then the grades when
  * asked and the density values, and adds them up. */
 static int
-gather(struct db *db, const struct protocols *p, const struct query *q, bool grades,
-       struct run *r, struct fail *f)
+gather(struct db *db, const struct protocols *p, const struct query *q, bool grades, struct run *r,
+       struct fail *f)
 {
     memset(r, 0, sizeof(*r));
     r->p = p;
@@ -700,13 +716,14 @@ gather(struct db *db, const struct protocols *p, const struct query *q, bool gra
     if (st == ST_OK) {
         for (size_t i = 0; i < r->n; i++)
             r->by_id[i] = (struct id_index){r->c[i].id, (int32_t)i};
-        qsort(r->by_id, r->n, sizeof(*r->by_id), cmp_id_index);
         st = map_build(&r->courses, r->by_id, r->n);
     }
     if (st == ST_OK)
         st = db_cohort_items(db, take_item, r);
     if (st == ST_OK)
         st = map_build(&r->item_map, r->item_ids, r->nitems);
+    if (st == ST_OK)
+        st = db_cohort_done_sessions(db, take_done_session, r);
     if (st == ST_OK)
         st = db_cohort_appointments(db, take_appointment, r);
     if (st == ST_OK)

@@ -1005,16 +1005,17 @@ typedef int (*db_cohort_course_cb)(void *ctx, const struct db_cohort_course *c);
 int db_cohort_courses(struct db *db, const char *protocol, db_cohort_course_cb cb,
                       void *ctx) WARN_UNUSED;
 
-/* An item of a course. */
+/* An item of a course: its course, and for a done loading session its target date. */
 struct db_cohort_item {
     int64_t id;
     int64_t course_id;
-    bool done_session;       /* a loading session (kind "session") in status "done" */
-    const char *target_date; /* YYYY-MM-DD */
+    const char *target_date; /* YYYY-MM-DD; db_cohort_done_sessions only */
 };
 typedef int (*db_cohort_item_cb)(void *ctx, const struct db_cohort_item *it);
-/* Every course item, ordered by id. */
+/* Every course item, in no particular order. */
 int db_cohort_items(struct db *db, db_cohort_item_cb cb, void *ctx) WARN_UNUSED;
+/* Every loading session (kind "session") in status "done", in no particular order. */
+int db_cohort_done_sessions(struct db *db, db_cohort_item_cb cb, void *ctx) WARN_UNUSED;
 
 /* An appointment booked for a course item. */
 struct db_cohort_appointment {
@@ -1024,7 +1025,7 @@ struct db_cohort_appointment {
     int64_t start_ms;
 };
 typedef int (*db_cohort_appointment_cb)(void *ctx, const struct db_cohort_appointment *a);
-/* Every appointment of a course item, ordered by id. */
+/* Every appointment of a course item, in no particular order. */
 int db_cohort_appointments(struct db *db, db_cohort_appointment_cb cb, void *ctx) WARN_UNUSED;
 
 /* A procedure started at the chair. */
@@ -1034,7 +1035,7 @@ struct db_cohort_procedure {
     bool completed;
 };
 typedef int (*db_cohort_procedure_cb)(void *ctx, const struct db_cohort_procedure *p);
-/* Every procedure, ordered by id. */
+/* Every procedure, in no particular order. */
 int db_cohort_procedures(struct db *db, db_cohort_procedure_cb cb, void *ctx) WARN_UNUSED;
 
 /* An adverse event linked to a procedure. */

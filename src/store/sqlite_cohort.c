@@ -75,19 +75,29 @@ item_row(sqlite3_stmt *st, void *pass)
     struct db_cohort_item it = {
         .id = sqlite3_column_int64(st, 0),
         .course_id = sqlite3_column_int64(st, 1),
-        .done_session = sqlite3_column_int(st, 2) != 0,
-        .target_date = (const char *)sqlite3_column_text(st, 3),
+        .target_date = (const char *)sqlite3_column_text(st, 2),
     };
-    if (!it.target_date)
-        return ST_NOMEM;
     return ps->cb(ps->ctx, &it);
 }
 
 int
 db_cohort_items(struct db *db, db_cohort_item_cb cb, void *ctx)
 {
-    sqlite3_stmt *st = sq_stmt(db, "SELECT id, course_id, kind = 'session' AND status = 'done',"
-                                   " target_date FROM course_items ORDER BY id");
+    /* Read from the index of UNIQUE (course_id, seq), which holds the id: the items' rows are
+     * never read. */
+    sqlite3_stmt *st = sq_stmt(db, "SELECT id, course_id, NULL FROM course_items");
+    if (!st)
+        return ST_DB;
+    struct item_pass ps = {cb, ctx};
+    return each_row(st, item_row, &ps);
+}
+
+int
+db_cohort_done_sessions(struct db *db, db_cohort_item_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = sq_stmt(db, "SELECT id, course_id, target_date FROM course_items"
+                                   " INDEXED BY course_items_done_sessions"
+                                   " WHERE kind = 'session' AND status = 'done'");
     if (!st)
         return ST_DB;
     struct item_pass ps = {cb, ctx};
@@ -115,9 +125,11 @@ appointment_row(sqlite3_stmt *st, void *pass)
 int
 db_cohort_appointments(struct db *db, db_cohort_appointment_cb cb, void *ctx)
 {
+    /* appointments_by_item covers the columns. */
     sqlite3_stmt *st =
         sq_stmt(db, "SELECT id, course_item_id, status NOT IN ('cancelled', 'no_show'), start_ms"
-                    " FROM appointments WHERE course_item_id IS NOT NULL ORDER BY id");
+                    " FROM appointments INDEXED BY appointments_by_item"
+                    " WHERE course_item_id IS NOT NULL");
     if (!st)
         return ST_DB;
     struct appointment_pass ps = {cb, ctx};
@@ -145,7 +157,7 @@ int
 db_cohort_procedures(struct db *db, db_cohort_procedure_cb cb, void *ctx)
 {
     sqlite3_stmt *st = sq_stmt(db, "SELECT id, appointment_id, status = 'completed'"
-                                   " FROM procedures ORDER BY id");
+                                   " FROM procedures INDEXED BY procedures_for_reports");
     if (!st)
         return ST_DB;
     struct procedure_pass ps = {cb, ctx};
