@@ -121,3 +121,7 @@ DROP INDEX appointments_by_item;
 CREATE INDEX appointments_by_item ON appointments (course_item_id, status, start_ms)
     WHERE course_item_id IS NOT NULL;
 CREATE INDEX assessments_hair ON assessments (patient_id, visit_date, id) WHERE complaint = 'hair';
+
+-- What an audit event says beyond its entity, as a small JSON object (NULL for none): which
+-- size of a photo was shown and whose it is, which photos a printed report carried.
+ALTER TABLE audit ADD COLUMN detail TEXT;
