@@ -1040,17 +1040,17 @@ typedef int (*db_cohort_course_cb)(void *ctx, const struct db_cohort_course *c);
 int db_cohort_courses(struct db *db, const char *protocol, db_cohort_course_cb cb,
                       void *ctx) WARN_UNUSED;
 
-/* An item of a course: its course, and for a done loading session its target date. */
+/* A loading or maintenance session of a course: the items whose appointments a procedure is
+ * started for. */
 struct db_cohort_item {
     int64_t id;
     int64_t course_id;
-    const char *target_date; /* YYYY-MM-DD; db_cohort_done_sessions only */
+    bool done_session;       /* a loading session (kind "session") in status "done" */
+    const char *target_date; /* YYYY-MM-DD */
 };
 typedef int (*db_cohort_item_cb)(void *ctx, const struct db_cohort_item *it);
-/* Every course item, in no particular order. */
+/* Every course item of kind "session" or "maintenance", in no particular order. */
 int db_cohort_items(struct db *db, db_cohort_item_cb cb, void *ctx) WARN_UNUSED;
-/* Every loading session (kind "session") in status "done", in no particular order. */
-int db_cohort_done_sessions(struct db *db, db_cohort_item_cb cb, void *ctx) WARN_UNUSED;
 
 /* An appointment booked for a course item. */
 struct db_cohort_appointment {
