@@ -134,4 +134,8 @@ struct timeline_report;
 int api_outcome_report_render(const struct timeline_report *rep, const char *clinic_name,
                               const char *date, struct buf *out, struct fail *f) WARN_UNUSED;
 
+void api_report_outcomes(struct request *r, struct response *res);
+void api_report_outcomes_csv(struct request *r, struct response *res);
+void api_report_outcome_courses_csv(struct request *r, struct response *res);
+
 #endif

@@ -1021,6 +1021,92 @@ int db_adverse_procedure(struct db *db, int64_t procedure_id, int64_t *patient_i
 int db_adverse_specimen(struct db *db, const char *specimen_id, int64_t *procedure_id,
                         int64_t *patient_id) WARN_UNUSED;
 
+/* ---- cohort report ---- */
+/* What the cohort report reads of the whole clinic: one sequential pass over each table, in
+ * the order given, merged by the caller (sqlite_cohort.c). Rows passed to callbacks are
+ * borrowed for the call only; a non-zero return from cb stops and is returned. Call inside one
+ * read transaction. */
+
+/* A course of a patient on the register. */
+struct db_cohort_course {
+    int64_t id;
+    int64_t patient_id;
+    const char *protocol;
+    const char *date_of_birth;
+    const char *sex;
+};
+typedef int (*db_cohort_course_cb)(void *ctx, const struct db_cohort_course *c);
+/* Courses of `protocol` (NULL: every protocol), ordered by patient id then course id. */
+int db_cohort_courses(struct db *db, const char *protocol, db_cohort_course_cb cb,
+                      void *ctx) WARN_UNUSED;
+
+/* A loading or maintenance session of a course: the items whose appointments a procedure is
+ * started for. */
+struct db_cohort_item {
+    int64_t id;
+    int64_t course_id;
+    bool done_session;       /* a loading session (kind "session") in status "done" */
+    const char *target_date; /* YYYY-MM-DD */
+};
+typedef int (*db_cohort_item_cb)(void *ctx, const struct db_cohort_item *it);
+/* Every course item of kind "session" or "maintenance", in no particular order. */
+int db_cohort_items(struct db *db, db_cohort_item_cb cb, void *ctx) WARN_UNUSED;
+
+/* An appointment booked for a course item. */
+struct db_cohort_appointment {
+    int64_t id;
+    int64_t course_item_id;
+    bool holds; /* not cancelled and not a no-show: it holds the item */
+    int64_t start_ms;
+};
+typedef int (*db_cohort_appointment_cb)(void *ctx, const struct db_cohort_appointment *a);
+/* Every appointment of a course item, in no particular order. */
+int db_cohort_appointments(struct db *db, db_cohort_appointment_cb cb, void *ctx) WARN_UNUSED;
+
+/* A procedure started at the chair. */
+struct db_cohort_procedure {
+    int64_t id;
+    int64_t appointment_id;
+    bool completed;
+};
+typedef int (*db_cohort_procedure_cb)(void *ctx, const struct db_cohort_procedure *p);
+/* Every procedure, in no particular order. */
+int db_cohort_procedures(struct db *db, db_cohort_procedure_cb cb, void *ctx) WARN_UNUSED;
+
+/* An adverse event linked to a procedure. */
+struct db_cohort_event {
+    int64_t procedure_id;
+    bool serious;
+};
+typedef int (*db_cohort_event_cb)(void *ctx, const struct db_cohort_event *e);
+/* Every adverse event linked to a procedure, in no particular order. */
+int db_cohort_events(struct db *db, db_cohort_event_cb cb, void *ctx) WARN_UNUSED;
+
+/* A non-voided value of a number measure. */
+struct db_cohort_value {
+    int64_t id;
+    int64_t patient_id;
+    const char *date; /* YYYY-MM-DD */
+    double value;
+};
+typedef int (*db_cohort_value_cb)(void *ctx, const struct db_cohort_value *v);
+/* Every non-voided value of `measure`, ordered by patient id, date, id. */
+int db_cohort_values(struct db *db, const char *measure, db_cohort_value_cb cb,
+                     void *ctx) WARN_UNUSED;
+
+/* The grades of a hair assessment (each NULL when not graded; sinclair as its digit). */
+struct db_cohort_grade {
+    int64_t id;
+    int64_t patient_id;
+    const char *visit_date;
+    const char *norwood;
+    const char *ludwig;
+    const char *sinclair;
+    const char *savin;
+};
+typedef int (*db_cohort_grade_cb)(void *ctx, const struct db_cohort_grade *g);
+/* Every hair assessment, ordered by patient id, visit date, id. */
+int db_cohort_grades(struct db *db, db_cohort_grade_cb cb, void *ctx) WARN_UNUSED;
 /* ---- photos ---- */
 /* Standardised photographs (007_outcomes.sql): the cleaned bytes and their thumbnail kept once per
  * content hash in photo_files, each upload a row of photos pointing at them. */
