@@ -1,7 +1,7 @@
 // Takes the README's screenshots from a real demo clinic: the patient list, the calendar, a
-// patient's screening panel, a treatment course with its first session booked and the guided flow
-// at the chair (the injection step, a few zones marked on the face map after a passed identity
-// check), in English and in Arabic, each by driving the web UI in that language; what comes
+// patient's screening panel, the outcomes report by protocol, a treatment course with its first
+// session booked and the guided flow at the chair (the injection step, a few zones marked on the
+// face map after a passed identity check), in English and in Arabic, each by driving the web UI in that language; what comes
 // before the chair's injection is recorded through the API. Usage (from the repository root):
 // AUTOLOGA_BIN=build/autologa node tests/tools/screenshots.mjs (or make screenshots)
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -67,6 +67,21 @@ try {
     await dpage.waitForSelector('#screening-panel [data-treatment="prp-hair"][data-outcome]');
     await dpage.screenshot({ path: join(out, `screening-${lang}.png`) });
     await doctor.close();
+
+    // The clinic manager's outcomes by protocol, over the demo's treated courses.
+    const manager = await browser.newContext({ viewport: { width: 1280, height: 1000 }, locale: lang === 'ar' ? 'ar' : 'en-GB' });
+    const mpage = await manager.newPage();
+    await mpage.addInitScript((l) => localStorage.setItem('autologa.lang', l), lang);
+    await mpage.goto(server.url);
+    await mpage.fill('#login-username', 'admin');
+    await mpage.fill('#login-password', 'autologa-demo');
+    await mpage.click('#login-submit');
+    await mpage.waitForSelector('#current-user');
+    await mpage.goto(`${server.url}/#/reports/outcomes`);
+    await mpage.waitForSelector('#report-results:not([aria-busy]) [data-protocol]');
+    await mpage.mouse.move(0, 0);
+    await mpage.screenshot({ path: join(out, `reports-${lang}.png`) });
+    await manager.close();
   }
   // A course for the demo's first patient: screened for a session three days from now (when
   // last night's naproxen no longer defers it), signed, prescribed and its first session booked.

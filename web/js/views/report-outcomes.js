@@ -105,7 +105,11 @@ function num(v, fmt, reasonKey = 'report.not_enough') {
 
 function interval(low, high, fmt, reasonKey = 'report.not_enough') {
   if (!isNum(low) || !isNum(high)) return none(reasonKey);
-  return h('span', { class: 'report-num' }, t('report.interval', { low: fmt.format(low), high: fmt.format(high) }));
+  return h(
+    'span',
+    { class: 'report-num' },
+    t('report.interval', { low: fmt.format(low), high: fmt.format(high) }),
+  );
 }
 
 function statRow(stat, label, cells) {
@@ -138,10 +142,26 @@ function densityRows(p, f) {
   const at = (m) => (p.density && p.density[`m${m}`]) || {};
   return [
     groupRow(t('report.density_group')),
-    statRow('n', t('report.n'), MONTHS.map((m) => num(at(m).n, f.count, 'report.no_courses'))),
-    statRow('mean', t('report.mean'), MONTHS.map((m) => num(at(m).mean, f.change))),
-    statRow('median', t('report.median'), MONTHS.map((m) => num(at(m).median, f.change))),
-    statRow('sd', t('report.sd'), MONTHS.map((m) => num(at(m).sd, f.plain))),
+    statRow(
+      'n',
+      t('report.n'),
+      MONTHS.map((m) => num(at(m).n, f.count, 'report.no_courses')),
+    ),
+    statRow(
+      'mean',
+      t('report.mean'),
+      MONTHS.map((m) => num(at(m).mean, f.change)),
+    ),
+    statRow(
+      'median',
+      t('report.median'),
+      MONTHS.map((m) => num(at(m).median, f.change)),
+    ),
+    statRow(
+      'sd',
+      t('report.sd'),
+      MONTHS.map((m) => num(at(m).sd, f.plain)),
+    ),
     statRow(
       'ci',
       t('report.ci_mean'),
@@ -174,7 +194,11 @@ function responderRows(p, f) {
         );
       }),
     ),
-    statRow('share', t('report.share'), MONTHS.map((m) => num(threshold === null ? null : at(m).share, f.share, reason))),
+    statRow(
+      'share',
+      t('report.share'),
+      MONTHS.map((m) => num(threshold === null ? null : at(m).share, f.share, reason)),
+    ),
     statRow(
       'share_ci',
       t('report.ci_share'),
@@ -229,7 +253,9 @@ function protocolCard(p, f) {
       'tr',
       null,
       h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, t('report.figure'))),
-      MONTHS.map((m) => h('th', { scope: 'col', 'data-months': String(m) }, tp('report.months', m))),
+      MONTHS.map((m) =>
+        h('th', { scope: 'col', 'data-months': String(m) }, tp('report.months', m)),
+      ),
     ),
   );
   const table = h(
@@ -242,7 +268,8 @@ function protocolCard(p, f) {
     h('tbody', null, adverseRows(p, f)),
   );
   const notes = [];
-  if (!courses) notes.push(h('p', { class: 'report-note report-empty' }, t('report.no_courses_protocol')));
+  if (!courses)
+    notes.push(h('p', { class: 'report-note report-empty' }, t('report.no_courses_protocol')));
   if (!(p.responders && isNum(p.responders.threshold)))
     notes.push(h('p', { class: 'report-note report-no-threshold' }, t('report.no_threshold')));
   return h(
@@ -314,7 +341,10 @@ export async function render(main, _params, ctx) {
       allOption('report.all_ages'),
       AGE_BANDS.map((b) => h('option', { value: b }, t(`report.age_band.${b}`))),
     ]),
-    sex: select([allOption('report.all_sexes'), SEXES.map((s) => h('option', { value: s }, t(`sex.${s}`)))]),
+    sex: select([
+      allOption('report.all_sexes'),
+      SEXES.map((s) => h('option', { value: s }, t(`sex.${s}`))),
+    ]),
     grade: select([
       allOption('report.all_grades'),
       GRADE_SCALES.map((scale) =>
@@ -322,7 +352,11 @@ export async function render(main, _params, ctx) {
           'optgroup',
           { label: t(`scale.${scale}`) },
           grades[scale].map((g) =>
-            h('option', { value: `${scale}:${g}` }, t('report.grade_option', { scale: t(`report.scale_short.${scale}`), grade: g })),
+            h(
+              'option',
+              { value: `${scale}:${g}` },
+              t('report.grade_option', { scale: t(`report.scale_short.${scale}`), grade: g }),
+            ),
           ),
         ),
       ),
@@ -337,8 +371,22 @@ export async function render(main, _params, ctx) {
     }),
     from: h('input', { type: 'date', class: 'input' }),
     to: h('input', { type: 'date', class: 'input' }),
-    baseline_days: h('input', { type: 'number', class: 'input', min: '0', step: '1', inputmode: 'numeric', placeholder: '90' }),
-    window_days: h('input', { type: 'number', class: 'input', min: '0', step: '1', inputmode: 'numeric', placeholder: '30' }),
+    baseline_days: h('input', {
+      type: 'number',
+      class: 'input',
+      min: '0',
+      step: '1',
+      inputmode: 'numeric',
+      placeholder: '90',
+    }),
+    window_days: h('input', {
+      type: 'number',
+      class: 'input',
+      min: '0',
+      step: '1',
+      inputmode: 'numeric',
+      placeholder: '30',
+    }),
   };
   for (const k of FILTERS) {
     const v = start[k] || '';
@@ -359,7 +407,12 @@ export async function render(main, _params, ctx) {
     baseline_days: t('report.baseline_days_hint'),
     window_days: t('report.window_days_hint'),
   };
-  const run = button(t('report.run'), { kind: 'primary', type: 'submit', id: 'report-run', iconName: 'refresh' });
+  const run = button(t('report.run'), {
+    kind: 'primary',
+    type: 'submit',
+    id: 'report-run',
+    iconName: 'refresh',
+  });
   const formError = h('div', { class: 'report-form-error' });
   const form = h(
     'form',
@@ -374,14 +427,24 @@ export async function render(main, _params, ctx) {
       'div',
       { class: 'report-filters-grid' },
       FILTERS.map((k) =>
-        field({ form: 'report', name: k, label: t(`report.filter.${k}`), control: controls[k], hint: hints[k] }),
+        field({
+          form: 'report',
+          name: k,
+          label: t(`report.filter.${k}`),
+          control: controls[k],
+          hint: hints[k],
+        }),
       ),
     ),
     formError,
     h('div', { class: 'form-actions report-actions' }, run),
   );
 
-  const csv = h('a', { id: 'report-csv', class: 'btn btn-secondary', download: 'outcomes.csv' }, t('report.csv'));
+  const csv = h(
+    'a',
+    { id: 'report-csv', class: 'btn btn-secondary', download: 'outcomes.csv' },
+    t('report.csv'),
+  );
   const coursesCsv = h(
     'a',
     { id: 'report-courses-csv', class: 'btn btn-secondary', download: 'outcome-courses.csv' },
@@ -389,7 +452,11 @@ export async function render(main, _params, ctx) {
   );
   const caveatSlot = h('div', { class: 'report-caveat-slot' }, caveat(null));
   const meta = h('p', { class: 'small muted report-meta', 'aria-live': 'polite' });
-  const results = h('div', { id: 'report-results', class: 'report-results', 'aria-live': 'polite' });
+  const results = h('div', {
+    id: 'report-results',
+    class: 'report-results',
+    'aria-live': 'polite',
+  });
 
   main.append(
     h(
@@ -441,7 +508,11 @@ export async function render(main, _params, ctx) {
       setBusy(run, false);
       results.removeAttribute('aria-busy');
       results.classList.remove('is-loading');
-      if (!(err.field && FILTERS.includes(err.field) && setFieldError(form, err.field, errorText(err))))
+      if (!(
+        err.field &&
+        FILTERS.includes(err.field) &&
+        setFieldError(form, err.field, errorText(err))
+      ))
         replace(formError, errorBanner(err));
       else controls[err.field].focus();
       return;
@@ -456,7 +527,10 @@ export async function render(main, _params, ctx) {
     replace(caveatSlot, caveat(body && body.settings));
     const f = formats();
     const list = (body && body.protocols) || [];
-    meta.textContent = body && body.generated_at ? t('report.generated', { at: fmtDateTime(body.generated_at) }) : '';
+    meta.textContent =
+      body && body.generated_at
+        ? t('report.generated', { at: fmtDateTime(body.generated_at) })
+        : '';
     if (query.from || query.to) {
       meta.append(
         ' · ',
@@ -467,10 +541,16 @@ export async function render(main, _params, ctx) {
       );
     }
     if (!list.length) {
-      replace(results, h('div', { class: 'card' }, emptyState(t('report.none'), t('report.none_text'))));
+      replace(
+        results,
+        h('div', { class: 'card' }, emptyState(t('report.none'), t('report.none_text'))),
+      );
       return;
     }
-    replace(results, list.map((p) => protocolCard(p, f)));
+    replace(
+      results,
+      list.map((p) => protocolCard(p, f)),
+    );
   }
 
   form.addEventListener('submit', (e) => {
