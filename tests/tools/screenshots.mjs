@@ -1,9 +1,10 @@
 // Takes the README's screenshots from a real demo clinic: the patient list, the calendar, a
 // patient's screening panel, the outcomes report by protocol, a treatment course with its first
 // session booked and the guided flow at the chair (the injection step, a few zones marked on the
-// face map after a passed identity check), in English and in Arabic, each by driving the web UI in that language; what comes
-// before the chair's injection is recorded through the API. Usage (from the repository root):
-// AUTOLOGA_BIN=build/autologa node tests/tools/screenshots.mjs (or make screenshots)
+// face map after a passed identity check), in English and in Arabic, each by driving the web UI
+// in that language; what comes before the chair's injection is recorded through the API. Usage
+// (from the repository root): AUTOLOGA_BIN=build/autologa node tests/tools/screenshots.mjs
+// (or make screenshots)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
