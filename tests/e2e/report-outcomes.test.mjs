@@ -256,7 +256,8 @@ describe('the outcomes report in the browser', () => {
   async function cell(page, protocol, stat, months = null) {
     const row = page.locator(`#report-table-${protocol} tr[data-stat="${stat}"]`);
     const td = months === null ? row.locator('td') : row.locator(`td[data-months="${months}"]`);
-    return (await td.innerText()).trim();
+    // Without the marks that keep numbers left to right in Arabic.
+    return (await td.innerText()).replace(/[\u200e\u200f\u2066-\u2069]/g, '').trim();
   }
 
   async function run(page, fill) {

@@ -4,7 +4,7 @@
 
 import { h, ltr, replace } from '../dom.js';
 import { request } from '../api.js';
-import { t, tp, locale, fmtDate, fmtDateTime, errorText } from '../i18n.js';
+import { t, tp, tNodes, locale, fmtDate, fmtDateTime, errorText } from '../i18n.js';
 import {
   pageHeader,
   button,
@@ -108,7 +108,7 @@ function interval(low, high, fmt, reasonKey = 'report.not_enough') {
   return h(
     'span',
     { class: 'report-num' },
-    t('report.interval', { low: fmt.format(low), high: fmt.format(high) }),
+    tNodes('report.interval', { low: ltr(fmt.format(low)), high: ltr(fmt.format(high)) }),
   );
 }
 
@@ -190,7 +190,10 @@ function responderRows(p, f) {
         return h(
           'span',
           { class: 'report-num' },
-          t('report.of', { k: f.count.format(x.responders), n: f.count.format(x.n) }),
+          tNodes('report.of', {
+            k: ltr(f.count.format(x.responders)),
+            n: ltr(f.count.format(x.n)),
+          }),
         );
       }),
     ),
@@ -228,15 +231,17 @@ function adverseRows(p, f) {
       t('report.patients_with_event'),
       treated === null || withEvent === null
         ? none('report.none_value')
-        : h(
-            'span',
-            { class: 'report-num' },
-            t('report.of_share', {
-              k: f.count.format(withEvent),
-              n: f.count.format(treated),
-              share: isNum(a.patient_share) ? f.share.format(a.patient_share) : '—',
-            }),
-          ),
+        : treated === 0
+          ? none('report.no_treated')
+          : h(
+              'span',
+              { class: 'report-num' },
+              tNodes('report.of_share', {
+                k: ltr(f.count.format(withEvent)),
+                n: ltr(f.count.format(treated)),
+                share: ltr(isNum(a.patient_share) ? f.share.format(a.patient_share) : '—'),
+              }),
+            ),
     ),
   ];
 }
