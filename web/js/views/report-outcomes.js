@@ -37,6 +37,10 @@ const SEXES = ['female', 'male', 'other', 'unknown'];
 // The grading scales of the hair assessment, in the order the assessment form shows them.
 const GRADE_SCALES = ['norwood', 'ludwig', 'sinclair', 'savin'];
 const MONTHS = [3, 6];
+// The largest settings the server accepts (clinic/cohort.h): the browser says so before asking.
+const THRESHOLD_MAX = 1000;
+const BASELINE_DAYS_MAX = 365;
+const WINDOW_DAYS_MAX = 60;
 const API = '/api/v1';
 
 // The grades of each scale: the catalogue's measures when the server serves them (the clinic's
@@ -370,6 +374,7 @@ export async function render(main, _params, ctx) {
       type: 'number',
       class: 'input',
       min: '0',
+      max: String(THRESHOLD_MAX),
       step: '0.1',
       inputmode: 'decimal',
       placeholder: t('report.threshold_default'),
@@ -382,6 +387,7 @@ export async function render(main, _params, ctx) {
       min: '0',
       step: '1',
       inputmode: 'numeric',
+      max: String(BASELINE_DAYS_MAX),
       placeholder: '90',
     }),
     window_days: h('input', {
@@ -390,6 +396,7 @@ export async function render(main, _params, ctx) {
       min: '0',
       step: '1',
       inputmode: 'numeric',
+      max: String(WINDOW_DAYS_MAX),
       placeholder: '30',
     }),
   };
