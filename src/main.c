@@ -1,6 +1,6 @@
 /* Command-line entry of the autologa binary: serve, init, demo, user, migrate, backup, audit,
  * gateway, screen, course, quote-pdf, label-pdf, aftercare-pdf, rcf, prep-compute, permissions,
- * version. Exit codes are documented in docs/cli.md. */
+ * cohort-report, version. Exit codes are documented in docs/cli.md. */
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clinic/audit.h"
+#include "clinic/cohort.h"
 #include "clinic/course_plan.h"
 #include "clinic/clinic_settings.h"
 #include "clinic/demo.h"
@@ -1686,6 +1687,105 @@ out:
     return rc;
 }
 
+/* ---- cohort report ---- */
+
+static int
+cmd_cohort_report(int argc, char **argv)
+{
+    static const char *const spec[] = {
+        "db",    "protocols", "time-zone", "protocol", "age-band",      "sex",
+        "grade", "threshold", "from",      "to",       "baseline-days", "window-days",
+        "csv!",  "courses!",  NULL};
+    struct opts o;
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("cohort-report", &o, "");
+    if (o.help) {
+        puts("usage: autologa cohort-report --db PATH [--protocols protocols] [--time-zone UTC]\n"
+             "         [--protocol CODE] [--age-band under_18|18_29|30_39|40_49|50_59|60_plus]\n"
+             "         [--sex female|male|other|unknown] [--grade norwood:III] [--threshold N]\n"
+             "         [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--baseline-days 90]\n"
+             "         [--window-days 30] [--csv | --courses]\n"
+             "Prints the cohort report of outcomes per course protocol (docs/cohort-report.md)\n"
+             "as the API gives it: JSON, or with --csv one CSV row per protocol, or with\n"
+             "--courses one de-identified CSV row per course. --time-zone is the clinic's zone\n"
+             "([clinic] time_zone of its configuration): a course's anchor is the local day of\n"
+             "its first done session.");
+        return EXIT_OK;
+    }
+    const char *path = opt(&o, "db");
+    const char *dir = opt(&o, "protocols") ? opt(&o, "protocols") : "protocols";
+    if (!path)
+        return usage_error("cohort-report", NULL, "--db is required");
+    if (opt(&o, "csv") && opt(&o, "courses"))
+        return usage_error("cohort-report", NULL, "--csv and --courses exclude each other");
+    struct clinic_settings clinic;
+    struct fail f;
+    fail_clear(&f);
+    clinic_settings_default(&clinic);
+    if (opt(&o, "time-zone") &&
+        (clinic_settings_time_zone(&clinic, opt(&o, "time-zone"), &f) != ST_OK ||
+         clinic_settings_apply(&clinic, &f) != ST_OK))
+        return usage_error("cohort-report", NULL, f.message);
+    struct cohort_params q = {
+        .protocol = opt(&o, "protocol"),
+        .age_band = opt(&o, "age-band"),
+        .sex = opt(&o, "sex"),
+        .grade = opt(&o, "grade"),
+        .threshold = opt(&o, "threshold"),
+        .baseline_days = opt(&o, "baseline-days"),
+        .window_days = opt(&o, "window-days"),
+        .from = opt(&o, "from"),
+        .to = opt(&o, "to"),
+    };
+    struct protocols *p = NULL;
+    struct db *db = NULL;
+    json_t *out = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    struct actor a;
+    actor_cli(&a);
+    int rc = EXIT_OK, st;
+    if (protocols_load(dir, &p, &f) != ST_OK) {
+        rc = report("cohort-report", &f);
+        goto out;
+    }
+    rc = open_current_db("cohort-report", path, &db);
+    if (rc != EXIT_OK)
+        goto out;
+    if (opt(&o, "csv"))
+        st = cohort_report_csv(db, p, &a, &q, &text, &len, &f);
+    else if (opt(&o, "courses"))
+        st = cohort_courses_csv(db, p, &a, &q, &text, &len, &f);
+    else if ((st = cohort_report(db, p, &a, &q, &out, &f)) == ST_OK) {
+        text = json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+        if (!text)
+            st = fail_set(&f, ST_NOMEM, "", "nomem", "out of memory writing the report");
+        else
+            len = strlen(text);
+    }
+    if (st == ST_INVALID) {
+        /* A bad filter is a usage error: name the option as it was typed. */
+        for (char *c = strchr(f.field, '_'); c; c = strchr(c, '_'))
+            *c = '-';
+        fprintf(stderr, "autologa cohort-report: --%s: %s\n", f.field, f.message);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (st != ST_OK) {
+        rc = report("cohort-report", &f);
+        goto out;
+    }
+    if (fwrite(text, 1, len, stdout) != len ||
+        (!opt(&o, "csv") && !opt(&o, "courses") && fputc('\n', stdout) == EOF))
+        rc = EXIT_FAIL;
+out:
+    free(text);
+    json_decref(out);
+    db_close(db);
+    protocols_free(p);
+    return rc;
+}
+
 static void
 usage(FILE *out)
 {
@@ -1705,6 +1805,7 @@ usage(FILE *out)
           "  aftercare-pdf render a protocol's aftercare sheet as a PDF in English or Arabic\n"
           "  rcf          convert a centrifuge's rpm into RCF (x g) or back at a rotor radius\n"
           "  prep-compute check a PRP preparation record and print what it gives\n"
+          "  cohort-report print the outcomes of each course protocol (JSON or CSV)\n"
           "  permissions  print which role may do what\n"
           "  version      print the version\n"
           "Exit codes: 0 success, 1 failure, 2 usage error, 3 database error, 4 audit chain "
@@ -1758,6 +1859,8 @@ main(int argc, char **argv)
         return cmd_prep_compute(n, rest);
     if (!strcmp(cmd, "permissions"))
         return cmd_permissions(n, rest);
+    if (!strcmp(cmd, "cohort-report"))
+        return cmd_cohort_report(n, rest);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("autologa %s (schema %d)\n", VERSION, db_schema_latest());
         return EXIT_OK;

@@ -577,3 +577,24 @@ assessment_latest_for(struct db *db, int64_t patient_id, const char *complaint,
     db_assessment_release(&rec);
     return st;
 }
+
+bool
+assessment_grade_valid(const char *scale, const char *value)
+{
+    static const struct {
+        const char *scale;
+        const char *const *values;
+    } scales[] = {{"norwood", norwood}, {"ludwig", ludwig}, {"savin", savin}};
+    if (!scale || !value)
+        return false;
+    for (size_t i = 0; i < sizeof(scales) / sizeof(scales[0]); i++) {
+        if (strcmp(scale, scales[i].scale) != 0)
+            continue;
+        for (const char *const *v = scales[i].values; *v; v++)
+            if (strcmp(*v, value) == 0)
+                return true;
+        return false;
+    }
+    /* The Sinclair scale is stored as a whole number 1..5 (hair_fields). */
+    return strcmp(scale, "sinclair") == 0 && value[0] >= '1' && value[0] <= '5' && !value[1];
+}

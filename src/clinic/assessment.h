@@ -66,4 +66,9 @@ int assessment_latest_for(struct db *db, int64_t patient_id, const char *complai
                           const char *on_or_before_date, json_t **doc, int64_t *id,
                           int64_t *version, char visit_date[11], struct fail *f) WARN_UNUSED;
 
+/* Whether `value` is a grade of the hair grading scale `scale` ("norwood", "ludwig", "savin"
+ * with their codes, "sinclair" with its digit "1".."5"): the values a stored assessment holds,
+ * for the reports that filter on them. */
+bool assessment_grade_valid(const char *scale, const char *value);
+
 #endif

@@ -128,6 +128,10 @@ static const struct route routes[] = {
     {"GET", "/api/v1/adverse-events/{id}", PERM_ADVERSE_READ, api_adverse_get},
     {"PUT", "/api/v1/adverse-events/{id}", PERM_ADVERSE_RECORD, api_adverse_update},
     {"GET", "/api/v1/adverse-events/{id}/versions", PERM_ADVERSE_READ, api_adverse_versions},
+    {"GET", "/api/v1/reports/outcomes", PERM_REPORT_READ, api_report_outcomes},
+    {"GET", "/api/v1/reports/outcomes.csv", PERM_REPORT_READ, api_report_outcomes_csv},
+    {"GET", "/api/v1/reports/outcomes/courses.csv", PERM_REPORT_READ,
+     api_report_outcome_courses_csv},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -114,4 +114,8 @@ void api_adverse_update(struct request *r, struct response *res);
 void api_adverse_versions(struct request *r, struct response *res);
 void api_adverse_list(struct request *r, struct response *res);
 
+void api_report_outcomes(struct request *r, struct response *res);
+void api_report_outcomes_csv(struct request *r, struct response *res);
+void api_report_outcome_courses_csv(struct request *r, struct response *res);
+
 #endif

@@ -986,4 +986,68 @@ int db_adverse_procedure(struct db *db, int64_t procedure_id, int64_t *patient_i
 int db_adverse_specimen(struct db *db, const char *specimen_id, int64_t *procedure_id,
                         int64_t *patient_id) WARN_UNUSED;
 
+/* ---- cohort report ---- */
+/* What the cohort report reads of the whole clinic, streamed in one pass per table in the order
+ * its merge needs (sqlite_cohort.c). Rows passed to callbacks are borrowed for the call only; a
+ * non-zero return from cb stops and is returned. Call inside one read transaction. */
+
+/* A course of a patient on the register, with what its anchor is computed from: its done
+ * session items' earliest appointment start (of the appointment that holds each item: not
+ * cancelled, not a no-show) and the earliest target date of the done session items that have
+ * no such appointment. */
+struct db_cohort_course {
+    int64_t id;
+    int64_t patient_id;
+    const char *protocol;
+    const char *date_of_birth;
+    const char *sex;
+    bool has_first_ms;
+    int64_t first_ms;         /* UTC; when has_first_ms */
+    const char *first_target; /* YYYY-MM-DD, NULL when none */
+};
+typedef int (*db_cohort_course_cb)(void *ctx, const struct db_cohort_course *c);
+/* Courses of `protocol` (NULL: every protocol) with at least one done session, ordered by
+ * patient id then course id. */
+int db_cohort_courses(struct db *db, const char *protocol, db_cohort_course_cb cb,
+                      void *ctx) WARN_UNUSED;
+
+/* A non-voided value of a number measure. */
+struct db_cohort_value {
+    int64_t id;
+    int64_t patient_id;
+    const char *date; /* YYYY-MM-DD */
+    double value;
+};
+typedef int (*db_cohort_value_cb)(void *ctx, const struct db_cohort_value *v);
+/* Every non-voided value of `measure`, ordered by patient id, date, id. */
+int db_cohort_values(struct db *db, const char *measure, db_cohort_value_cb cb,
+                     void *ctx) WARN_UNUSED;
+
+/* The grades of a hair assessment (each NULL when not graded; sinclair as its digit). */
+struct db_cohort_grade {
+    int64_t id;
+    int64_t patient_id;
+    const char *visit_date;
+    const char *norwood;
+    const char *ludwig;
+    const char *sinclair;
+    const char *savin;
+};
+typedef int (*db_cohort_grade_cb)(void *ctx, const struct db_cohort_grade *g);
+/* Every hair assessment, ordered by patient id, visit date, id. */
+int db_cohort_grades(struct db *db, db_cohort_grade_cb cb, void *ctx) WARN_UNUSED;
+
+/* A procedure started for an appointment of a course item, with its adverse events. */
+struct db_cohort_procedure {
+    int64_t id;
+    int64_t course_id;
+    int64_t patient_id;
+    bool completed;
+    int events;  /* adverse events linked to it */
+    int serious; /* of which serious */
+};
+typedef int (*db_cohort_procedure_cb)(void *ctx, const struct db_cohort_procedure *p);
+/* Every procedure of a course's appointment, in no particular order. */
+int db_cohort_procedures(struct db *db, db_cohort_procedure_cb cb, void *ctx) WARN_UNUSED;
+
 #endif
