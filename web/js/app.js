@@ -232,6 +232,15 @@ function renderHeader(navKey) {
     if (can('audit.read')) nav.append(link('audit', '#/audit', t('nav.audit')));
     if (can('user.manage')) nav.append(link('users', '#/users', t('nav.users')));
     left.append(nav);
+    // A narrow window scrolls the links (app.css): keep the current page's in sight.
+    requestAnimationFrame(() => {
+      const current = nav.querySelector('[aria-current="page"]');
+      if (current && nav.scrollWidth > nav.clientWidth)
+        nav.scrollLeft +=
+          current.getBoundingClientRect().left -
+          nav.getBoundingClientRect().left -
+          (nav.clientWidth - current.offsetWidth) / 2;
+    });
     const u = session.user;
     right.append(
       h(
