@@ -51,9 +51,16 @@ struct course {
     int64_t id;
     int64_t patient_id;
     int proto; /* index in the catalogue */
+    struct date dob;
+    bool has_dob;
+    int sex;
+    /* What the anchor is made of: the earliest start of an appointment holding a done session,
+     * and the earliest target day of a done session without one. */
+    bool has_ms, has_target;
+    int64_t min_ms, min_target;
+    bool included; /* has an anchor and passes every filter */
     int64_t anchor;
     int age_band;
-    int sex;
     char grade[NSCALES][GRADE_MAX]; /* of the latest hair assessment on or before the anchor */
     int64_t target[POINTS];         /* anchor + 3 and + 6 calendar months */
     bool has_baseline;
@@ -61,24 +68,32 @@ struct course {
     bool has_at[POINTS];
     double at[POINTS];
     int64_t distance[POINTS]; /* |date - target| of the value chosen */
-    bool treated;             /* has a procedure */
-    bool with_event;          /* has an adverse event linked to one */
-};
-
-/* The courses of one report, sorted by patient id, and where the merge of a table stands. */
-struct run {
-    const struct protocols *p;
-    const struct query *q;
-    struct course *c;
-    size_t n, cap;
-    size_t cursor;
-    struct id_index *by_id; /* c's ids, sorted */
-    struct acc *acc;        /* one per protocol of the catalogue */
+    long procedures;          /* completed */
+    long events, serious;
+    bool treated; /* has a procedure */
 };
 
 struct id_index {
     int64_t id;
-    size_t i;
+    int32_t i;
+};
+
+/* Where a record of an id is: a direct table when the ids are dense (they are row ids, so
+ * they nearly always are), else a binary search of the sorted pairs. */
+struct id_map {
+    int64_t lo;
+    size_t span;
+    int32_t *direct; /* index of id lo + k, or -1 */
+    struct id_index *sorted;
+    size_t n;
+};
+
+/* A done session or other course item kept for the merge: its course. */
+struct item {
+    int32_t course;
+    bool done_session;
+    bool held; /* an appointment holds it (not cancelled, not a no-show) */
+    int64_t target_day;
 };
 
 /* What each protocol adds up to. */
@@ -90,6 +105,28 @@ struct acc {
     bool has_threshold;
     double threshold;
     long procedures, events, serious, treated, with_event;
+};
+
+/* The courses of one report, sorted by patient id, and the maps of the merge. */
+struct run {
+    const struct protocols *p;
+    const struct query *q;
+    struct course *c;
+    size_t n, cap;
+    size_t cursor;
+    struct id_map courses; /* course id -> index in c */
+    struct item *items;
+    struct id_index *item_ids;
+    size_t nitems, items_cap, item_ids_cap;
+    struct id_map item_map;
+    struct id_index *appointments; /* appointment id -> index in items */
+    size_t nappointments, appointments_cap;
+    struct id_map appointment_map;
+    struct id_index *procedures; /* procedure id -> index in c */
+    size_t nprocedures, procedures_cap;
+    struct id_map procedure_map;
+    struct id_index *by_id; /* course ids, sorted */
+    struct acc *acc;        /* one per protocol of the catalogue */
 };
 
 static int
@@ -237,69 +274,253 @@ age_band_at(const struct date *dob, const struct date *at)
     return age < 30 ? 1 : age / 10 - 1;
 }
 
+/* Grows an array of `size`-byte elements to hold one more; false when out of memory. */
+static bool
+grow(void **array, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t want = *cap ? *cap * 2 : 4096;
+    void *p = realloc(*array, want * size);
+    if (!p)
+        return false;
+    *array = p;
+    *cap = want;
+    return true;
+}
+
+static int
+cmp_id_index(const void *a, const void *b)
+{
+    int64_t x = ((const struct id_index *)a)->id, y = ((const struct id_index *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/* Builds the map of n pairs in any order (kept by the map, which may sort them). */
+static int
+map_build(struct id_map *m, struct id_index *pairs, size_t n)
+{
+    memset(m, 0, sizeof(*m));
+    m->sorted = pairs;
+    m->n = n;
+    if (n == 0)
+        return ST_OK;
+    int64_t lo = pairs[0].id, hi = pairs[0].id;
+    for (size_t k = 1; k < n; k++) {
+        lo = pairs[k].id < lo ? pairs[k].id : lo;
+        hi = pairs[k].id > hi ? pairs[k].id : hi;
+    }
+    uint64_t span = (uint64_t)(hi - lo) + 1;
+    if (span > 4 * (uint64_t)n + 4096) {
+        qsort(pairs, n, sizeof(*pairs), cmp_id_index);
+        return ST_OK;
+    }
+    m->lo = lo;
+    m->span = (size_t)span;
+    m->direct = malloc(m->span * sizeof(int32_t));
+    if (!m->direct)
+        return ST_NOMEM;
+    memset(m->direct, 0xff, m->span * sizeof(int32_t));
+    for (size_t k = 0; k < n; k++)
+        m->direct[pairs[k].id - m->lo] = pairs[k].i;
+    return ST_OK;
+}
+
+/* The index of id, or -1. */
+static int32_t
+map_find(const struct id_map *m, int64_t id)
+{
+    if (m->direct) {
+        if (id < m->lo || (uint64_t)(id - m->lo) >= m->span)
+            return -1;
+        return m->direct[id - m->lo];
+    }
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->sorted[mid].id == id)
+            return m->sorted[mid].i;
+        if (m->sorted[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+static void
+map_release(struct id_map *m)
+{
+    free(m->direct);
+    memset(m, 0, sizeof(*m));
+}
+
 static int
 take_course(void *ctx, const struct db_cohort_course *row)
 {
     struct run *r = ctx;
-    const struct query *q = r->q;
     int proto = -1;
     for (size_t i = 0; i < r->p->courses->nprotocols; i++)
         if (strcmp(r->p->courses->protocols[i].code, row->protocol) == 0)
             proto = (int)i;
     if (proto < 0)
         return ST_OK; /* a protocol no longer in the catalogue is not reported */
-
-    /* The anchor: the earlier of the first done session's local day and the earliest target
-     * day of a done session that no appointment holds. */
-    struct date anchor = {0, 0, 0}, d;
-    bool has = false;
-    if (row->has_first_ms) {
-        int minute;
-        clinic_tz_from_utc(row->first_ms, &anchor, &minute);
-        has = anchor.year > 0;
-    }
-    if (row->first_target && date_parse(row->first_target, &d) == ST_OK &&
-        (!has || date_compare(&d, &anchor) < 0)) {
-        anchor = d;
-        has = true;
-    }
-    if (!has)
-        return ST_OK;
-    int64_t day = date_to_days(&anchor);
-    if ((q->has_from && day < q->from_day) || (q->has_to && day > q->to_day))
-        return ST_OK;
-    struct date dob;
-    int band = -1;
-    if (date_parse(row->date_of_birth, &dob) == ST_OK)
-        band = age_band_at(&dob, &anchor);
     int sex = index_of(sexes, row->sex);
-    if ((q->age_band >= 0 && band != q->age_band) || (q->sex >= 0 && sex != q->sex))
+    if (r->q->sex >= 0 && sex != r->q->sex)
         return ST_OK;
-
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 1024;
-        struct course *c = realloc(r->c, cap * sizeof(*c));
-        if (!c)
-            return ST_NOMEM;
-        r->c = c;
-        r->cap = cap;
-    }
-    struct course *c = &r->c[r->n];
+    if (r->n >= INT32_MAX || !grow((void **)&r->c, r->n, &r->cap, sizeof(*r->c)))
+        return ST_NOMEM;
+    struct course *c = &r->c[r->n++];
     memset(c, 0, sizeof(*c));
     c->id = row->id;
     c->patient_id = row->patient_id;
     c->proto = proto;
-    c->anchor = day;
-    c->age_band = band;
     c->sex = sex;
-    for (int k = 0; k < POINTS; k++) {
-        struct date t;
-        if (date_add_months(&anchor, point_months[k], &t) != ST_OK)
-            return ST_OK;
-        c->target[k] = date_to_days(&t);
-    }
-    r->n++;
+    c->has_dob = date_parse(row->date_of_birth, &c->dob) == ST_OK;
+    c->age_band = -1;
     return ST_OK;
+}
+
+/* Days since 1970 of a stored date, false for a malformed one (skipped). */
+static bool
+day_of(const char *s, int64_t *day)
+{
+    struct date d;
+    if (date_parse(s, &d) != ST_OK)
+        return false;
+    *day = date_to_days(&d);
+    return true;
+}
+
+static int
+take_item(void *ctx, const struct db_cohort_item *row)
+{
+    struct run *r = ctx;
+    int32_t course = map_find(&r->courses, row->course_id);
+    if (course < 0)
+        return ST_OK;
+    if (r->nitems >= INT32_MAX ||
+        !grow((void **)&r->items, r->nitems, &r->items_cap, sizeof(*r->items)) ||
+        !grow((void **)&r->item_ids, r->nitems, &r->item_ids_cap, sizeof(*r->item_ids)))
+        return ST_NOMEM;
+    r->items[r->nitems] = (struct item){course, false, false, 0};
+    r->item_ids[r->nitems] = (struct id_index){row->id, (int32_t)r->nitems};
+    r->nitems++;
+    return ST_OK;
+}
+
+static int
+take_done_session(void *ctx, const struct db_cohort_item *row)
+{
+    struct run *r = ctx;
+    int32_t it = map_find(&r->item_map, row->id);
+    int64_t day;
+    if (it < 0 || !row->target_date || !day_of(row->target_date, &day))
+        return ST_OK;
+    r->items[it].done_session = true;
+    r->items[it].target_day = day;
+    return ST_OK;
+}
+
+static int
+take_appointment(void *ctx, const struct db_cohort_appointment *row)
+{
+    struct run *r = ctx;
+    int32_t it = map_find(&r->item_map, row->course_item_id);
+    if (it < 0)
+        return ST_OK;
+    struct item *item = &r->items[it];
+    struct course *c = &r->c[item->course];
+    item->held |= row->holds;
+    /* A done session held by an appointment is dated by the appointment's start. */
+    if (item->done_session && row->holds && (!c->has_ms || row->start_ms < c->min_ms)) {
+        c->has_ms = true;
+        c->min_ms = row->start_ms;
+    }
+    if (!grow((void **)&r->appointments, r->nappointments, &r->appointments_cap,
+              sizeof(*r->appointments)))
+        return ST_NOMEM;
+    r->appointments[r->nappointments++] = (struct id_index){row->id, it};
+    return ST_OK;
+}
+
+static int
+take_procedure(void *ctx, const struct db_cohort_procedure *row)
+{
+    struct run *r = ctx;
+    int32_t it = map_find(&r->appointment_map, row->appointment_id);
+    if (it < 0)
+        return ST_OK;
+    int32_t course = r->items[it].course;
+    struct course *c = &r->c[course];
+    c->treated = true;
+    c->procedures += row->completed;
+    if (!grow((void **)&r->procedures, r->nprocedures, &r->procedures_cap, sizeof(*r->procedures)))
+        return ST_NOMEM;
+    r->procedures[r->nprocedures++] = (struct id_index){row->id, course};
+    return ST_OK;
+}
+
+static int
+take_event(void *ctx, const struct db_cohort_event *row)
+{
+    struct run *r = ctx;
+    int32_t course = map_find(&r->procedure_map, row->procedure_id);
+    if (course < 0)
+        return ST_OK;
+    /* Counted whatever became of the procedure (an abandoned one may still have bruised);
+     * the rate is per completed procedure. */
+    r->c[course].events++;
+    r->c[course].serious += row->serious;
+    return ST_OK;
+}
+
+/* The anchor of each course and whatever else the filters need, then the filters but the
+ * grade: what is left is marked included. */
+static void
+anchor_courses(struct run *r)
+{
+    const struct query *q = r->q;
+    for (size_t k = 0; k < r->nitems; k++) {
+        const struct item *it = &r->items[k];
+        struct course *c = &r->c[it->course];
+        if (it->done_session && !it->held && (!c->has_target || it->target_day < c->min_target)) {
+            c->has_target = true;
+            c->min_target = it->target_day;
+        }
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        struct course *c = &r->c[i];
+        struct date anchor = {0, 0, 0};
+        bool has = false;
+        if (c->has_ms) {
+            int minute;
+            clinic_tz_from_utc(c->min_ms, &anchor, &minute);
+            has = anchor.year > 0;
+        }
+        if (c->has_target) {
+            struct date t;
+            date_from_days(c->min_target, &t);
+            if (!has || date_compare(&t, &anchor) < 0)
+                anchor = t;
+            has = true;
+        }
+        if (!has)
+            continue; /* no done session: no anchor */
+        c->anchor = date_to_days(&anchor);
+        if ((q->has_from && c->anchor < q->from_day) || (q->has_to && c->anchor > q->to_day))
+            continue;
+        c->age_band = c->has_dob ? age_band_at(&c->dob, &anchor) : -1;
+        if (q->age_band >= 0 && c->age_band != q->age_band)
+            continue;
+        bool ok = true;
+        for (int k = 0; k < POINTS && ok; k++) {
+            struct date t;
+            ok = date_add_months(&anchor, point_months[k], &t) == ST_OK;
+            c->target[k] = date_to_days(&t);
+        }
+        c->included = ok;
+    }
 }
 
 /* Moves the merge to the first course of `patient_id`: the tables come in patient order as the
@@ -316,17 +537,6 @@ courses_of(struct run *r, int64_t patient_id, size_t *first)
     return end;
 }
 
-/* Days since 1970 of a stored date, false for a malformed one (skipped). */
-static bool
-day_of(const char *s, int64_t *day)
-{
-    struct date d;
-    if (date_parse(s, &d) != ST_OK)
-        return false;
-    *day = date_to_days(&d);
-    return true;
-}
-
 static int
 take_grade(void *ctx, const struct db_cohort_grade *g)
 {
@@ -338,7 +548,7 @@ take_grade(void *ctx, const struct db_cohort_grade *g)
     const char *values[NSCALES] = {g->norwood, g->ludwig, g->sinclair, g->savin};
     /* Rows come oldest first (then by id): the last one on or before the anchor stays. */
     for (size_t i = first; i < end; i++) {
-        if (day > r->c[i].anchor)
+        if (!r->c[i].included || day > r->c[i].anchor)
             continue;
         for (int k = 0; k < NSCALES; k++) {
             const char *v = values[k] ? values[k] : "";
@@ -360,6 +570,8 @@ take_value(void *ctx, const struct db_cohort_value *v)
         return ST_OK;
     for (size_t i = first; i < end; i++) {
         struct course *c = &r->c[i];
+        if (!c->included)
+            continue;
         /* Baseline: the latest on or before the anchor within baseline_days; rows come by date
          * then id, so a later row replaces an earlier one. */
         if (day <= c->anchor && day >= c->anchor - r->q->baseline_days) {
@@ -367,7 +579,7 @@ take_value(void *ctx, const struct db_cohort_value *v)
             c->baseline = v->value;
         }
         /* At N months: the closest to the target within the window; a later row replaces only
-         * a strictly farther one, so ties keep the earlier date, then the lower id. */
+         * a strictly closer one, so ties keep the earlier date, then the lower id. */
         for (int k = 0; k < POINTS; k++) {
             int64_t dist = day > c->target[k] ? day - c->target[k] : c->target[k] - day;
             if (dist <= r->q->window_days && (!c->has_at[k] || dist < c->distance[k])) {
@@ -377,50 +589,6 @@ take_value(void *ctx, const struct db_cohort_value *v)
             }
         }
     }
-    return ST_OK;
-}
-
-static int
-cmp_id_index(const void *a, const void *b)
-{
-    int64_t x = ((const struct id_index *)a)->id, y = ((const struct id_index *)b)->id;
-    return (x > y) - (x < y);
-}
-
-/* The course with this id among those reported, or NULL. */
-static struct course *
-find_course(struct run *r, int64_t id)
-{
-    size_t lo = 0, hi = r->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (r->by_id[mid].id == id)
-            return &r->c[r->by_id[mid].i];
-        if (r->by_id[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
-static int
-take_procedure(void *ctx, const struct db_cohort_procedure *p)
-{
-    struct run *r = ctx;
-    struct course *c = find_course(r, p->course_id);
-    if (!c)
-        return ST_OK;
-    struct acc *acc = &r->acc[c->proto];
-    c->treated = true;
-    /* Rates are per completed procedure; an event is counted whatever became of the
-     * procedure it followed (an abandoned one may still have bruised). */
-    if (p->completed)
-        acc->procedures++;
-    acc->events += p->events;
-    acc->serious += p->serious;
-    if (p->events > 0)
-        c->with_event = true;
     return ST_OK;
 }
 
@@ -434,23 +602,29 @@ run_release(struct run *r)
             for (int k = 0; k < POINTS; k++)
                 free(r->acc[i].change[k]);
     free(r->acc);
+    map_release(&r->courses);
+    map_release(&r->item_map);
+    map_release(&r->appointment_map);
+    map_release(&r->procedure_map);
     free(r->by_id);
+    free(r->items);
+    free(r->item_ids);
+    free(r->appointments);
+    free(r->procedures);
     free(r->c);
     memset(r, 0, sizeof(*r));
 }
 
-/* Drops the courses whose grade does not match the filter, keeping the order. */
+/* Leaves out the courses whose grade does not match the filter. */
 static void
 filter_grade(struct run *r)
 {
     const struct query *q = r->q;
     if (q->grade_scale < 0)
         return;
-    size_t kept = 0;
     for (size_t i = 0; i < r->n; i++)
-        if (strcmp(r->c[i].grade[q->grade_scale], q->grade_value) == 0)
-            r->c[kept++] = r->c[i];
-    r->n = kept;
+        if (r->c[i].included && strcmp(r->c[i].grade[q->grade_scale], q->grade_value) != 0)
+            r->c[i].included = false;
 }
 
 /* The change a course shows at point k, rounded to a millionth: values have at most a few
@@ -465,8 +639,8 @@ change_at(const struct course *c, int k, double *out)
     return true;
 }
 
-/* Adds the courses up per protocol (courses come by patient: a patient's courses are
- * adjacent, which counts distinct patients with a look at the one before). */
+/* Adds the included courses up per protocol (courses come by patient: a patient's courses are
+ * adjacent, which counts distinct patients with a look at the ones before). */
 static int
 sum_up(struct run *r)
 {
@@ -485,21 +659,26 @@ sum_up(struct run *r)
     }
     for (size_t i = 0; i < r->n; i++) {
         const struct course *c = &r->c[i];
+        if (!c->included)
+            continue;
         struct acc *a = &r->acc[c->proto];
         bool new_patient = true, treated_before = false, event_before = false;
         /* Earlier courses of the same patient and protocol: the patient is counted once. */
         for (size_t j = i; j > 0 && r->c[j - 1].patient_id == c->patient_id; j--) {
             const struct course *o = &r->c[j - 1];
-            if (o->proto != c->proto)
+            if (!o->included || o->proto != c->proto)
                 continue;
             new_patient = false;
             treated_before |= o->treated;
-            event_before |= o->with_event;
+            event_before |= o->events > 0;
         }
         a->courses++;
         a->patients += new_patient;
         a->treated += c->treated && !treated_before;
-        a->with_event += c->with_event && !event_before;
+        a->with_event += c->events > 0 && !event_before;
+        a->procedures += c->procedures;
+        a->events += c->events;
+        a->serious += c->serious;
         for (int k = 0; k < POINTS; k++) {
             double ch;
             if (!change_at(c, k, &ch))
@@ -512,11 +691,12 @@ sum_up(struct run *r)
     return ST_OK;
 }
 
-/* Reads what the report needs in one transaction: the courses, then (when asked) the grades,
- * the density values and (when asked) the procedures, and adds them up. */
+/* Reads what the report needs in one transaction: the courses, their items, appointments,
+ * procedures and adverse events (the anchor and the adverse figures), then the grades when
+ * asked and the density values, and adds them up. */
 static int
-gather(struct db *db, const struct protocols *p, const struct query *q, bool grades,
-       bool procedures, struct run *r, struct fail *f)
+gather(struct db *db, const struct protocols *p, const struct query *q, bool grades, struct run *r,
+       struct fail *f)
 {
     memset(r, 0, sizeof(*r));
     r->p = p;
@@ -528,6 +708,34 @@ gather(struct db *db, const struct protocols *p, const struct query *q, bool gra
     if (st != ST_OK)
         return db_fail(db, st, f);
     st = db_cohort_courses(db, q->protocol ? q->protocol->code : NULL, take_course, r);
+    if (st == ST_OK) {
+        r->by_id = malloc((r->n ? r->n : 1) * sizeof(*r->by_id));
+        if (!r->by_id)
+            st = ST_NOMEM;
+    }
+    if (st == ST_OK) {
+        for (size_t i = 0; i < r->n; i++)
+            r->by_id[i] = (struct id_index){r->c[i].id, (int32_t)i};
+        st = map_build(&r->courses, r->by_id, r->n);
+    }
+    if (st == ST_OK)
+        st = db_cohort_items(db, take_item, r);
+    if (st == ST_OK)
+        st = map_build(&r->item_map, r->item_ids, r->nitems);
+    if (st == ST_OK)
+        st = db_cohort_done_sessions(db, take_done_session, r);
+    if (st == ST_OK)
+        st = db_cohort_appointments(db, take_appointment, r);
+    if (st == ST_OK)
+        st = map_build(&r->appointment_map, r->appointments, r->nappointments);
+    if (st == ST_OK)
+        st = db_cohort_procedures(db, take_procedure, r);
+    if (st == ST_OK)
+        st = map_build(&r->procedure_map, r->procedures, r->nprocedures);
+    if (st == ST_OK)
+        st = db_cohort_events(db, take_event, r);
+    if (st == ST_OK)
+        anchor_courses(r);
     if (st == ST_OK && (grades || q->grade_scale >= 0)) {
         r->cursor = 0;
         st = db_cohort_grades(db, take_grade, r);
@@ -537,17 +745,6 @@ gather(struct db *db, const struct protocols *p, const struct query *q, bool gra
     if (st == ST_OK) {
         r->cursor = 0;
         st = db_cohort_values(db, COHORT_MEASURE, take_value, r);
-    }
-    if (st == ST_OK && procedures) {
-        r->by_id = malloc((r->n ? r->n : 1) * sizeof(*r->by_id));
-        if (!r->by_id) {
-            st = ST_NOMEM;
-        } else {
-            for (size_t i = 0; i < r->n; i++)
-                r->by_id[i] = (struct id_index){r->c[i].id, i};
-            qsort(r->by_id, r->n, sizeof(*r->by_id), cmp_id_index);
-            st = db_cohort_procedures(db, take_procedure, r);
-        }
     }
     db_rollback(db);
     if (st == ST_OK)
@@ -676,7 +873,7 @@ cohort_report(struct db *db, const struct protocols *p, const struct actor *a,
     int st = parse_query(p, params, &q, f);
     if (st != ST_OK)
         return st;
-    st = gather(db, p, &q, false, true, &r, f);
+    st = gather(db, p, &q, false, &r, f);
     if (st != ST_OK)
         goto out;
     *out = report_json(&r);
@@ -887,7 +1084,7 @@ cohort_report_csv(struct db *db, const struct protocols *p, const struct actor *
     buf_init(&b, COHORT_CSV_MAX);
     int st = parse_query(p, params, &q, f);
     if (st == ST_OK)
-        st = gather(db, p, &q, false, true, &r, f);
+        st = gather(db, p, &q, false, &r, f);
     if (st != ST_OK)
         goto out;
     st = buf_append_str(&b, REPORT_CSV_HEADER);
@@ -915,7 +1112,7 @@ cohort_courses_csv(struct db *db, const struct protocols *p, const struct actor 
     buf_init(&b, COHORT_CSV_MAX);
     int st = parse_query(p, params, &q, f);
     if (st == ST_OK)
-        st = gather(db, p, &q, true, false, &r, f);
+        st = gather(db, p, &q, true, &r, f);
     if (st != ST_OK)
         goto out;
     /* By course id: the order says nothing of who the patients are. */
@@ -924,11 +1121,13 @@ cohort_courses_csv(struct db *db, const struct protocols *p, const struct actor 
         st = nomem(f);
         goto out;
     }
+    size_t n = 0;
     for (size_t i = 0; i < r.n; i++)
-        order[i] = (struct id_index){r.c[i].id, i};
-    qsort(order, r.n, sizeof(*order), cmp_id_index);
+        if (r.c[i].included)
+            order[n++] = (struct id_index){r.c[i].id, (int32_t)i};
+    qsort(order, n, sizeof(*order), cmp_id_index);
     st = buf_append_str(&b, COURSES_CSV_HEADER);
-    for (size_t i = 0; st == ST_OK && i < r.n; i++)
+    for (size_t i = 0; st == ST_OK && i < n; i++)
         st = courses_csv_row(&b, &r, &r.c[order[i].i]);
     free(order);
     st = finish_csv(&b, st, csv, len, f);

@@ -987,29 +987,65 @@ int db_adverse_specimen(struct db *db, const char *specimen_id, int64_t *procedu
                         int64_t *patient_id) WARN_UNUSED;
 
 /* ---- cohort report ---- */
-/* What the cohort report reads of the whole clinic, streamed in one pass per table in the order
- * its merge needs (sqlite_cohort.c). Rows passed to callbacks are borrowed for the call only; a
- * non-zero return from cb stops and is returned. Call inside one read transaction. */
+/* What the cohort report reads of the whole clinic: one sequential pass over each table, in
+ * the order given, merged by the caller (sqlite_cohort.c). Rows passed to callbacks are
+ * borrowed for the call only; a non-zero return from cb stops and is returned. Call inside one
+ * read transaction. */
 
-/* A course of a patient on the register, with what its anchor is computed from: its done
- * session items' earliest appointment start (of the appointment that holds each item: not
- * cancelled, not a no-show) and the earliest target date of the done session items that have
- * no such appointment. */
+/* A course of a patient on the register. */
 struct db_cohort_course {
     int64_t id;
     int64_t patient_id;
     const char *protocol;
     const char *date_of_birth;
     const char *sex;
-    bool has_first_ms;
-    int64_t first_ms;         /* UTC; when has_first_ms */
-    const char *first_target; /* YYYY-MM-DD, NULL when none */
 };
 typedef int (*db_cohort_course_cb)(void *ctx, const struct db_cohort_course *c);
-/* Courses of `protocol` (NULL: every protocol) with at least one done session, ordered by
- * patient id then course id. */
+/* Courses of `protocol` (NULL: every protocol), ordered by patient id then course id. */
 int db_cohort_courses(struct db *db, const char *protocol, db_cohort_course_cb cb,
                       void *ctx) WARN_UNUSED;
+
+/* An item of a course: its course, and for a done loading session its target date. */
+struct db_cohort_item {
+    int64_t id;
+    int64_t course_id;
+    const char *target_date; /* YYYY-MM-DD; db_cohort_done_sessions only */
+};
+typedef int (*db_cohort_item_cb)(void *ctx, const struct db_cohort_item *it);
+/* Every course item, in no particular order. */
+int db_cohort_items(struct db *db, db_cohort_item_cb cb, void *ctx) WARN_UNUSED;
+/* Every loading session (kind "session") in status "done", in no particular order. */
+int db_cohort_done_sessions(struct db *db, db_cohort_item_cb cb, void *ctx) WARN_UNUSED;
+
+/* An appointment booked for a course item. */
+struct db_cohort_appointment {
+    int64_t id;
+    int64_t course_item_id;
+    bool holds; /* not cancelled and not a no-show: it holds the item */
+    int64_t start_ms;
+};
+typedef int (*db_cohort_appointment_cb)(void *ctx, const struct db_cohort_appointment *a);
+/* Every appointment of a course item, in no particular order. */
+int db_cohort_appointments(struct db *db, db_cohort_appointment_cb cb, void *ctx) WARN_UNUSED;
+
+/* A procedure started at the chair. */
+struct db_cohort_procedure {
+    int64_t id;
+    int64_t appointment_id;
+    bool completed;
+};
+typedef int (*db_cohort_procedure_cb)(void *ctx, const struct db_cohort_procedure *p);
+/* Every procedure, in no particular order. */
+int db_cohort_procedures(struct db *db, db_cohort_procedure_cb cb, void *ctx) WARN_UNUSED;
+
+/* An adverse event linked to a procedure. */
+struct db_cohort_event {
+    int64_t procedure_id;
+    bool serious;
+};
+typedef int (*db_cohort_event_cb)(void *ctx, const struct db_cohort_event *e);
+/* Every adverse event linked to a procedure, in no particular order. */
+int db_cohort_events(struct db *db, db_cohort_event_cb cb, void *ctx) WARN_UNUSED;
 
 /* A non-voided value of a number measure. */
 struct db_cohort_value {
@@ -1036,18 +1072,5 @@ struct db_cohort_grade {
 typedef int (*db_cohort_grade_cb)(void *ctx, const struct db_cohort_grade *g);
 /* Every hair assessment, ordered by patient id, visit date, id. */
 int db_cohort_grades(struct db *db, db_cohort_grade_cb cb, void *ctx) WARN_UNUSED;
-
-/* A procedure started for an appointment of a course item, with its adverse events. */
-struct db_cohort_procedure {
-    int64_t id;
-    int64_t course_id;
-    int64_t patient_id;
-    bool completed;
-    int events;  /* adverse events linked to it */
-    int serious; /* of which serious */
-};
-typedef int (*db_cohort_procedure_cb)(void *ctx, const struct db_cohort_procedure *p);
-/* Every procedure of a course's appointment, in no particular order. */
-int db_cohort_procedures(struct db *db, db_cohort_procedure_cb cb, void *ctx) WARN_UNUSED;
 
 #endif

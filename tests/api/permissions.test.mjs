@@ -489,6 +489,15 @@ const TABLE = {
   'GET /api/v1/adverse-events/{id}/versions': {
     permission: 'adverse.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/adverse-events/${(await adverseOf(ctx)).id}/versions` }),
   },
+  'GET /api/v1/reports/outcomes': {
+    permission: 'report.read', ok: 200, build: () => ({ path: '/api/v1/reports/outcomes?sex=female&window_days=20' }),
+  },
+  'GET /api/v1/reports/outcomes.csv': {
+    permission: 'report.read', ok: 200, build: () => ({ path: '/api/v1/reports/outcomes.csv?protocol=prp-hair' }),
+  },
+  'GET /api/v1/reports/outcomes/courses.csv': {
+    permission: 'report.read', ok: 200, build: () => ({ path: '/api/v1/reports/outcomes/courses.csv?age_band=40_49' }),
+  },
   'POST /api/v1/procedures/{id}/specimens': {
     permission: 'procedure.record', ok: 201,
     build: async (ctx) => {

@@ -36,6 +36,7 @@ export const PERMISSION_TABLE = {
   'procedure.record': ['doctor', 'nurse'],
   'adverse.read': ['admin', 'doctor', 'nurse'],
   'adverse.record': ['doctor', 'nurse'],
+  'report.read': ['admin', 'doctor'],
 };
 
 // Sanitizer builds start and answer more slowly; one knob for every wait.

@@ -57,7 +57,11 @@ CREATE TABLE measurements (
     UNIQUE (set_id, measure)
 );
 CREATE INDEX measurements_by_patient ON measurements (patient_id, measure, date, id);
-CREATE INDEX measurements_by_measure ON measurements (measure, patient_id, date)
+-- id, value_num and voided_at end the key so that the cohort report reads a measure's values in
+-- order from the index alone (SQLite reads a column its WHERE names, even one the partial index
+-- implies).
+CREATE INDEX measurements_by_measure ON measurements (measure, patient_id, date, id, value_num,
+                                                      voided_at)
     WHERE voided_at IS NULL;
 
 CREATE TABLE measurement_versions (
@@ -103,3 +107,17 @@ CREATE TABLE photos (
     CHECK ((voided_at IS NULL) = (void_reason IS NULL))
 );
 CREATE INDEX photos_by_patient ON photos (patient_id, view, date, id);
+
+-- The cohort report reads the whole clinic in one pass per table, in patient order, without a
+-- lookup per row (sqlite_cohort.c): these indexes cover what it reads. Courses carry their
+-- protocol document, so a scan of the table itself would read it all.
+CREATE INDEX courses_for_reports ON courses (patient_id, id, protocol);
+CREATE INDEX course_items_done_sessions ON course_items (course_id, target_date)
+    WHERE kind = 'session' AND status = 'done';
+CREATE INDEX procedures_for_reports ON procedures (appointment_id, status);
+-- The appointments of course items with what dates them: covering for the report, and for the
+-- look-up of the appointment holding an item (db_course_items).
+DROP INDEX appointments_by_item;
+CREATE INDEX appointments_by_item ON appointments (course_item_id, status, start_ms)
+    WHERE course_item_id IS NOT NULL;
+CREATE INDEX assessments_hair ON assessments (patient_id, visit_date, id) WHERE complaint = 'hair';
