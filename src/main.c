@@ -1,6 +1,7 @@
 /* Command-line entry of the autologa binary: serve, init, demo, user, migrate, backup, audit,
- * gateway, screen, course, quote-pdf, label-pdf, aftercare-pdf, rcf, prep-compute, permissions,
- * cohort-report, version. Exit codes are documented in docs/cli.md. */
+ * gateway, screen, course, quote-pdf, label-pdf, aftercare-pdf, rcf, prep-compute,
+ * trichoscopy-check, outcome-report, cohort-report, permissions, version. Exit codes are
+ * documented in docs/cli.md. */
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -27,16 +28,21 @@
 #include "clinic/role.h"
 #include "clinic/screening_record.h"
 #include "clinic/specimen.h"
+#include "clinic/timeline.h"
+#include "clinic/trichoscopy_csv.h"
 #include "clinic/user.h"
 #include "core/buf.h"
+#include "core/clinic_tz.h"
 #include "core/crypto.h"
 #include "core/date.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "docs/aftercare_pdf.h"
 #include "docs/labels.h"
+#include "docs/outcome_pdf.h"
 #include "docs/quote_pdf.h"
 #include "prp/rcf.h"
+#include "http/router.h"
 #include "http/server.h"
 #include "store/db.h"
 
@@ -277,10 +283,12 @@ cmd_demo(int argc, char **argv)
                "the data files of --protocols) that show what screening says. With %d or more\n"
                "patients the clinic gets its calendar: opening hours (Saturday to Thursday),\n"
                "clinicians, centrifuges, a holiday and a few appointments in the next days,\n"
-               "placed in the clinic's --time-zone (give the one `serve` will use).\n"
+               "placed in the clinic's --time-zone (give the one `serve` will use). With %d or\n"
+               "more the fifth patient has a PRP course for hair begun seven months ago, with\n"
+               "measurements and synthetic photographs marked DEMO.\n"
                "--force replaces an existing file.\n",
-               DEMO_PASSWORD, DEMO_DEFAULT_PATIENTS, DEMO_CLINICAL_PATIENTS,
-               DEMO_CALENDAR_PATIENTS);
+               DEMO_PASSWORD, DEMO_DEFAULT_PATIENTS, DEMO_CLINICAL_PATIENTS, DEMO_CALENDAR_PATIENTS,
+               DEMO_OUTCOMES_PATIENTS);
         return EXIT_OK;
     }
     const char *path = opt(&o, "db"), *np = opt(&o, "patients");
@@ -331,6 +339,9 @@ cmd_demo(int argc, char **argv)
         rc = report("demo", &f);
     if (rc == EXIT_OK && n >= DEMO_CALENDAR_PATIENTS &&
         demo_calendar(db, protocols, time_now_ms(), &f) != ST_OK)
+        rc = report("demo", &f);
+    if (rc == EXIT_OK && n >= DEMO_OUTCOMES_PATIENTS &&
+        demo_outcomes(db, protocols, time_now_ms(), &f) != ST_OK)
         rc = report("demo", &f);
     db_close(db);
     protocols_free(protocols);
@@ -1534,6 +1545,97 @@ out:
     return rc;
 }
 
+/* ---- outcome-report ---- */
+
+static int
+cmd_outcome_report(int argc, char **argv)
+{
+    static const char *const spec[] = {"db",        "patient",   "course", "lang", "out",
+                                       "protocols", "time-zone", "clinic", NULL};
+    struct opts o;
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("outcome-report", &o, "");
+    if (o.help) {
+        puts("usage: autologa outcome-report --db PATH --patient N [--course N] [--lang en|ar]\n"
+             "                               --out FILE.pdf [--protocols DIR] [--time-zone UTC]\n"
+             "                               [--clinic NAME]\n"
+             "Prints a patient's outcome report as the server gives it: the course, one chart\n"
+             "per measure with the expected range, the values, the notes on evidence and the\n"
+             "first and latest photographs of each view. --course defaults to the patient's\n"
+             "newest course that is not cancelled, --lang to the patient's language; give the\n"
+             "--time-zone the server uses so that session days are the clinic's.");
+        return EXIT_OK;
+    }
+    const char *path = opt(&o, "db"), *out_path = opt(&o, "out"), *pid = opt(&o, "patient");
+    const char *cid = opt(&o, "course"), *lang = opt(&o, "lang");
+    const char *dir = opt(&o, "protocols") ? opt(&o, "protocols") : "protocols";
+    if (!path || !pid || !out_path)
+        return usage_error("outcome-report", NULL, "--db, --patient and --out are required");
+    char *end;
+    errno = 0;
+    long long patient = strtoll(pid, &end, 10), course = 0;
+    if (errno || *end || patient <= 0)
+        return usage_error("outcome-report", NULL, "--patient must be a patient id");
+    if (cid) {
+        course = strtoll(cid, &end, 10);
+        if (errno || *end || course <= 0)
+            return usage_error("outcome-report", NULL, "--course must be a course id");
+    }
+    if (lang && strcmp(lang, "en") != 0 && strcmp(lang, "ar") != 0)
+        return usage_error("outcome-report", NULL, "--lang must be en or ar");
+    struct clinic_settings clinic;
+    struct protocols *protocols = NULL;
+    struct db *db = NULL;
+    struct timeline_report rep;
+    struct actor a;
+    struct buf pdf;
+    struct fail f;
+    fail_clear(&f);
+    memset(&rep, 0, sizeof(rep));
+    buf_init(&pdf, OUTCOME_PDF_MAX_BYTES);
+    actor_cli(&a);
+    clinic_settings_default(&clinic);
+    if (opt(&o, "time-zone") &&
+        (clinic_settings_time_zone(&clinic, opt(&o, "time-zone"), &f) != ST_OK ||
+         clinic_settings_apply(&clinic, &f) != ST_OK))
+        return usage_error("outcome-report", NULL, f.message);
+    int rc = EXIT_OK;
+    if (protocols_load(dir, &protocols, &f) != ST_OK) {
+        rc = report("outcome-report", &f);
+        goto out;
+    }
+    if ((rc = open_current_db("outcome-report", path, &db)) != EXIT_OK)
+        goto out;
+    /* The command line is the clinic's own machine: the photographs are printed. */
+    if (timeline_report_gather(db, protocols, &a, patient, course, lang, true, &rep, &f) != ST_OK) {
+        rc = report("outcome-report", &f);
+        goto out;
+    }
+    struct date today;
+    char date[11];
+    clinic_tz_today(&today);
+    date_format(&today, date);
+    if (api_outcome_report_render(&rep, opt(&o, "clinic"), date, &pdf, &f) != ST_OK) {
+        rc = report("outcome-report", &f);
+        goto out;
+    }
+    if (!write_whole(out_path, &pdf)) {
+        fprintf(stderr, "autologa outcome-report: cannot write '%s': %s\n", out_path,
+                strerror(errno));
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    fprintf(strcmp(out_path, "-") == 0 ? stderr : stdout,
+            "autologa: wrote %s (%s, %zu photo pair%s, %zu bytes)\n", out_path, rep.lang,
+            rep.npairs, rep.npairs == 1 ? "" : "s", pdf.len);
+out:
+    timeline_report_release(&rep);
+    buf_release(&pdf);
+    db_close(db);
+    protocols_free(protocols);
+    return rc;
+}
+
 static int
 cmd_permissions(int argc, char **argv)
 {
@@ -1786,6 +1888,138 @@ out:
     return rc;
 }
 
+/* ---- trichoscopy-check: a trichoscopy export read as the import reads it, without a database */
+
+/* Reads at most `cap` + 1 bytes of `path`, so that a larger file is seen as too big. */
+static int
+read_capped(const char *path, size_t cap, char **data, size_t *n)
+{
+    *data = NULL;
+    *n = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return ST_IO;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        fclose(fp);
+        return ST_NOMEM;
+    }
+    size_t got = fread(buf, 1, cap + 1, fp);
+    bool failed = ferror(fp) != 0;
+    fclose(fp);
+    if (failed) {
+        free(buf);
+        return ST_IO;
+    }
+    *data = buf;
+    *n = got;
+    return ST_OK;
+}
+
+static void
+print_tricho_row(const struct trichoscopy_row *row)
+{
+    printf("row %zu: %s", row->row, row->has_date ? row->date : "-");
+    if (row->has_area)
+        printf("  area %g cm2", row->area_cm2);
+    for (int c = TRICHOSCOPY_FIRST_MEASURE; c < TRICHOSCOPY_NCOLUMNS; c++)
+        if (row->has[c])
+            printf("  %s %g", trichoscopy_column_name((enum trichoscopy_column)c), row->value[c]);
+    printf("%s\n", row->ok ? "" : "  [errors]");
+    for (size_t i = 0; i < row->nerrors; i++)
+        printf("  %s (%s)\n", row->errors[i].message, row->errors[i].code);
+}
+
+static int
+cmd_trichoscopy_check(int argc, char **argv)
+{
+    static const char *const spec[] = {"mrn", "protocols", "json!", NULL};
+    struct opts o;
+    const char *file = NULL;
+    /* The file is the one argument without a name. */
+    if (argc > 0 && strncmp(argv[0], "--", 2) != 0 && strcmp(argv[0], "-h") != 0) {
+        file = argv[0];
+        argc--;
+        argv++;
+    }
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("trichoscopy-check", &o, "");
+    if (o.help) {
+        puts("usage: autologa trichoscopy-check FILE.csv [--mrn MRN] [--json] [--protocols DIR]\n"
+             "Reads a trichoscopy program's CSV export as the import of measurements does\n"
+             "(docs/measurements.md) and prints what each row would record, or its errors,\n"
+             "without a database. --mrn checks the file's mrn column against a patient's; dates\n"
+             "after today are refused as the import refuses them. --json prints the preview the\n"
+             "API answers. Exit code 0 when every row is valid, 1 otherwise.");
+        return EXIT_OK;
+    }
+    if (!file)
+        return usage_error("trichoscopy-check", NULL, "the CSV file is required");
+    const char *dir = opt(&o, "protocols") ? opt(&o, "protocols") : "protocols";
+    struct protocols *p = NULL;
+    struct trichoscopy_preview pv;
+    char *data = NULL;
+    size_t n = 0;
+    struct fail f;
+    fail_clear(&f);
+    memset(&pv, 0, sizeof(pv));
+    int rc = EXIT_OK;
+    if (protocols_load(dir, &p, &f) != ST_OK) {
+        rc = report("trichoscopy-check", &f);
+        goto out;
+    }
+    int st = read_capped(file, TRICHOSCOPY_CSV_MAX_BYTES + 3, &data, &n);
+    if (st != ST_OK) {
+        fprintf(stderr, "autologa trichoscopy-check: %s: %s\n", file,
+                st == ST_NOMEM ? "out of memory" : strerror(errno));
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    /* Without the clinic's time zone "today" is this computer's. */
+    char today[11];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    if (strftime(today, sizeof(today), "%Y-%m-%d", &tm) != 10)
+        today[0] = '\0';
+    struct trichoscopy_context ctx = {.mrn = opt(&o, "mrn"), .today = today[0] ? today : NULL};
+    if (trichoscopy_csv_parse(p->measures, data, n, &ctx, &pv, &f) != ST_OK) {
+        fprintf(stderr, "autologa trichoscopy-check: %s: %s (%s)\n", file,
+                f.message[0] ? f.message : "out of memory", f.code);
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    if (opt(&o, "json")) {
+        json_t *j = trichoscopy_preview_json(&pv);
+        char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) : NULL;
+        json_decref(j);
+        if (!text) {
+            rc = EXIT_FAIL;
+            goto out;
+        }
+        printf("%s\n", text);
+        free(text);
+    } else {
+        printf("separator '%c'; columns:", pv.delimiter);
+        for (int c = 0; c < TRICHOSCOPY_NCOLUMNS; c++)
+            if (pv.present[c])
+                printf(" %s", trichoscopy_column_name((enum trichoscopy_column)c));
+        printf("\n");
+        for (size_t i = 0; i < pv.nignored; i++)
+            printf("ignored column: %s\n", pv.ignored[i]);
+        for (size_t i = 0; i < pv.nrows; i++)
+            print_tricho_row(&pv.rows[i]);
+        printf("%zu valid, %zu with errors\n", pv.nok, pv.nfailed);
+    }
+    if (pv.nfailed > 0)
+        rc = EXIT_FAIL;
+out:
+    trichoscopy_csv_release(&pv);
+    free(data);
+    protocols_free(p);
+    return rc;
+}
+
 static void
 usage(FILE *out)
 {
@@ -1806,6 +2040,8 @@ usage(FILE *out)
           "  rcf          convert a centrifuge's rpm into RCF (x g) or back at a rotor radius\n"
           "  prep-compute check a PRP preparation record and print what it gives\n"
           "  cohort-report print the outcomes of each course protocol (JSON or CSV)\n"
+          "  trichoscopy-check read a trichoscopy CSV export as the import would\n"
+          "  outcome-report print a patient's outcome report as a PDF in English or Arabic\n"
           "  permissions  print which role may do what\n"
           "  version      print the version\n"
           "Exit codes: 0 success, 1 failure, 2 usage error, 3 database error, 4 audit chain "
@@ -1857,6 +2093,10 @@ main(int argc, char **argv)
         return cmd_rcf(n, rest);
     if (!strcmp(cmd, "prep-compute"))
         return cmd_prep_compute(n, rest);
+    if (!strcmp(cmd, "trichoscopy-check"))
+        return cmd_trichoscopy_check(n, rest);
+    if (!strcmp(cmd, "outcome-report"))
+        return cmd_outcome_report(n, rest);
     if (!strcmp(cmd, "permissions"))
         return cmd_permissions(n, rest);
     if (!strcmp(cmd, "cohort-report"))

@@ -397,28 +397,16 @@ take_item(void *ctx, const struct db_cohort_item *row)
 {
     struct run *r = ctx;
     int32_t course = map_find(&r->courses, row->course_id);
-    if (course < 0)
+    int64_t day = 0;
+    if (course < 0 || (row->done_session && !day_of(row->target_date, &day)))
         return ST_OK;
     if (r->nitems >= INT32_MAX ||
         !grow((void **)&r->items, r->nitems, &r->items_cap, sizeof(*r->items)) ||
         !grow((void **)&r->item_ids, r->nitems, &r->item_ids_cap, sizeof(*r->item_ids)))
         return ST_NOMEM;
-    r->items[r->nitems] = (struct item){course, false, false, 0};
+    r->items[r->nitems] = (struct item){course, row->done_session, false, day};
     r->item_ids[r->nitems] = (struct id_index){row->id, (int32_t)r->nitems};
     r->nitems++;
-    return ST_OK;
-}
-
-static int
-take_done_session(void *ctx, const struct db_cohort_item *row)
-{
-    struct run *r = ctx;
-    int32_t it = map_find(&r->item_map, row->id);
-    int64_t day;
-    if (it < 0 || !row->target_date || !day_of(row->target_date, &day))
-        return ST_OK;
-    r->items[it].done_session = true;
-    r->items[it].target_day = day;
     return ST_OK;
 }
 
@@ -722,8 +710,6 @@ gather(struct db *db, const struct protocols *p, const struct query *q, bool gra
         st = db_cohort_items(db, take_item, r);
     if (st == ST_OK)
         st = map_build(&r->item_map, r->item_ids, r->nitems);
-    if (st == ST_OK)
-        st = db_cohort_done_sessions(db, take_done_session, r);
     if (st == ST_OK)
         st = db_cohort_appointments(db, take_appointment, r);
     if (st == ST_OK)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clinic/photo.h"
 #include "clinic/role.h"
 #include "core/crypto.h"
 
@@ -132,6 +133,22 @@ static const struct route routes[] = {
     {"GET", "/api/v1/reports/outcomes.csv", PERM_REPORT_READ, api_report_outcomes_csv},
     {"GET", "/api/v1/reports/outcomes/courses.csv", PERM_REPORT_READ,
      api_report_outcome_courses_csv},
+    {"GET", "/api/v1/patients/{id}/timeline", PERM_OUTCOME_READ, api_timeline_get},
+    {"GET", "/api/v1/patients/{id}/outcome-report.pdf", PERM_OUTCOME_READ, api_outcome_report_pdf},
+    {"GET", "/api/v1/patients/{id}/photos", PERM_PHOTO_READ, api_photos_list},
+    {"POST", "/api/v1/patients/{id}/photos", PERM_PHOTO_RECORD, api_photos_upload,
+     PHOTO_UPLOAD_MAX},
+    {"GET", "/api/v1/photos/{id}", PERM_PHOTO_READ, api_photo_get},
+    {"GET", "/api/v1/photos/{id}/image", PERM_PHOTO_READ, api_photo_image},
+    {"GET", "/api/v1/photos/{id}/thumb", PERM_PHOTO_READ, api_photo_thumb},
+    {"POST", "/api/v1/photos/{id}/void", PERM_PHOTO_RECORD, api_photo_void},
+    {"GET", "/api/v1/patients/{id}/measurements", PERM_OUTCOME_READ, api_measurements_list},
+    {"POST", "/api/v1/patients/{id}/measurements", PERM_OUTCOME_RECORD, api_measurements_create},
+    {"POST", "/api/v1/patients/{id}/measurements/import", PERM_OUTCOME_RECORD,
+     api_measurements_import, HTTP_UPLOAD_MAX},
+    {"PUT", "/api/v1/measurements/{id}", PERM_OUTCOME_RECORD, api_measurement_correct},
+    {"POST", "/api/v1/measurements/{id}/void", PERM_OUTCOME_RECORD, api_measurement_void},
+    {"GET", "/api/v1/measurements/{id}/versions", PERM_OUTCOME_READ, api_measurement_versions},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

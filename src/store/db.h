@@ -9,6 +9,7 @@
 #define AUTOLOGA_STORE_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "core/status.h"
 
@@ -187,6 +188,9 @@ int db_patient_versions(struct db *db, int64_t patient_id, db_patient_version_cb
 
 /* ---- audit trail ---- */
 
+/* Room for an event's detail: a small JSON object, never a record's content. */
+#define DB_AUDIT_DETAIL_MAX 512
+
 struct db_audit {
     int64_t id;
     int64_t at_ms;
@@ -200,6 +204,8 @@ struct db_audit {
     char request_id[40];
     char prev_hash[65];
     char hash[65];
+    char detail[DB_AUDIT_DETAIL_MAX]; /* a JSON object saying more (which photo size was shown),
+                                       * "" for none */
 };
 /* The id and hash of the newest event (0 and "" for an empty trail). */
 int db_audit_tail(struct db *db, int64_t *id, char hash[65]) WARN_UNUSED;
@@ -455,6 +461,35 @@ int db_course_item_set_dates(struct db *db, int64_t id, const char *target, cons
 /* Cancels the items of a course that will not happen now that it ends: those still planned or
  * missed. Booked and done items keep their status (a booked one follows its appointment). */
 int db_course_items_cancel_open(struct db *db, int64_t course_id) WARN_UNUSED;
+
+/* ---- the timeline's reads (sqlite_timeline.c) ---- */
+
+/* One non-voided measurement as the timeline charts it. */
+struct db_timeline_value {
+    int64_t id;
+    int64_t set_id;
+    char date[11];
+    char measure[48];
+    bool is_code; /* value_code holds it, else value_num */
+    double value_num;
+    char value_code[40];
+};
+typedef int (*db_timeline_value_cb)(void *ctx, const struct db_timeline_value *v);
+/* A patient's non-voided measurements by measure, then date, then id; a non-zero return from
+ * cb stops and is returned. */
+int db_timeline_values(struct db *db, int64_t patient_id, db_timeline_value_cb cb,
+                       void *ctx) WARN_UNUSED;
+
+/* One non-voided photo of a patient: which view, which day. */
+struct db_timeline_photo {
+    int64_t id;
+    char view[48];
+    char date[11];
+};
+typedef int (*db_timeline_photo_cb)(void *ctx, const struct db_timeline_photo *p);
+/* A patient's non-voided photos by view, then date, then id. */
+int db_timeline_photos(struct db *db, int64_t patient_id, db_timeline_photo_cb cb,
+                       void *ctx) WARN_UNUSED;
 
 /* ---- rooms (the demo clinic's; scheduling grows on them) ---- */
 int db_room_insert(struct db *db, const char *name, const char *kind, int64_t *id) WARN_UNUSED;
@@ -1005,17 +1040,17 @@ typedef int (*db_cohort_course_cb)(void *ctx, const struct db_cohort_course *c);
 int db_cohort_courses(struct db *db, const char *protocol, db_cohort_course_cb cb,
                       void *ctx) WARN_UNUSED;
 
-/* An item of a course: its course, and for a done loading session its target date. */
+/* A loading or maintenance session of a course: the items whose appointments a procedure is
+ * started for. */
 struct db_cohort_item {
     int64_t id;
     int64_t course_id;
-    const char *target_date; /* YYYY-MM-DD; db_cohort_done_sessions only */
+    bool done_session;       /* a loading session (kind "session") in status "done" */
+    const char *target_date; /* YYYY-MM-DD */
 };
 typedef int (*db_cohort_item_cb)(void *ctx, const struct db_cohort_item *it);
-/* Every course item, in no particular order. */
+/* Every course item of kind "session" or "maintenance", in no particular order. */
 int db_cohort_items(struct db *db, db_cohort_item_cb cb, void *ctx) WARN_UNUSED;
-/* Every loading session (kind "session") in status "done", in no particular order. */
-int db_cohort_done_sessions(struct db *db, db_cohort_item_cb cb, void *ctx) WARN_UNUSED;
 
 /* An appointment booked for a course item. */
 struct db_cohort_appointment {
@@ -1072,5 +1107,167 @@ struct db_cohort_grade {
 typedef int (*db_cohort_grade_cb)(void *ctx, const struct db_cohort_grade *g);
 /* Every hair assessment, ordered by patient id, visit date, id. */
 int db_cohort_grades(struct db *db, db_cohort_grade_cb cb, void *ctx) WARN_UNUSED;
+/* ---- photos ---- */
+/* Standardised photographs (007_outcomes.sql): the cleaned bytes and their thumbnail kept once per
+ * content hash in photo_files, each upload a row of photos pointing at them. */
+
+/* The bytes of one cleaned picture: borrowed by db_photo_file_put. */
+struct db_photo_file {
+    char sha256[65]; /* of data, lower-case hex */
+    char mime[16];   /* image/jpeg, image/png */
+    int width, height;
+    const unsigned char *data;
+    size_t data_n;
+    const unsigned char *thumb; /* JPEG */
+    size_t thumb_n;
+    int thumb_width, thumb_height;
+};
+/* Stores the file unless its hash is already there (then the stored one stays: same bytes). */
+int db_photo_file_put(struct db *db, const struct db_photo_file *pf) WARN_UNUSED;
+
+struct db_photo {
+    int64_t id;
+    int64_t patient_id;
+    char view[48];     /* measures.json photo_views code */
+    char date[11];     /* YYYY-MM-DD, the clinic's calendar */
+    int64_t course_id; /* 0: none */
+    char sha256[65];
+    char *original_name; /* NULL when none */
+    char *notes;
+    int64_t uploaded_ms;
+    int64_t uploaded_by;
+    int64_t voided_ms; /* 0: not voided */
+    int64_t voided_by;
+    char *void_reason;
+    /* filled when reading, from photo_files and the patient: */
+    char mime[16];
+    int width, height;
+    int64_t bytes;
+    int thumb_width, thumb_height;
+    char mrn[24];
+    bool patient_deleted;
+};
+void db_photo_release(struct db_photo *p);
+/* Inserts p (its file must be stored; the fields filled when reading are ignored), sets p->id. */
+int db_photo_insert(struct db *db, struct db_photo *p) WARN_UNUSED;
+int db_photo_get(struct db *db, int64_t id, struct db_photo *out) WARN_UNUSED;
+typedef int (*db_photo_cb)(void *ctx, const struct db_photo *p);
+/* A patient's photos of one view (NULL: every view), by view code, date, id; voided ones only
+ * with include_voided. A non-zero return from cb stops and is returned. */
+int db_photo_of_patient(struct db *db, int64_t patient_id, const char *view, bool include_voided,
+                        db_photo_cb cb, void *ctx) WARN_UNUSED;
+/* The id of a photo of the patient with these bytes that is not voided, 0 when there is none. */
+int db_photo_same_bytes(struct db *db, int64_t patient_id, const char *sha256,
+                        int64_t *id) WARN_UNUSED;
+/* Voids photo `id` unless it already is: ST_CONFLICT when it is, ST_NOT_FOUND when missing. */
+int db_photo_void(struct db *db, int64_t id, int64_t at_ms, int64_t by,
+                  const char *reason) WARN_UNUSED;
+/* A copy of the picture (or its thumbnail) of photo `id`, the caller's to free(), with its MIME
+ * type. ST_NOT_FOUND when there is no such photo. */
+int db_photo_bytes(struct db *db, int64_t id, bool thumb, unsigned char **data, size_t *n,
+                   char mime[16]) WARN_UNUSED;
+
+/* ---- measurements ---- */
+/* What was measured at a visit (007_outcomes.sql): a set per visit and method, a row per value,
+ * each value's versions, and the trichoscopy files imported. */
+
+struct db_measurement_set {
+    int64_t id;
+    int64_t patient_id;
+    char date[11];     /* YYYY-MM-DD, the clinic's calendar */
+    int64_t course_id; /* 0: none */
+    char method[41];   /* a method code of measures.json */
+    char *device;      /* NULL when none, like site and notes */
+    char *site;
+    char *notes;
+    bool has_area;
+    double area_cm2;
+    int64_t measured_by;
+    char source[8];    /* manual, import */
+    int64_t import_id; /* 0: typed in */
+    int64_t created_ms;
+    int64_t created_by;
+};
+void db_measurement_set_release(struct db_measurement_set *s);
+/* Inserts s and sets s->id. */
+int db_measurement_set_insert(struct db *db, struct db_measurement_set *s) WARN_UNUSED;
+int db_measurement_set_get(struct db *db, int64_t id, struct db_measurement_set *out) WARN_UNUSED;
+
+struct db_measurement_query {
+    int64_t patient_id;
+    const char *measure; /* NULL: every measure */
+    const char *from;    /* YYYY-MM-DD, both included; NULL: no bound */
+    const char *to;
+    bool include_voided;
+};
+typedef int (*db_measurement_set_cb)(void *ctx, const struct db_measurement_set *s);
+/* A patient's sets having at least one value that matches `q` (the measure, and not voided
+ * unless include_voided), newest date first, then newest id. */
+int db_measurement_sets(struct db *db, const struct db_measurement_query *q,
+                        db_measurement_set_cb cb, void *ctx) WARN_UNUSED;
+
+struct db_measurement {
+    int64_t id;
+    int64_t set_id;
+    int64_t patient_id;
+    char date[11];
+    char measure[41];
+    bool is_code; /* value_code holds the value, else value_num */
+    double value_num;
+    char value_code[33];
+    int64_t version;
+    int64_t voided_ms; /* 0: not voided */
+    int64_t voided_by;
+    char *void_reason; /* NULL unless voided */
+    int64_t updated_ms;
+    int64_t updated_by;
+};
+void db_measurement_release(struct db_measurement *m);
+/* Inserts m (not voided) and sets m->id; ST_CONFLICT when the set has that measure already. */
+int db_measurement_insert(struct db *db, struct db_measurement *m) WARN_UNUSED;
+int db_measurement_get(struct db *db, int64_t id, struct db_measurement *out) WARN_UNUSED;
+/* Writes the value, version, updated_ms and updated_by of m->id if it is not voided and its
+ * stored version is still `expected_version`: ST_CONFLICT otherwise, ST_NOT_FOUND when there is
+ * no such value. */
+int db_measurement_set_value(struct db *db, const struct db_measurement *m,
+                             int64_t expected_version) WARN_UNUSED;
+/* Voids value `id` (ST_CONFLICT when it already is, ST_NOT_FOUND when there is none). */
+int db_measurement_void(struct db *db, int64_t id, int64_t at_ms, int64_t by,
+                        const char *reason) WARN_UNUSED;
+typedef int (*db_measurement_cb)(void *ctx, const struct db_measurement *m);
+/* The values of a set in the order they were entered; voided ones only with include_voided,
+ * only `measure`'s when it is not NULL. */
+int db_measurements_of_set(struct db *db, int64_t set_id, const char *measure, bool include_voided,
+                           db_measurement_cb cb, void *ctx) WARN_UNUSED;
+
+/* One version of a value: what it was, why it was changed (NULL for version 1), when, by whom. */
+struct db_measurement_version {
+    int64_t measurement_id;
+    int64_t version;
+    bool is_code;
+    double value_num;
+    const char *value_code;
+    const char *reason;
+    int64_t at_ms;
+    int64_t by;
+};
+int db_measurement_version_insert(struct db *db,
+                                  const struct db_measurement_version *v) WARN_UNUSED;
+typedef int (*db_measurement_version_cb)(void *ctx, const struct db_measurement_version *v);
+/* The versions of value `id`, newest first. */
+int db_measurement_versions(struct db *db, int64_t id, db_measurement_version_cb cb,
+                            void *ctx) WARN_UNUSED;
+
+struct db_measurement_import {
+    int64_t id;
+    int64_t patient_id;
+    const char *file_name; /* NULL when not given */
+    char sha256[65];       /* of the file's bytes */
+    int64_t rows;
+    int64_t imported_ms;
+    int64_t imported_by;
+};
+/* Inserts and sets mi->id; ST_CONFLICT when the patient has a file with these bytes already. */
+int db_measurement_import_insert(struct db *db, struct db_measurement_import *mi) WARN_UNUSED;
 
 #endif

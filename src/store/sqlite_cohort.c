@@ -75,29 +75,23 @@ item_row(sqlite3_stmt *st, void *pass)
     struct db_cohort_item it = {
         .id = sqlite3_column_int64(st, 0),
         .course_id = sqlite3_column_int64(st, 1),
-        .target_date = (const char *)sqlite3_column_text(st, 2),
+        .done_session = sqlite3_column_int(st, 2) != 0,
+        .target_date = (const char *)sqlite3_column_text(st, 3),
     };
+    if (!it.target_date)
+        return ST_NOMEM;
     return ps->cb(ps->ctx, &it);
 }
 
 int
 db_cohort_items(struct db *db, db_cohort_item_cb cb, void *ctx)
 {
-    /* Read from the index of UNIQUE (course_id, seq), which holds the id: the items' rows are
-     * never read. */
-    sqlite3_stmt *st = sq_stmt(db, "SELECT id, course_id, NULL FROM course_items");
-    if (!st)
-        return ST_DB;
-    struct item_pass ps = {cb, ctx};
-    return each_row(st, item_row, &ps);
-}
-
-int
-db_cohort_done_sessions(struct db *db, db_cohort_item_cb cb, void *ctx)
-{
-    sqlite3_stmt *st = sq_stmt(db, "SELECT id, course_id, target_date FROM course_items"
-                                   " INDEXED BY course_items_done_sessions"
-                                   " WHERE kind = 'session' AND status = 'done'");
+    /* Procedures are started for session appointments only, which loading and maintenance
+     * items book: follow-up visits are not read. */
+    sqlite3_stmt *st = sq_stmt(db, "SELECT id, course_id, kind = 'session' AND status = 'done',"
+                                   " target_date FROM course_items"
+                                   " INDEXED BY course_items_treatments"
+                                   " WHERE kind IN ('session', 'maintenance')");
     if (!st)
         return ST_DB;
     struct item_pass ps = {cb, ctx};

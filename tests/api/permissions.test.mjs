@@ -497,6 +497,12 @@ const TABLE = {
   },
   'GET /api/v1/reports/outcomes/courses.csv': {
     permission: 'report.read', ok: 200, build: () => ({ path: '/api/v1/reports/outcomes/courses.csv?age_band=40_49' }),
+  'GET /api/v1/patients/{id}/timeline': {
+    permission: 'outcome.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/timeline` }),
+  },
+  'GET /api/v1/patients/{id}/outcome-report.pdf': {
+    permission: 'outcome.read', ok: 200,
+    build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/outcome-report.pdf?lang=en` }),
   },
   'POST /api/v1/procedures/{id}/specimens': {
     permission: 'procedure.record', ok: 201,

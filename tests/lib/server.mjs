@@ -36,6 +36,10 @@ export const PERMISSION_TABLE = {
   'procedure.record': ['doctor', 'nurse'],
   'adverse.read': ['admin', 'doctor', 'nurse'],
   'adverse.record': ['doctor', 'nurse'],
+  'outcome.read': ['doctor', 'nurse'],
+  'outcome.record': ['doctor', 'nurse'],
+  'photo.read': ['doctor', 'nurse'],
+  'photo.record': ['doctor', 'nurse'],
   'report.read': ['admin', 'doctor'],
 };
 

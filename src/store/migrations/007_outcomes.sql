@@ -112,8 +112,8 @@ CREATE INDEX photos_by_patient ON photos (patient_id, view, date, id);
 -- lookup per row (sqlite_cohort.c): these indexes cover what it reads. Courses carry their
 -- protocol document, so a scan of the table itself would read it all.
 CREATE INDEX courses_for_reports ON courses (patient_id, id, protocol);
-CREATE INDEX course_items_done_sessions ON course_items (course_id, target_date)
-    WHERE kind = 'session' AND status = 'done';
+CREATE INDEX course_items_treatments ON course_items (course_id, kind, status, target_date)
+    WHERE kind IN ('session', 'maintenance');
 CREATE INDEX procedures_for_reports ON procedures (appointment_id, status);
 -- The appointments of course items with what dates them: covering for the report, and for the
 -- look-up of the appointment holding an item (db_course_items).
@@ -121,3 +121,7 @@ DROP INDEX appointments_by_item;
 CREATE INDEX appointments_by_item ON appointments (course_item_id, status, start_ms)
     WHERE course_item_id IS NOT NULL;
 CREATE INDEX assessments_hair ON assessments (patient_id, visit_date, id) WHERE complaint = 'hair';
+
+-- What an audit event says beyond its entity, as a small JSON object (NULL for none): which
+-- size of a photo was shown and whose it is, which photos a printed report carried.
+ALTER TABLE audit ADD COLUMN detail TEXT;
