@@ -80,6 +80,12 @@ try {
     await mpage.waitForSelector('#current-user');
     await mpage.goto(`${server.url}/#/reports/outcomes`);
     await mpage.waitForSelector('#report-results:not([aria-busy]) [data-protocol]');
+    // The figures and the caveat above them, below the filters.
+    await mpage.evaluate(() => {
+      const caveat = document.getElementById('report-caveat');
+      const header = document.getElementById('app-header');
+      window.scrollTo(0, caveat.getBoundingClientRect().top + window.scrollY - header.offsetHeight - 16);
+    });
     await mpage.mouse.move(0, 0);
     await mpage.screenshot({ path: join(out, `reports-${lang}.png`) });
     await manager.close();

@@ -232,14 +232,15 @@ function renderHeader(navKey) {
     if (can('audit.read')) nav.append(link('audit', '#/audit', t('nav.audit')));
     if (can('user.manage')) nav.append(link('users', '#/users', t('nav.users')));
     left.append(nav);
-    // A narrow window scrolls the links (app.css): keep the current page's in sight.
+    // A narrow window scrolls the links (app.css): keep the current page's in sight, moving
+    // the strip no more than that takes.
     requestAnimationFrame(() => {
       const current = nav.querySelector('[aria-current="page"]');
-      if (current && nav.scrollWidth > nav.clientWidth)
-        nav.scrollLeft +=
-          current.getBoundingClientRect().left -
-          nav.getBoundingClientRect().left -
-          (nav.clientWidth - current.offsetWidth) / 2;
+      if (!current || nav.scrollWidth <= nav.clientWidth) return;
+      const strip = nav.getBoundingClientRect();
+      const link = current.getBoundingClientRect();
+      if (link.left < strip.left) nav.scrollLeft -= strip.left - link.left;
+      else if (link.right > strip.right) nav.scrollLeft += link.right - strip.right;
     });
     const u = session.user;
     right.append(
