@@ -700,7 +700,7 @@ outcome_pdf(const struct outcome_pdf_input *in, struct buf *out, struct outcome_
     struct pdf_doc *doc = NULL;
     struct state *s = NULL;
     size_t decoded = 0;
-    char footer[256], field[32];
+    char footer[256], field[48];
     int st;
 
     if (report)

@@ -547,6 +547,55 @@ test_courses_csv(void **state)
     free(csv);
 }
 
+/* Ids far apart (records merged from another system) are found by search rather than by a
+ * direct table: the same figures plus the new course. */
+static void
+test_sparse_ids(void **state)
+{
+    assert_int_equal(
+        testdb_exec(
+            tdb(state),
+            "INSERT INTO patients (id, mrn, version, sort_family, sort_given, date_of_birth, sex,"
+            " preferred_language, created_at, updated_at, deleted) VALUES (8, 'M8', 1, 'h', 'h',"
+            " '1990-05-05', 'female', 'en', 1, 1, 0);"
+            "INSERT INTO screenings (id, patient_id, treatment, session_at, outcome, result,"
+            " inputs, rules_sha256, computed_at) VALUES (8, 8, 'prp-hair', 1, 'eligible', '{}',"
+            " '{}', 'x', 1);"
+            "INSERT INTO courses (id, patient_id, protocol, protocol_json, protocol_sha256,"
+            " screening_id, status, start_date, currency, package, discount_minor, version,"
+            " created_at, created_by, updated_at, updated_by) VALUES (5000000, 8, 'prp-hair', '{}',"
+            " 'x', 8, 'active', '2025-01-01', 'AED', 0, 0, 1, 1, 1, 1, 1);"
+            "INSERT INTO course_items (id, course_id, seq, kind, window_before_days,"
+            " window_after_days, target_date, earliest_date, latest_date, duration_minutes,"
+            " prep_minutes, room_kind, price_minor, status) VALUES (9000000, 5000000, 1,"
+            " 'session', 0, 0, '2025-05-05', '2025-05-05', '2025-05-05', 60, 30, 'treatment', 0,"
+            " 'done');"
+            "INSERT INTO appointments (id, patient_id, kind, course_item_id, start_ms, end_ms,"
+            " room_id, clinician_id, status, version, created_at, updated_at) VALUES (7000000, 8,"
+            " 'session', 9000000, 1746432000000, 1746435600000, 1, 1, 'done', 1, 1, 1);"
+            "INSERT INTO procedures (id, patient_id, appointment_id, treatment, protocol,"
+            " screening_id, status, version, started_at, started_by, completed_at, completed_by,"
+            " updated_at, updated_by) VALUES (8000000, 8, 7000000, 'prp-hair', 'prp-hair', 8,"
+            " 'completed', 1, 1, 1, 2, 1, 2, 1);"
+            "INSERT INTO adverse_events (patient_id, procedure_id, type, severity, onset_at,"
+            " outcome, version, created_at, created_by, updated_at, updated_by) VALUES (8,"
+            " 8000000, 'redness', 'mild', 3, 'ongoing', 1, 3, 1, 3, 1)"),
+        0);
+    struct cohort_params q = {0};
+    json_t *r = report(state, &q);
+    json_t *hair = entry(r, "prp-hair");
+    near(num(hair, "courses", NULL, NULL), 5);
+    near(num(hair, "adverse", "procedures", NULL), 5);
+    near(num(hair, "adverse", "events", NULL), 4);
+    near(num(hair, "adverse", "patients_with_event", NULL), 3);
+    near(num(hair, "density", "m3", "mean"), 11);
+    json_decref(r);
+    struct cohort_params may = {.from = "2025-05-05", .to = "2025-05-05"};
+    r = report(state, &may);
+    near(num(entry(r, "prp-hair"), "courses", NULL, NULL), 1);
+    json_decref(r);
+}
+
 /* A clinic with no courses gives every protocol with zeros and nulls. */
 static void
 test_empty(void **state)
@@ -580,6 +629,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_invalid_query, setup, testdb_test_teardown),
         cmocka_unit_test_setup_teardown(test_report_csv, setup, testdb_test_teardown),
         cmocka_unit_test_setup_teardown(test_courses_csv, setup, testdb_test_teardown),
+        cmocka_unit_test_setup_teardown(test_sparse_ids, setup, testdb_test_teardown),
         cmocka_unit_test_setup_teardown(test_empty, setup, testdb_test_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
