@@ -501,9 +501,12 @@ generate(struct gen *g, const char *path, int64_t patients)
     if (!rows)
         return SQLITE_NOMEM;
     int rc = sqlite3_open_v2(path, &g->conn, SQLITE_OPEN_READWRITE, NULL);
+    /* The file is new and written again on the next run if this one fails: no journal, so that
+     * the gigabyte of courses (each keeps its protocol document) is written once, not twice. */
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(g->conn,
-                          "PRAGMA foreign_keys=ON; PRAGMA synchronous=OFF;"
+                          "PRAGMA journal_mode=OFF; PRAGMA locking_mode=EXCLUSIVE;"
+                          " PRAGMA foreign_keys=ON; PRAGMA synchronous=OFF;"
                           " PRAGMA cache_size=-524288; BEGIN IMMEDIATE",
                           NULL, NULL, NULL);
     for (int i = 0; i < S_COUNT && rc == SQLITE_OK; i++)
@@ -545,6 +548,10 @@ generate(struct gen *g, const char *path, int64_t patients)
         rc = add_patient(g, rows[i].id, rows[i].sex);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(g->conn, "COMMIT", NULL, NULL, NULL);
+    /* Back to what a clinic's database is: write-ahead logging. */
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(g->conn, "PRAGMA locking_mode=NORMAL; PRAGMA journal_mode=WAL", NULL,
+                          NULL, NULL);
     free(rows);
     return rc;
 }

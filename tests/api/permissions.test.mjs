@@ -498,6 +498,7 @@ const TABLE = {
   },
   'GET /api/v1/reports/outcomes/courses.csv': {
     permission: 'report.read', ok: 200, build: () => ({ path: '/api/v1/reports/outcomes/courses.csv?age_band=40_49' }),
+  },
   'GET /api/v1/patients/{id}/photos': {
     permission: 'photo.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/photos?include_voided=1` }),
   },
