@@ -1,10 +1,10 @@
 // Takes the README's screenshots from a real demo clinic: the patient list, the calendar, a
 // patient's screening panel, a treatment course with its first session booked, the guided flow
 // at the chair (the injection step, a few zones marked on the face map after a passed identity
-// check) and a patient's outcome charts, in English and in Arabic, each by driving the web UI in
-// that language; what comes before the chair's injection is recorded through the API. Usage
-// (from the repository root): AUTOLOGA_BIN=build/autologa node tests/tools/screenshots.mjs (or
-// make screenshots)
+// check), a patient's outcome charts and the outcomes report by protocol, in English and in
+// Arabic, each by driving the web UI in that language; what comes before the chair's injection
+// is recorded through the API. Usage (from the repository root): AUTOLOGA_BIN=build/autologa
+// node tests/tools/screenshots.mjs (or make screenshots)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +69,27 @@ try {
     await dpage.waitForSelector('#screening-panel [data-treatment="prp-hair"][data-outcome]');
     await dpage.screenshot({ path: join(out, `screening-${lang}.png`) });
     await doctor.close();
+
+    // The clinic manager's outcomes by protocol, over the demo's treated courses.
+    const manager = await browser.newContext({ viewport: { width: 1280, height: 1000 }, locale: lang === 'ar' ? 'ar' : 'en-GB' });
+    const mpage = await manager.newPage();
+    await mpage.addInitScript((l) => localStorage.setItem('autologa.lang', l), lang);
+    await mpage.goto(server.url);
+    await mpage.fill('#login-username', 'admin');
+    await mpage.fill('#login-password', 'autologa-demo');
+    await mpage.click('#login-submit');
+    await mpage.waitForSelector('#current-user');
+    await mpage.goto(`${server.url}/#/reports/outcomes`);
+    await mpage.waitForSelector('#report-results:not([aria-busy]) [data-protocol]');
+    // The figures and the caveat above them, below the filters.
+    await mpage.evaluate(() => {
+      const caveat = document.getElementById('report-caveat');
+      const header = document.getElementById('app-header');
+      window.scrollTo(0, caveat.getBoundingClientRect().top + window.scrollY - header.offsetHeight - 16);
+    });
+    await mpage.mouse.move(0, 0);
+    await mpage.screenshot({ path: join(out, `reports-${lang}.png`) });
+    await manager.close();
   }
   // A course for the demo's first patient: screened for a session three days from now (when
   // last night's naproxen no longer defers it), signed, prescribed and its first session booked.

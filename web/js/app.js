@@ -36,6 +36,7 @@ import * as proceduresView from './views/procedures.js';
 import * as adverseEventsView from './views/adverse-events.js';
 import * as adverseListView from './views/adverse-list.js';
 import * as outcomesView from './views/outcomes.js';
+import * as reportOutcomesView from './views/report-outcomes.js';
 
 const ROUTES = [
   { re: /^\/login$/, view: loginView, public: true, nav: null },
@@ -141,6 +142,7 @@ const ROUTES = [
   { re: /^\/audit$/, view: auditView, perm: 'audit.read', nav: 'audit' },
   { re: /^\/outbox$/, view: outboxView, perm: 'outbox.read', nav: 'outbox' },
   { re: /^\/adverse-events$/, view: adverseListView, perm: 'adverse.read', nav: 'adverse-events' },
+  { re: /^\/reports\/outcomes$/, view: reportOutcomesView, perm: 'report.read', nav: 'reports' },
   { re: /^\/users$/, view: usersView, perm: 'user.manage', nav: 'users' },
   { re: /^\/calendar$/, view: calendarView, perm: 'schedule.read', nav: 'calendar' },
   { re: /^\/setup$/, view: setupView, perm: 'schedule.manage', nav: 'setup' },
@@ -232,11 +234,22 @@ function renderHeader(navKey) {
     if (can('schedule.read')) nav.append(link('calendar', '#/calendar', t('nav.calendar')));
     if (can('adverse.read'))
       nav.append(link('adverse-events', '#/adverse-events', t('nav.adverse_events')));
+    if (can('report.read')) nav.append(link('reports', '#/reports/outcomes', t('nav.reports')));
     if (can('schedule.manage')) nav.append(link('setup', '#/setup', t('nav.setup')));
     if (can('outbox.read')) nav.append(link('outbox', '#/outbox', t('nav.outbox')));
     if (can('audit.read')) nav.append(link('audit', '#/audit', t('nav.audit')));
     if (can('user.manage')) nav.append(link('users', '#/users', t('nav.users')));
     left.append(nav);
+    // A narrow window scrolls the links (app.css): keep the current page's in sight, moving
+    // the strip no more than that takes.
+    requestAnimationFrame(() => {
+      const current = nav.querySelector('[aria-current="page"]');
+      if (!current || nav.scrollWidth <= nav.clientWidth) return;
+      const strip = nav.getBoundingClientRect();
+      const link = current.getBoundingClientRect();
+      if (link.left < strip.left) nav.scrollLeft -= strip.left - link.left;
+      else if (link.right > strip.right) nav.scrollLeft += link.right - strip.right;
+    });
     const u = session.user;
     right.append(
       h(
