@@ -35,6 +35,7 @@ import * as chairView from './views/chair.js';
 import * as proceduresView from './views/procedures.js';
 import * as adverseEventsView from './views/adverse-events.js';
 import * as adverseListView from './views/adverse-list.js';
+import * as photosView from './views/photos.js';
 
 const ROUTES = [
   { re: /^\/login$/, view: loginView, public: true, nav: null },
@@ -106,6 +107,13 @@ const ROUTES = [
     re: /^\/patients\/([^/]+)\/adverse-events$/,
     view: adverseEventsView,
     perm: 'adverse.read',
+    nav: 'patients',
+    params: (m) => ({ id: decodeURIComponent(m[1]) }),
+  },
+  {
+    re: /^\/patients\/([^/]+)\/photos$/,
+    view: photosView,
+    perm: 'photo.read',
     nav: 'patients',
     params: (m) => ({ id: decodeURIComponent(m[1]) }),
   },

@@ -20,6 +20,7 @@ const TABS = [
     label: 'tabs.adverse_events',
     perm: 'adverse.read',
   },
+  { key: 'photos', path: '/photos', label: 'tabs.photos', perm: 'photo.read' },
 ];
 
 // `active` is one of overview, assessments, history, labs, courses, procedures, adverse-events.
