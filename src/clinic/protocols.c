@@ -97,6 +97,10 @@ protocols_load(const char *dir, struct protocols **out, struct fail *f)
     if ((st = file_path(dir, "labs.json", path, sizeof(path), f)) != ST_OK ||
         (st = labs_load(path, &p->labs, f)) != ST_OK)
         goto out;
+    /* Before the course protocols: their expected outcomes name measures. */
+    if ((st = file_path(dir, MEASURES_FILE, path, sizeof(path), f)) != ST_OK ||
+        (st = measures_load(path, &p->measures, f)) != ST_OK)
+        goto out;
     if ((st = course_protocols_load(dir, &p->courses, f)) != ST_OK)
         goto out;
     if ((st = file_path(dir, INJECTION_MAPS_FILE, path, sizeof(path), f)) != ST_OK ||
@@ -122,6 +126,7 @@ protocols_free(struct protocols *p)
     labs_free(p->labs);
     course_protocols_free(p->courses);
     injection_maps_free(p->maps);
+    measures_free(p->measures);
     free(p);
 }
 
@@ -249,11 +254,12 @@ json_t *
 protocols_catalog_json(const struct protocols *p)
 {
     const struct screening_rules *r = p->screening;
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o}", "treatments",
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o}", "treatments",
                      codes_json(&r->treatments, false), "conditions",
                      codes_json(&r->conditions, false), "medication_classes", classes_json(p),
                      "findings", codes_json(&r->findings, true), "analytes", analytes_json(p),
                      "lab_max_age_days", (json_int_t)r->lab_max_age_days, "protocols",
                      course_protocols_json(p->courses), "treatments_offered",
-                     offered_json(p->courses), "injection_maps", injection_maps_json(p->maps));
+                     offered_json(p->courses), "injection_maps", injection_maps_json(p->maps),
+                     "measures", measures_catalog_json(p->measures));
 }

@@ -10,6 +10,7 @@
 #include "clinic/drugs.h"
 #include "clinic/injection_maps.h"
 #include "clinic/labs.h"
+#include "clinic/measures.h"
 #include "clinic/screening_rules.h"
 #include "core/status.h"
 
@@ -19,13 +20,14 @@ struct protocols {
     struct labs *labs;
     struct course_protocols *courses; /* treatments.json and the course protocols it names */
     struct injection_maps *maps;      /* injection-maps.json: the zones of injection records */
+    struct measures *measures;        /* measures.json: measures, methods and photo views */
     char screening_sha256[65];        /* of screening.json as read: stored with every result */
 };
 
-/* Loads screening.json, drugs.json, labs.json, treatments.json (with the course protocols it
- * names) and injection-maps.json from `dir` and checks that they agree: every analyte of the
- * screening rules is an analyte of labs.json whose units include the one the rules compare in,
- * every medication class of the rules is a class of drugs.json, every course protocol's
+/* Loads screening.json, drugs.json, labs.json, measures.json, treatments.json (with the course
+ * protocols it names) and injection-maps.json from `dir` and checks that they agree: every analyte
+ * of the screening rules is an analyte of labs.json whose units include the one the rules compare
+ * in, every medication class of the rules is a class of drugs.json, every course protocol's
  * screening_treatment is a treatment of screening.json, and every rule a high-risk zone of the
  * injection maps cites is a rule of screening.json. On failure *out is NULL and `f` names
  * the file, the entry and the field (codes of each module's loader, and "unknown_analyte",
@@ -53,7 +55,9 @@ int protocols_lab_for_screening(const struct protocols *p, const char *analyte, 
  *  "lab_max_age_days": 90,
  *  "protocols":          [the whole document of each course protocol, in catalogue order],
  *  "treatments_offered": [{"code","label","summary","protocol": "prp-hair" or null}],
- *  "injection_maps":     [{"code","label","zones":[{"code","label","area_cm2","high_risk"}]}]} */
+ *  "injection_maps":     [{"code","label","zones":[{"code","label","area_cm2","high_risk"}]}],
+ *  "measures":           {"methods":[...],"measures":[...],"photo_views":[...],"sources":[...]}
+ *                        (measures.json's lists as written)} */
 json_t *protocols_catalog_json(const struct protocols *p);
 
 #endif

@@ -18,9 +18,9 @@
 
 #define SHIPPED AUTOLOGA_PROTOCOLS_DIR
 
-static const char *const files[] = {"screening.json",  "drugs.json",         "labs.json",
-                                    "treatments.json", "prp-hair.json",      "prp-face.json",
-                                    "adsc-hair.json",  "injection-maps.json"};
+static const char *const files[] = {"screening.json",  "drugs.json",          "labs.json",
+                                    "treatments.json", "prp-hair.json",       "prp-face.json",
+                                    "adsc-hair.json",  "injection-maps.json", "measures.json"};
 #define NFILES (sizeof(files) / sizeof(files[0]))
 
 /* A copy of the shipped protocols/ in a temporary directory, to break on purpose. */
