@@ -28,14 +28,15 @@ actor_cli(struct actor *a)
 void
 audit_hash(const struct db_audit *e, char out[65])
 {
-    /* Fields joined by the ASCII unit separator, which no field may contain. */
-    char line[1024];
+    /* Fields joined by the ASCII unit separator, which no field may contain. The detail joins
+     * only when there is one, so events written before it existed keep their hashes. */
+    char line[1024 + DB_AUDIT_DETAIL_MAX];
     int n = snprintf(line, sizeof(line),
                      "%lld\x1f%lld\x1f%lld\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s"
-                     "\x1f%s\x1f%s",
+                     "\x1f%s\x1f%s%s%s",
                      (long long)e->id, (long long)e->at_ms, (long long)e->user_id, e->username,
                      e->roles, e->action, e->entity, e->entity_id, e->remote, e->request_id,
-                     e->prev_hash);
+                     e->prev_hash, e->detail[0] ? "\x1f" : "", e->detail);
     if (n < 0)
         n = 0;
     if ((size_t)n >= sizeof(line))
@@ -45,7 +46,7 @@ audit_hash(const struct db_audit *e, char out[65])
 
 static void
 event_fill(struct db_audit *e, const struct actor *a, const char *action, const char *entity,
-           const char *entity_id, int64_t at_ms)
+           const char *entity_id, const char *detail, int64_t at_ms)
 {
     memset(e, 0, sizeof(*e));
     e->at_ms = at_ms;
@@ -61,6 +62,13 @@ event_fill(struct db_audit *e, const struct actor *a, const char *action, const 
     snprintf(e->entity_id, sizeof(e->entity_id), "%s", entity_id ? entity_id : "");
     snprintf(e->remote, sizeof(e->remote), "%s", a->remote);
     snprintf(e->request_id, sizeof(e->request_id), "%s", a->request_id);
+    if (detail && detail[0]) {
+        /* Cut JSON would not parse: say it was cut instead. */
+        if (strlen(detail) < sizeof(e->detail))
+            memcpy(e->detail, detail, strlen(detail) + 1);
+        else
+            snprintf(e->detail, sizeof(e->detail), "{\"cut\":true}");
+    }
 }
 
 /* Chains and inserts events inside an open write transaction. */
@@ -84,8 +92,15 @@ int
 audit_write(struct db *db, const struct actor *a, const char *action, const char *entity,
             const char *entity_id)
 {
+    return audit_write_detail(db, a, action, entity, entity_id, NULL);
+}
+
+int
+audit_write_detail(struct db *db, const struct actor *a, const char *action, const char *entity,
+                   const char *entity_id, const char *detail)
+{
     struct db_audit e;
-    event_fill(&e, a, action, entity, entity_id, time_now_ms());
+    event_fill(&e, a, action, entity, entity_id, detail, time_now_ms());
     return append_events(db, &e, 1);
 }
 
@@ -202,8 +217,15 @@ out:
 void
 audit_read(const struct actor *a, const char *action, const char *entity, const char *entity_id)
 {
+    audit_read_detail(a, action, entity, entity_id, NULL);
+}
+
+void
+audit_read_detail(const struct actor *a, const char *action, const char *entity,
+                  const char *entity_id, const char *detail)
+{
     struct db_audit e;
-    event_fill(&e, a, action, entity, entity_id, time_now_ms());
+    event_fill(&e, a, action, entity, entity_id, detail, time_now_ms());
     pthread_mutex_lock(&q.lock);
     if (q.running && !q.stopping) {
         while (q.len == QUEUE_CAP && !q.stopping)

@@ -30,12 +30,21 @@ void actor_cli(struct actor *a);
 int audit_write(struct db *db, const struct actor *a, const char *action, const char *entity,
                 const char *entity_id) WARN_UNUSED;
 
+/* audit_write with a detail: a JSON object as text (NULL or "": none) saying more than the
+ * entity does, such as {"patient_id":9,"size":"thumb"}. It is part of the chained hash. Keep it
+ * under DB_AUDIT_DETAIL_MAX bytes: a longer one is stored as {"cut":true}. */
+int audit_write_detail(struct db *db, const struct actor *a, const char *action, const char *entity,
+                       const char *entity_id, const char *detail) WARN_UNUSED;
+
 /* Starts the background writer of read events on its own connection to `db_path`. */
 int audit_queue_start(const char *db_path, struct fail *f) WARN_UNUSED;
 /* Queues a read event (copied). Blocks only while the queue is full. Without a running queue
  * (the command line) the event is dropped: command-line reads are not patient reads. */
 void audit_read(const struct actor *a, const char *action, const char *entity,
                 const char *entity_id);
+/* audit_read with a detail, as audit_write_detail. */
+void audit_read_detail(const struct actor *a, const char *action, const char *entity,
+                       const char *entity_id, const char *detail);
 /* Writes every queued event now; returns once they are committed (tests, shutdown). */
 int audit_queue_flush(void) WARN_UNUSED;
 /* Flushes and stops the writer. Safe to call when it is not running. */

@@ -29,12 +29,16 @@ event_item(void *ctx, const struct db_audit *e)
     char at[25];
     time_format_ms(e->at_ms, at);
     json_t *user_id = e->user_id > 0 ? json_integer(e->user_id) : json_null();
+    /* The detail was written as JSON by the server itself; null when there is none. */
+    json_t *detail = e->detail[0] ? json_loads(e->detail, 0, NULL) : NULL;
+    if (!detail)
+        detail = json_null();
     json_array_append_new(ctx,
-                          json_pack("{s:I, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "id",
+                          json_pack("{s:I, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o}", "id",
                                     (json_int_t)e->id, "at", at, "user_id", user_id, "username",
                                     e->username, "roles", role_list(e->roles), "action", e->action,
                                     "entity", e->entity, "entity_id", e->entity_id, "remote",
-                                    e->remote, "request_id", e->request_id));
+                                    e->remote, "request_id", e->request_id, "detail", detail));
     return 0;
 }
 

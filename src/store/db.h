@@ -187,6 +187,9 @@ int db_patient_versions(struct db *db, int64_t patient_id, db_patient_version_cb
 
 /* ---- audit trail ---- */
 
+/* Room for an event's detail: a small JSON object, never a record's content. */
+#define DB_AUDIT_DETAIL_MAX 512
+
 struct db_audit {
     int64_t id;
     int64_t at_ms;
@@ -200,6 +203,8 @@ struct db_audit {
     char request_id[40];
     char prev_hash[65];
     char hash[65];
+    char detail[DB_AUDIT_DETAIL_MAX]; /* a JSON object saying more (which photo size was shown),
+                                       * "" for none */
 };
 /* The id and hash of the newest event (0 and "" for an empty trail). */
 int db_audit_tail(struct db *db, int64_t *id, char hash[65]) WARN_UNUSED;

@@ -1023,7 +1023,7 @@ db_patient_versions(struct db *db, int64_t patient_id, db_patient_version_cb cb,
 
 #define AUDIT_COLS                                                                                 \
     "id, at, coalesce(user_id, 0), username, roles, action, entity, entity_id, remote,"            \
-    " request_id, prev_hash, hash"
+    " request_id, prev_hash, hash, coalesce(detail, '')"
 
 static void
 audit_from_row(sqlite3_stmt *st, struct db_audit *e)
@@ -1041,6 +1041,7 @@ audit_from_row(sqlite3_stmt *st, struct db_audit *e)
     sq_col_copy(st, 9, e->request_id, sizeof(e->request_id));
     sq_col_copy(st, 10, e->prev_hash, sizeof(e->prev_hash));
     sq_col_copy(st, 11, e->hash, sizeof(e->hash));
+    sq_col_copy(st, 12, e->detail, sizeof(e->detail));
 }
 
 /* Steps through a statement's audit rows, calling cb for each; resets the statement. */
@@ -1081,9 +1082,10 @@ db_audit_tail(struct db *db, int64_t *id, char hash[65])
 int
 db_audit_insert(struct db *db, const struct db_audit *e)
 {
-    sqlite3_stmt *st = sq_stmt(db, "INSERT INTO audit (id, at, user_id, username, roles, action,"
-                                   " entity, entity_id, remote, request_id, prev_hash, hash)"
-                                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    sqlite3_stmt *st =
+        sq_stmt(db, "INSERT INTO audit (id, at, user_id, username, roles, action,"
+                    " entity, entity_id, remote, request_id, prev_hash, hash, detail)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, e->id);
@@ -1098,6 +1100,7 @@ db_audit_insert(struct db *db, const struct db_audit *e)
     sq_bind_text(st, 10, e->request_id);
     sq_bind_text(st, 11, e->prev_hash);
     sq_bind_text(st, 12, e->hash);
+    sq_bind_text(st, 13, e->detail[0] ? e->detail : NULL);
     return sq_run(st);
 }
 

@@ -103,3 +103,7 @@ CREATE TABLE photos (
     CHECK ((voided_at IS NULL) = (void_reason IS NULL))
 );
 CREATE INDEX photos_by_patient ON photos (patient_id, view, date, id);
+
+-- What an audit event says beyond its entity, as a small JSON object (NULL for none): which
+-- size of a photo was shown and whose it is, which photos a printed report carried.
+ALTER TABLE audit ADD COLUMN detail TEXT;
