@@ -6,7 +6,7 @@
 
 import { h, icon, ltr, replace, clear } from '../dom.js';
 import { request, apiUpload } from '../api.js';
-import { t, tp, tNodes, fmtDate, fmtDateTime, fmtNumber, errorText } from '../i18n.js';
+import { t, tp, tNodes, lang, fmtDate, fmtDateTime, fmtNumber, errorText } from '../i18n.js';
 import { can } from '../session.js';
 import {
   button,
@@ -505,6 +505,8 @@ export async function render(main, params, ctx) {
       });
       return field({ form: 'compare', id, name: side, label, control: sel });
     };
+    const leftField = select('compare-left', 'left', t('photos.compare_left'));
+    const rightField = select('compare-right', 'right', t('photos.compare_right'));
     const modeRadios = h(
       'fieldset',
       { class: 'field radio-field compare-modes' },
@@ -581,9 +583,9 @@ export async function render(main, params, ctx) {
 
     function applyOpacity() {
       opacityOut.textContent = `${compare.opacity}%`;
-      rightFig.style.opacity = compare.mode === 'overlay' ? String(compare.opacity / 100) : '';
+      // The picture fades, not its caption.
       const img = rightFig.querySelector('img');
-      if (img) img.style.opacity = rightFig.style.opacity;
+      if (img) img.style.opacity = compare.mode === 'overlay' ? String(compare.opacity / 100) : '';
     }
     function applySwipe() {
       const pos = Math.max(0, Math.min(100, compare.swipe));
@@ -608,6 +610,8 @@ export async function render(main, params, ctx) {
       const stacked = compare.mode !== 'side-by-side';
       // Stacked, the box takes the left picture's shape and both fit inside it.
       stage.style.aspectRatio = stacked ? `${left.width} / ${left.height}` : '';
+      // …and no taller than most of the window, narrowing to keep that shape.
+      stage.style.maxInlineSize = stacked ? `calc(75vh * ${left.width} / ${left.height})` : '';
       replace(
         leftFig,
         h('div', { class: 'compare-frame' }, fullImage(left)),
@@ -701,8 +705,13 @@ export async function render(main, params, ctx) {
         h(
           'div',
           { class: 'form-grid compare-controls' },
-          select('compare-left', 'left', t('photos.compare_left')),
-          select('compare-right', 'right', t('photos.compare_right')),
+          // The left choice stands over the left picture in both languages.
+          h(
+            'div',
+            { class: 'compare-pair field-wide', dir: 'ltr' },
+            h('div', { dir: lang() === 'ar' ? 'rtl' : 'ltr' }, leftField),
+            h('div', { dir: lang() === 'ar' ? 'rtl' : 'ltr' }, rightField),
+          ),
           modeRadios,
           opacityField,
         ),
