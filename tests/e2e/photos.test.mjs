@@ -309,6 +309,21 @@ describe('photos in the browser', () => {
     assert.equal(after.body.voided.reason, 'Blurred picture, taken again the same day');
     assert.deepEqual(pageErrors, []);
     await page.context().close();
+
+    // The clinic manager sees the views in the audit page, named in words.
+    const audit = await openAs({ username: server.admin.username, password: server.admin.password });
+    await audit.goto(`${server.url}/#/audit`);
+    await audit
+      .locator('tr[data-audit-id] .badge[title="photo.view"]')
+      .filter({ hasText: EN['audit.action.photo.view'] })
+      .first()
+      .waitFor();
+    await audit
+      .locator('tr[data-audit-id]')
+      .filter({ hasText: `${EN['audit.entity.photo']} #${first.id}` })
+      .first()
+      .waitFor();
+    await audit.context().close();
   });
 
   it('works in Arabic: several files at once, errors in Arabic, the overlay slider', async () => {
