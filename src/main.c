@@ -1,6 +1,6 @@
 /* Command-line entry of the autologa binary: serve, init, demo, user, migrate, backup, audit,
- * gateway, screen, course, quote-pdf, label-pdf, aftercare-pdf, rcf, prep-compute, permissions,
- * version. Exit codes are documented in docs/cli.md. */
+ * gateway, screen, course, quote-pdf, label-pdf, aftercare-pdf, rcf, prep-compute,
+ * trichoscopy-check, permissions, version. Exit codes are documented in docs/cli.md. */
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -26,6 +26,7 @@
 #include "clinic/role.h"
 #include "clinic/screening_record.h"
 #include "clinic/specimen.h"
+#include "clinic/trichoscopy_csv.h"
 #include "clinic/user.h"
 #include "core/buf.h"
 #include "core/crypto.h"
@@ -1686,6 +1687,138 @@ out:
     return rc;
 }
 
+/* ---- trichoscopy-check: a trichoscopy export read as the import reads it, without a database */
+
+/* Reads at most `cap` + 1 bytes of `path`, so that a larger file is seen as too big. */
+static int
+read_capped(const char *path, size_t cap, char **data, size_t *n)
+{
+    *data = NULL;
+    *n = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return ST_IO;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        fclose(fp);
+        return ST_NOMEM;
+    }
+    size_t got = fread(buf, 1, cap + 1, fp);
+    bool failed = ferror(fp) != 0;
+    fclose(fp);
+    if (failed) {
+        free(buf);
+        return ST_IO;
+    }
+    *data = buf;
+    *n = got;
+    return ST_OK;
+}
+
+static void
+print_tricho_row(const struct trichoscopy_row *row)
+{
+    printf("row %zu: %s", row->row, row->has_date ? row->date : "-");
+    if (row->has_area)
+        printf("  area %g cm2", row->area_cm2);
+    for (int c = TRICHOSCOPY_FIRST_MEASURE; c < TRICHOSCOPY_NCOLUMNS; c++)
+        if (row->has[c])
+            printf("  %s %g", trichoscopy_column_name((enum trichoscopy_column)c), row->value[c]);
+    printf("%s\n", row->ok ? "" : "  [errors]");
+    for (size_t i = 0; i < row->nerrors; i++)
+        printf("  %s (%s)\n", row->errors[i].message, row->errors[i].code);
+}
+
+static int
+cmd_trichoscopy_check(int argc, char **argv)
+{
+    static const char *const spec[] = {"mrn", "protocols", "json!", NULL};
+    struct opts o;
+    const char *file = NULL;
+    /* The file is the one argument without a name. */
+    if (argc > 0 && strncmp(argv[0], "--", 2) != 0 && strcmp(argv[0], "-h") != 0) {
+        file = argv[0];
+        argc--;
+        argv++;
+    }
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("trichoscopy-check", &o, "");
+    if (o.help) {
+        puts("usage: autologa trichoscopy-check FILE.csv [--mrn MRN] [--json] [--protocols DIR]\n"
+             "Reads a trichoscopy program's CSV export as the import of measurements does\n"
+             "(docs/measurements.md) and prints what each row would record, or its errors,\n"
+             "without a database. --mrn checks the file's mrn column against a patient's; dates\n"
+             "after today are refused as the import refuses them. --json prints the preview the\n"
+             "API answers. Exit code 0 when every row is valid, 1 otherwise.");
+        return EXIT_OK;
+    }
+    if (!file)
+        return usage_error("trichoscopy-check", NULL, "the CSV file is required");
+    const char *dir = opt(&o, "protocols") ? opt(&o, "protocols") : "protocols";
+    struct protocols *p = NULL;
+    struct trichoscopy_preview pv;
+    char *data = NULL;
+    size_t n = 0;
+    struct fail f;
+    fail_clear(&f);
+    memset(&pv, 0, sizeof(pv));
+    int rc = EXIT_OK;
+    if (protocols_load(dir, &p, &f) != ST_OK) {
+        rc = report("trichoscopy-check", &f);
+        goto out;
+    }
+    int st = read_capped(file, TRICHOSCOPY_CSV_MAX_BYTES + 3, &data, &n);
+    if (st != ST_OK) {
+        fprintf(stderr, "autologa trichoscopy-check: %s: %s\n", file,
+                st == ST_NOMEM ? "out of memory" : strerror(errno));
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    /* Without the clinic's time zone "today" is this computer's. */
+    char today[11];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    if (strftime(today, sizeof(today), "%Y-%m-%d", &tm) != 10)
+        today[0] = '\0';
+    struct trichoscopy_context ctx = {.mrn = opt(&o, "mrn"), .today = today[0] ? today : NULL};
+    if (trichoscopy_csv_parse(p->measures, data, n, &ctx, &pv, &f) != ST_OK) {
+        fprintf(stderr, "autologa trichoscopy-check: %s: %s (%s)\n", file,
+                f.message[0] ? f.message : "out of memory", f.code);
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    if (opt(&o, "json")) {
+        json_t *j = trichoscopy_preview_json(&pv);
+        char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) : NULL;
+        json_decref(j);
+        if (!text) {
+            rc = EXIT_FAIL;
+            goto out;
+        }
+        printf("%s\n", text);
+        free(text);
+    } else {
+        printf("separator '%c'; columns:", pv.delimiter);
+        for (int c = 0; c < TRICHOSCOPY_NCOLUMNS; c++)
+            if (pv.present[c])
+                printf(" %s", trichoscopy_column_name((enum trichoscopy_column)c));
+        printf("\n");
+        for (size_t i = 0; i < pv.nignored; i++)
+            printf("ignored column: %s\n", pv.ignored[i]);
+        for (size_t i = 0; i < pv.nrows; i++)
+            print_tricho_row(&pv.rows[i]);
+        printf("%zu valid, %zu with errors\n", pv.nok, pv.nfailed);
+    }
+    if (pv.nfailed > 0)
+        rc = EXIT_FAIL;
+out:
+    trichoscopy_csv_release(&pv);
+    free(data);
+    protocols_free(p);
+    return rc;
+}
+
 static void
 usage(FILE *out)
 {
@@ -1705,6 +1838,7 @@ usage(FILE *out)
           "  aftercare-pdf render a protocol's aftercare sheet as a PDF in English or Arabic\n"
           "  rcf          convert a centrifuge's rpm into RCF (x g) or back at a rotor radius\n"
           "  prep-compute check a PRP preparation record and print what it gives\n"
+          "  trichoscopy-check read a trichoscopy CSV export as the import would\n"
           "  permissions  print which role may do what\n"
           "  version      print the version\n"
           "Exit codes: 0 success, 1 failure, 2 usage error, 3 database error, 4 audit chain "
@@ -1756,6 +1890,8 @@ main(int argc, char **argv)
         return cmd_rcf(n, rest);
     if (!strcmp(cmd, "prep-compute"))
         return cmd_prep_compute(n, rest);
+    if (!strcmp(cmd, "trichoscopy-check"))
+        return cmd_trichoscopy_check(n, rest);
     if (!strcmp(cmd, "permissions"))
         return cmd_permissions(n, rest);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

@@ -1,5 +1,5 @@
-/* A laboratory's CSV export read into a preview: an RFC 4180 reader with hard caps, then each
- * row checked field by field against the analytes and their units. */
+/* A laboratory's CSV export read into a preview: the records of core/csv, each row checked
+ * field by field against the analytes and their units. */
 #include "clinic/labs_csv.h"
 
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "clinic/mrn.h"
-#include "core/buf.h"
+#include "core/csv.h"
 #include "core/date.h"
 #include "core/text.h"
 
@@ -24,124 +24,6 @@ labs_csv_column_name(enum labs_csv_column c)
     if ((int)c < 0 || c >= LABS_CSV_NCOLUMNS)
         return NULL;
     return column_names[c];
-}
-
-/* ---- the RFC 4180 reader ---- */
-
-struct field {
-    size_t off; /* in the reader's scratch */
-    size_t len;
-    bool too_long;
-};
-
-struct reader {
-    const char *p;
-    size_t n, pos;
-    size_t row; /* of the record read last; the header is row 1 */
-    /* The record read last: fields beyond the column cap are counted, not kept. */
-    struct field fields[LABS_CSV_MAX_COLUMNS];
-    size_t nfields;
-    /* Unescaped field contents; every field is capped, so this never grows. */
-    char scratch[LABS_CSV_MAX_COLUMNS * (LABS_CSV_MAX_FIELD + 1)];
-    size_t used;
-};
-
-/* Appends a byte of the current field, unless it is already over the cap. */
-static void
-put(struct reader *r, struct field *fd, char c)
-{
-    if (!fd)
-        return;
-    if (fd->len >= LABS_CSV_MAX_FIELD) {
-        fd->too_long = true;
-        return;
-    }
-    r->scratch[fd->off + fd->len++] = c;
-}
-
-/* Reads one record. Returns 1 for a record, 0 at the end of the data, or a failure. */
-static int
-read_record(struct reader *r, struct fail *f)
-{
-    size_t count = 0;
-
-    if (r->pos >= r->n)
-        return 0;
-    r->row++;
-    r->nfields = 0;
-    r->used = 0;
-    for (;;) {
-        struct field *fd = NULL;
-        if (count < LABS_CSV_MAX_COLUMNS) {
-            fd = &r->fields[count];
-            fd->off = r->used;
-            fd->len = 0;
-            fd->too_long = false;
-        }
-        count++;
-        if (r->pos < r->n && r->p[r->pos] == '"') {
-            r->pos++;
-            for (;;) {
-                if (r->pos >= r->n)
-                    return fail_set(f, ST_INVALID, "", "invalid_csv",
-                                    "row %zu: a quoted field is not closed", r->row);
-                char c = r->p[r->pos++];
-                if (c == '"') {
-                    if (r->pos < r->n && r->p[r->pos] == '"') {
-                        r->pos++;
-                        put(r, fd, '"');
-                        continue;
-                    }
-                    break;
-                }
-                put(r, fd, c);
-            }
-            if (r->pos < r->n && r->p[r->pos] != ',' && r->p[r->pos] != '\n' &&
-                r->p[r->pos] != '\r')
-                return fail_set(f, ST_INVALID, "", "invalid_csv",
-                                "row %zu, field %zu: text after the closing quote (a quote "
-                                "inside a quoted field is written twice: \"\")",
-                                r->row, count);
-        } else {
-            while (r->pos < r->n && r->p[r->pos] != ',' && r->p[r->pos] != '\n' &&
-                   r->p[r->pos] != '\r')
-                put(r, fd, r->p[r->pos++]);
-        }
-        if (fd) {
-            r->used += fd->len;
-            r->scratch[r->used++] = '\0';
-        }
-        if (r->pos < r->n && r->p[r->pos] == ',') {
-            r->pos++;
-            continue;
-        }
-        /* End of the record: CRLF, LF, a lone CR, or the end of the data. */
-        if (r->pos < r->n && r->p[r->pos] == '\r')
-            r->pos++;
-        if (r->pos < r->n && r->p[r->pos] == '\n')
-            r->pos++;
-        break;
-    }
-    /* The real count, also past the cap: kept() says how many fields[] hold. */
-    r->nfields = count;
-    return 1;
-}
-
-static size_t
-kept(const struct reader *r)
-{
-    return r->nfields < LABS_CSV_MAX_COLUMNS ? r->nfields : LABS_CSV_MAX_COLUMNS;
-}
-
-/* A field's text trimmed of ASCII spaces; *len its length. */
-static const char *
-field_text(const struct reader *r, size_t i, size_t *len)
-{
-    size_t n = r->fields[i].len;
-    const char *s = text_trim(r->scratch + r->fields[i].off, &n);
-
-    *len = n;
-    return s;
 }
 
 /* ---- values ---- */
@@ -319,8 +201,8 @@ unit_list(const struct labs_analyte *a, char *out, size_t cap)
 }
 
 static int
-check_row(const struct labs *table, const struct reader *r, size_t header_fields, const int *where,
-          int tz_min, struct labs_csv_row *row)
+check_row(const struct labs *table, const struct csv_reader *r, size_t header_fields,
+          const int *where, int tz_min, struct labs_csv_row *row)
 {
     const char *s[LABS_CSV_NCOLUMNS] = {0};
     size_t len[LABS_CSV_NCOLUMNS] = {0};
@@ -328,7 +210,7 @@ check_row(const struct labs *table, const struct reader *r, size_t header_fields
     char units[160];
     int c;
 
-    row->row = r->row;
+    row->row = csv_row(r);
     row->errors = calloc(LABS_CSV_NCOLUMNS + 1, sizeof(*row->errors));
     if (!row->errors)
         return ST_NOMEM;
@@ -337,14 +219,14 @@ check_row(const struct labs *table, const struct reader *r, size_t header_fields
         if (where[c] < 0)
             continue;
         i = (size_t)where[c];
-        if (i >= kept(r) || r->fields[i].too_long) {
+        if (i >= csv_kept(r) || csv_field_too_long(r, i)) {
             bad[c] = true;
-            if (i < kept(r))
+            if (i < csv_kept(r))
                 row_error(row, (enum labs_csv_column)c, "too_long", "longer than %d bytes",
                           LABS_CSV_MAX_FIELD);
             continue;
         }
-        s[c] = field_text(r, i, &len[c]);
+        s[c] = csv_field(r, i, &len[c]);
         row->text[c] = strndup(s[c], len[c]);
         if (!row->text[c])
             return ST_NOMEM;
@@ -355,9 +237,9 @@ check_row(const struct labs *table, const struct reader *r, size_t header_fields
             row_error(row, (enum labs_csv_column)c, "invalid_value", "holds control characters");
         }
     }
-    if (r->nfields != header_fields)
+    if (csv_nfields(r) != header_fields)
         row_error(row, ROW_ONLY, "field_count", "has %zu fields where the header has %zu",
-                  r->nfields, header_fields);
+                  csv_nfields(r), header_fields);
 
     for (c = 0; c < LABS_CSV_NCOLUMNS; c++) {
         bool optional = c == LABS_CSV_REFERENCE_LOW || c == LABS_CSV_REFERENCE_HIGH ||
@@ -428,46 +310,29 @@ check_row(const struct labs *table, const struct reader *r, size_t header_fields
 
 /* ---- the file ---- */
 
-static bool
-empty_record(const struct reader *r)
-{
-    size_t len;
-
-    for (size_t i = 0; i < kept(r); i++) {
-        field_text(r, i, &len);
-        if (len > 0 || r->fields[i].too_long)
-            return false;
-    }
-    return r->nfields <= LABS_CSV_MAX_COLUMNS;
-}
-
 /* Maps header names to columns: where[c] is the field index of column c, or -1. */
 static int
-read_header(const struct reader *r, int *where, struct fail *f)
+read_header(const struct csv_reader *r, int *where, struct fail *f)
 {
     char name[40];
-    size_t len, i, k;
+    size_t len, i;
     int c;
 
     for (c = 0; c < LABS_CSV_NCOLUMNS; c++)
         where[c] = -1;
-    if (r->nfields > LABS_CSV_MAX_COLUMNS)
+    if (csv_nfields(r) > LABS_CSV_MAX_COLUMNS)
         return fail_set(f, ST_TOO_BIG, "", "too_big", "row 1: more than %d columns",
                         LABS_CSV_MAX_COLUMNS);
-    for (i = 0; i < r->nfields; i++) {
-        const char *s = field_text(r, i, &len);
-        if (r->fields[i].too_long)
+    for (i = 0; i < csv_nfields(r); i++) {
+        const char *s = csv_field(r, i, &len);
+        if (csv_field_too_long(r, i))
             return fail_set(f, ST_INVALID, "", "too_long",
                             "row 1, column %zu: the header name is longer than %d bytes", i + 1,
                             LABS_CSV_MAX_FIELD);
-        if (len >= sizeof(name))
-            continue; /* longer than any known name: a column to ignore */
-        /* "Reference Low", "reference-low" and "REFERENCE_LOW" name the same column. */
-        for (k = 0; k < len; k++) {
-            char ch = s[k];
-            name[k] = ch == ' ' || ch == '-' ? '_' : (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
-        }
-        name[len] = '\0';
+        /* "Reference Low", "reference-low" and "REFERENCE_LOW" name the same column; a name
+         * longer than any known one is a column to ignore. */
+        if (!csv_header_key(s, len, name, sizeof(name)))
+            continue;
         for (c = 0; c < LABS_CSV_NCOLUMNS; c++) {
             if (strcmp(name, column_names[c]) != 0)
                 continue;
@@ -490,7 +355,7 @@ int
 labs_csv_parse(const struct labs *table, const char *data, size_t n, int tz_offset_min,
                struct labs_csv_preview *out, struct fail *f)
 {
-    struct reader *r = NULL;
+    struct csv_reader *r = NULL;
     int where[LABS_CSV_NCOLUMNS];
     size_t cap = 0, header_fields;
     int st;
@@ -501,22 +366,12 @@ labs_csv_parse(const struct labs *table, const char *data, size_t n, int tz_offs
     if (tz_offset_min < -840 || tz_offset_min > 840)
         return fail_set(f, ST_INVALID, "", "invalid_value",
                         "time zone offset %d minutes is outside -14:00..+14:00", tz_offset_min);
-    if (n > LABS_CSV_MAX_BYTES)
-        return fail_set(f, ST_TOO_BIG, "", "too_big", "the file is larger than %u bytes",
-                        LABS_CSV_MAX_BYTES);
-    if (n >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-        data += 3;
-        n -= 3;
-    }
-    if (!text_valid_utf8(data, n))
-        return fail_set(f, ST_INVALID, "", "invalid_utf8",
-                        "the file is not UTF-8 text (export it as \"CSV UTF-8\")");
-    r = calloc(1, sizeof(*r));
+    if ((st = csv_check_text(&data, &n, LABS_CSV_MAX_BYTES, f)) != ST_OK)
+        return st;
+    r = csv_reader_new(data, n, ',');
     if (!r)
         return ST_NOMEM;
-    r->p = data;
-    r->n = n;
-    st = read_record(r, f);
+    st = csv_next(r, f);
     if (st == 0)
         st = fail_set(f, ST_INVALID, "", "empty", "the file is empty: a header row is required");
     if (st < 0)
@@ -524,12 +379,12 @@ labs_csv_parse(const struct labs *table, const char *data, size_t n, int tz_offs
     st = read_header(r, where, f);
     if (st != ST_OK)
         goto out;
-    header_fields = r->nfields;
-    while ((st = read_record(r, f)) == 1) {
-        if (empty_record(r))
+    header_fields = csv_nfields(r);
+    while ((st = csv_next(r, f)) == 1) {
+        if (csv_empty_record(r))
             continue;
         if (out->nrows == LABS_CSV_MAX_ROWS) {
-            st = fail_set(f, ST_TOO_BIG, "", "too_big", "row %zu: more than %d rows", r->row,
+            st = fail_set(f, ST_TOO_BIG, "", "too_big", "row %zu: more than %d rows", csv_row(r),
                           LABS_CSV_MAX_ROWS);
             goto out;
         }
@@ -557,7 +412,7 @@ labs_csv_parse(const struct labs *table, const char *data, size_t n, int tz_offs
             out->nfailed++;
     }
 out:
-    free(r);
+    csv_reader_free(r);
     if (st < 0) {
         labs_csv_release(out);
         return st;

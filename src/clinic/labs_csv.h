@@ -17,12 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "clinic/labs.h"
+#include "core/csv.h"
 #include "core/status.h"
 
 #define LABS_CSV_MAX_BYTES (5u << 20)
 #define LABS_CSV_MAX_ROWS 10000
-#define LABS_CSV_MAX_COLUMNS 64
-#define LABS_CSV_MAX_FIELD 1000
+#define LABS_CSV_MAX_COLUMNS CSV_MAX_COLUMNS
+#define LABS_CSV_MAX_FIELD CSV_MAX_FIELD
 
 enum labs_csv_column {
     LABS_CSV_DATE,

@@ -47,6 +47,7 @@ struct response {
     size_t len;
     char set_cookie[256];
     int retry_after_s;
+    char disposition[160]; /* Content-Disposition, "" for none (files offered for saving) */
 };
 
 /* The value of a query parameter (decoded), or NULL. Borrowed for the request's life. */
@@ -67,6 +68,11 @@ bool request_query_int(const struct request *r, struct response *res, const char
 
 /* A JSON response (takes the reference to `body`). */
 void respond_json(struct response *res, int status, json_t *body);
+/* A binary answer (a picture, a PDF): takes `body` (malloc()ed, freed with free()) of `len`
+ * bytes; `content_type` is a static string; `disposition` (NULL: none) is sent as the
+ * Content-Disposition header. Like every API answer it is sent with Cache-Control: no-store. */
+void respond_bytes(struct response *res, int status, const char *content_type, unsigned char *body,
+                   size_t len, const char *disposition);
 /* An empty response with a status (204, ...). */
 void respond_empty(struct response *res, int status);
 /* The error response of a failure: the status code of f->status and

@@ -83,6 +83,18 @@ respond_json(struct response *res, int status, json_t *body)
 }
 
 void
+respond_bytes(struct response *res, int status, const char *content_type, unsigned char *body,
+              size_t len, const char *disposition)
+{
+    free(res->body);
+    res->status = status;
+    res->content_type = content_type;
+    res->body = (char *)body;
+    res->len = len;
+    snprintf(res->disposition, sizeof(res->disposition), "%s", disposition ? disposition : "");
+}
+
+void
 respond_empty(struct response *res, int status)
 {
     free(res->body);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clinic/photo.h"
 #include "clinic/role.h"
 #include "core/crypto.h"
 
@@ -128,6 +129,13 @@ static const struct route routes[] = {
     {"GET", "/api/v1/adverse-events/{id}", PERM_ADVERSE_READ, api_adverse_get},
     {"PUT", "/api/v1/adverse-events/{id}", PERM_ADVERSE_RECORD, api_adverse_update},
     {"GET", "/api/v1/adverse-events/{id}/versions", PERM_ADVERSE_READ, api_adverse_versions},
+    {"GET", "/api/v1/patients/{id}/photos", PERM_PHOTO_READ, api_photos_list},
+    {"POST", "/api/v1/patients/{id}/photos", PERM_PHOTO_RECORD, api_photos_upload,
+     PHOTO_UPLOAD_MAX},
+    {"GET", "/api/v1/photos/{id}", PERM_PHOTO_READ, api_photo_get},
+    {"GET", "/api/v1/photos/{id}/image", PERM_PHOTO_READ, api_photo_image},
+    {"GET", "/api/v1/photos/{id}/thumb", PERM_PHOTO_READ, api_photo_thumb},
+    {"POST", "/api/v1/photos/{id}/void", PERM_PHOTO_RECORD, api_photo_void},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -113,5 +113,11 @@ void api_adverse_get(struct request *r, struct response *res);
 void api_adverse_update(struct request *r, struct response *res);
 void api_adverse_versions(struct request *r, struct response *res);
 void api_adverse_list(struct request *r, struct response *res);
+void api_photos_list(struct request *r, struct response *res);
+void api_photos_upload(struct request *r, struct response *res);
+void api_photo_get(struct request *r, struct response *res);
+void api_photo_image(struct request *r, struct response *res);
+void api_photo_thumb(struct request *r, struct response *res);
+void api_photo_void(struct request *r, struct response *res);
 
 #endif

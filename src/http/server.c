@@ -168,6 +168,8 @@ send_response(struct request *r, struct response *res)
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     if (res->set_cookie[0])
         MHD_add_response_header(resp, "Set-Cookie", res->set_cookie);
+    if (res->disposition[0])
+        MHD_add_response_header(resp, "Content-Disposition", res->disposition);
     if (res->retry_after_s > 0) {
         char ra[24];
         snprintf(ra, sizeof(ra), "%d", res->retry_after_s);

@@ -9,6 +9,7 @@
 #define AUTOLOGA_STORE_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "core/status.h"
 
@@ -990,5 +991,65 @@ int db_adverse_procedure(struct db *db, int64_t procedure_id, int64_t *patient_i
                          int64_t *started_ms) WARN_UNUSED;
 int db_adverse_specimen(struct db *db, const char *specimen_id, int64_t *procedure_id,
                         int64_t *patient_id) WARN_UNUSED;
+
+/* ---- photos ---- */
+/* Standardised photographs (007_outcomes.sql): the cleaned bytes and their thumbnail kept once per
+ * content hash in photo_files, each upload a row of photos pointing at them. */
+
+/* The bytes of one cleaned picture: borrowed by db_photo_file_put. */
+struct db_photo_file {
+    char sha256[65]; /* of data, lower-case hex */
+    char mime[16];   /* image/jpeg, image/png */
+    int width, height;
+    const unsigned char *data;
+    size_t data_n;
+    const unsigned char *thumb; /* JPEG */
+    size_t thumb_n;
+    int thumb_width, thumb_height;
+};
+/* Stores the file unless its hash is already there (then the stored one stays: same bytes). */
+int db_photo_file_put(struct db *db, const struct db_photo_file *pf) WARN_UNUSED;
+
+struct db_photo {
+    int64_t id;
+    int64_t patient_id;
+    char view[48];     /* measures.json photo_views code */
+    char date[11];     /* YYYY-MM-DD, the clinic's calendar */
+    int64_t course_id; /* 0: none */
+    char sha256[65];
+    char *original_name; /* NULL when none */
+    char *notes;
+    int64_t uploaded_ms;
+    int64_t uploaded_by;
+    int64_t voided_ms; /* 0: not voided */
+    int64_t voided_by;
+    char *void_reason;
+    /* filled when reading, from photo_files and the patient: */
+    char mime[16];
+    int width, height;
+    int64_t bytes;
+    int thumb_width, thumb_height;
+    char mrn[24];
+    bool patient_deleted;
+};
+void db_photo_release(struct db_photo *p);
+/* Inserts p (its file must be stored; the fields filled when reading are ignored), sets p->id. */
+int db_photo_insert(struct db *db, struct db_photo *p) WARN_UNUSED;
+int db_photo_get(struct db *db, int64_t id, struct db_photo *out) WARN_UNUSED;
+typedef int (*db_photo_cb)(void *ctx, const struct db_photo *p);
+/* A patient's photos of one view (NULL: every view), by view code, date, id; voided ones only
+ * with include_voided. A non-zero return from cb stops and is returned. */
+int db_photo_of_patient(struct db *db, int64_t patient_id, const char *view, bool include_voided,
+                        db_photo_cb cb, void *ctx) WARN_UNUSED;
+/* The id of a photo of the patient with these bytes that is not voided, 0 when there is none. */
+int db_photo_same_bytes(struct db *db, int64_t patient_id, const char *sha256,
+                        int64_t *id) WARN_UNUSED;
+/* Voids photo `id` unless it already is: ST_CONFLICT when it is, ST_NOT_FOUND when missing. */
+int db_photo_void(struct db *db, int64_t id, int64_t at_ms, int64_t by,
+                  const char *reason) WARN_UNUSED;
+/* A copy of the picture (or its thumbnail) of photo `id`, the caller's to free(), with its MIME
+ * type. ST_NOT_FOUND when there is no such photo. */
+int db_photo_bytes(struct db *db, int64_t id, bool thumb, unsigned char **data, size_t *n,
+                   char mime[16]) WARN_UNUSED;
 
 #endif
