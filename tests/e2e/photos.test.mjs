@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
-import { REPO, createPatient, createUser, loginAdmin, poll, startServer } from '../lib/server.mjs';
+import { REPO, createPatient, createUser, login, loginAdmin, poll, startServer } from '../lib/server.mjs';
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), 'output');
 const CHROMIUM = process.env.AUTOLOGA_CHROMIUM || '/usr/bin/chromium';
@@ -66,6 +66,7 @@ describe('photos in the browser', () => {
   let server;
   let admin;
   let doctor;
+  let doctorApi;
   let nurse;
   let reception;
   let browser;
@@ -78,6 +79,7 @@ describe('photos in the browser', () => {
     server = await startServer();
     admin = await loginAdmin(server);
     doctor = await createUser(admin, ['doctor']);
+    doctorApi = await login(server.url, doctor.username, doctor.password);
     nurse = await createUser(admin, ['nurse']);
     reception = await createUser(admin, ['reception']);
     patient = await createPatient(admin, { given_name: 'Sample', family_name: 'Photos', sex: 'male' });
@@ -129,7 +131,8 @@ describe('photos in the browser', () => {
     });
   }
 
-  // The photo.view events of one photo: [{size}] from the audit trail (the admin reads it).
+  // The photo.view events of one photo in the audit trail (the admin reads it; only doctors and
+  // nurses see photos).
   async function viewEvents(photoId) {
     const r = await admin.get(`/api/v1/audit?action=photo.view&entity_id=${photoId}&limit=500`);
     assert.equal(r.status, 200, r.text);
@@ -203,7 +206,7 @@ describe('photos in the browser', () => {
     const row = page.locator('#photo-gallery [data-view="hair_top"]');
     await row.locator('img.photo-thumb').nth(1).waitFor();
     assert.equal(await page.locator('#photo-gallery [data-view]').count(), 1);
-    const api = await admin.get(`/api/v1/patients/${patient.id}/photos`);
+    const api = await doctorApi.get(`/api/v1/patients/${patient.id}/photos`);
     assert.equal(api.status, 200, api.text);
     const [first, latest] = api.body.photos;
     assert.equal(first.date, before);
@@ -305,7 +308,7 @@ describe('photos in the browser', () => {
       .filter({ hasText: 'Blurred picture' })
       .waitFor();
     assert.equal(await page.locator(`[data-photo-id="${latest.id}"] [data-action="void-photo"]`).count(), 0);
-    const after = await admin.get(`/api/v1/photos/${latest.id}`);
+    const after = await doctorApi.get(`/api/v1/photos/${latest.id}`);
     assert.equal(after.body.voided.reason, 'Blurred picture, taken again the same day');
     assert.deepEqual(pageErrors, []);
     await page.context().close();
@@ -375,7 +378,7 @@ describe('photos in the browser', () => {
     assert.equal(options.length, 3);
     assert.match(options[0], /\(1\)/);
     assert.match(options[1], /\(2\)/);
-    const list = (await admin.get(`/api/v1/patients/${other.id}/photos`)).body.photos;
+    const list = (await doctorApi.get(`/api/v1/patients/${other.id}/photos`)).body.photos;
     assert.equal(await page.locator('#compare-right').inputValue(), String(list[2].id));
     // The later picture stays on the right in Arabic too: the stage runs left to right.
     const left = page.locator('#photo-compare .compare-left-figure img.compare-image');
