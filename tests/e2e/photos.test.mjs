@@ -283,6 +283,14 @@ describe('photos in the browser', () => {
     await poll(async () => ((await viewEvents(first.id)).length > thumbsOnly ? true : null), WAIT);
     await poll(async () => ((await viewEvents(latest.id)).length >= 2 ? true : null), WAIT);
 
+    // Switching the language keeps the comparison as it was.
+    await page.locator('#lang-switch').click();
+    await page.locator('#photo-compare').filter({ hasText: AR['photos.compare_left'] }).waitFor();
+    assert.equal(await page.locator('input[name="compare-mode"][value="swipe"]').isChecked(), true);
+    assert.equal(await page.locator('#compare-swipe').getAttribute('aria-valuenow'), '100');
+    await page.locator('#lang-switch').click();
+    await page.locator('#photo-compare').filter({ hasText: EN['photos.compare_left'] }).waitFor();
+
     // Opening a thumbnail shows the whole picture with its facts.
     await row.locator(`[data-photo-id="${first.id}"] [data-action="open-photo"]`).click();
     await loaded(page.locator(`#photo-viewer img.photo-full[data-photo-id="${first.id}"]`));
