@@ -136,6 +136,13 @@ static const struct route routes[] = {
     {"GET", "/api/v1/photos/{id}/image", PERM_PHOTO_READ, api_photo_image},
     {"GET", "/api/v1/photos/{id}/thumb", PERM_PHOTO_READ, api_photo_thumb},
     {"POST", "/api/v1/photos/{id}/void", PERM_PHOTO_RECORD, api_photo_void},
+    {"GET", "/api/v1/patients/{id}/measurements", PERM_OUTCOME_READ, api_measurements_list},
+    {"POST", "/api/v1/patients/{id}/measurements", PERM_OUTCOME_RECORD, api_measurements_create},
+    {"POST", "/api/v1/patients/{id}/measurements/import", PERM_OUTCOME_RECORD,
+     api_measurements_import, HTTP_UPLOAD_MAX},
+    {"PUT", "/api/v1/measurements/{id}", PERM_OUTCOME_RECORD, api_measurement_correct},
+    {"POST", "/api/v1/measurements/{id}/void", PERM_OUTCOME_RECORD, api_measurement_void},
+    {"GET", "/api/v1/measurements/{id}/versions", PERM_OUTCOME_READ, api_measurement_versions},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -119,5 +119,11 @@ void api_photo_get(struct request *r, struct response *res);
 void api_photo_image(struct request *r, struct response *res);
 void api_photo_thumb(struct request *r, struct response *res);
 void api_photo_void(struct request *r, struct response *res);
+void api_measurements_list(struct request *r, struct response *res);
+void api_measurements_create(struct request *r, struct response *res);
+void api_measurements_import(struct request *r, struct response *res);
+void api_measurement_correct(struct request *r, struct response *res);
+void api_measurement_void(struct request *r, struct response *res);
+void api_measurement_versions(struct request *r, struct response *res);
 
 #endif

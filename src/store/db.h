@@ -1052,4 +1052,107 @@ int db_photo_void(struct db *db, int64_t id, int64_t at_ms, int64_t by,
 int db_photo_bytes(struct db *db, int64_t id, bool thumb, unsigned char **data, size_t *n,
                    char mime[16]) WARN_UNUSED;
 
+/* ---- measurements ---- */
+/* What was measured at a visit (007_outcomes.sql): a set per visit and method, a row per value,
+ * each value's versions, and the trichoscopy files imported. */
+
+struct db_measurement_set {
+    int64_t id;
+    int64_t patient_id;
+    char date[11];     /* YYYY-MM-DD, the clinic's calendar */
+    int64_t course_id; /* 0: none */
+    char method[41];   /* a method code of measures.json */
+    char *device;      /* NULL when none, like site and notes */
+    char *site;
+    char *notes;
+    bool has_area;
+    double area_cm2;
+    int64_t measured_by;
+    char source[8];    /* manual, import */
+    int64_t import_id; /* 0: typed in */
+    int64_t created_ms;
+    int64_t created_by;
+};
+void db_measurement_set_release(struct db_measurement_set *s);
+/* Inserts s and sets s->id. */
+int db_measurement_set_insert(struct db *db, struct db_measurement_set *s) WARN_UNUSED;
+int db_measurement_set_get(struct db *db, int64_t id, struct db_measurement_set *out) WARN_UNUSED;
+
+struct db_measurement_query {
+    int64_t patient_id;
+    const char *measure; /* NULL: every measure */
+    const char *from;    /* YYYY-MM-DD, both included; NULL: no bound */
+    const char *to;
+    bool include_voided;
+};
+typedef int (*db_measurement_set_cb)(void *ctx, const struct db_measurement_set *s);
+/* A patient's sets having at least one value that matches `q` (the measure, and not voided
+ * unless include_voided), newest date first, then newest id. */
+int db_measurement_sets(struct db *db, const struct db_measurement_query *q,
+                        db_measurement_set_cb cb, void *ctx) WARN_UNUSED;
+
+struct db_measurement {
+    int64_t id;
+    int64_t set_id;
+    int64_t patient_id;
+    char date[11];
+    char measure[41];
+    bool is_code; /* value_code holds the value, else value_num */
+    double value_num;
+    char value_code[33];
+    int64_t version;
+    int64_t voided_ms; /* 0: not voided */
+    int64_t voided_by;
+    char *void_reason; /* NULL unless voided */
+    int64_t updated_ms;
+    int64_t updated_by;
+};
+void db_measurement_release(struct db_measurement *m);
+/* Inserts m (not voided) and sets m->id; ST_CONFLICT when the set has that measure already. */
+int db_measurement_insert(struct db *db, struct db_measurement *m) WARN_UNUSED;
+int db_measurement_get(struct db *db, int64_t id, struct db_measurement *out) WARN_UNUSED;
+/* Writes the value, version, updated_ms and updated_by of m->id if it is not voided and its
+ * stored version is still `expected_version`: ST_CONFLICT otherwise, ST_NOT_FOUND when there is
+ * no such value. */
+int db_measurement_set_value(struct db *db, const struct db_measurement *m,
+                             int64_t expected_version) WARN_UNUSED;
+/* Voids value `id` (ST_CONFLICT when it already is, ST_NOT_FOUND when there is none). */
+int db_measurement_void(struct db *db, int64_t id, int64_t at_ms, int64_t by,
+                        const char *reason) WARN_UNUSED;
+typedef int (*db_measurement_cb)(void *ctx, const struct db_measurement *m);
+/* The values of a set in the order they were entered; voided ones only with include_voided,
+ * only `measure`'s when it is not NULL. */
+int db_measurements_of_set(struct db *db, int64_t set_id, const char *measure, bool include_voided,
+                           db_measurement_cb cb, void *ctx) WARN_UNUSED;
+
+/* One version of a value: what it was, why it was changed (NULL for version 1), when, by whom. */
+struct db_measurement_version {
+    int64_t measurement_id;
+    int64_t version;
+    bool is_code;
+    double value_num;
+    const char *value_code;
+    const char *reason;
+    int64_t at_ms;
+    int64_t by;
+};
+int db_measurement_version_insert(struct db *db,
+                                  const struct db_measurement_version *v) WARN_UNUSED;
+typedef int (*db_measurement_version_cb)(void *ctx, const struct db_measurement_version *v);
+/* The versions of value `id`, newest first. */
+int db_measurement_versions(struct db *db, int64_t id, db_measurement_version_cb cb,
+                            void *ctx) WARN_UNUSED;
+
+struct db_measurement_import {
+    int64_t id;
+    int64_t patient_id;
+    const char *file_name; /* NULL when not given */
+    char sha256[65];       /* of the file's bytes */
+    int64_t rows;
+    int64_t imported_ms;
+    int64_t imported_by;
+};
+/* Inserts and sets mi->id; ST_CONFLICT when the patient has a file with these bytes already. */
+int db_measurement_import_insert(struct db *db, struct db_measurement_import *mi) WARN_UNUSED;
+
 #endif

@@ -489,6 +489,59 @@ const TABLE = {
   'GET /api/v1/adverse-events/{id}/versions': {
     permission: 'adverse.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/adverse-events/${(await adverseOf(ctx)).id}/versions` }),
   },
+  'GET /api/v1/patients/{id}/measurements': {
+    permission: 'outcome.read', ok: 200,
+    build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/measurements?measure=hair_density&include_voided=1` }),
+  },
+  'POST /api/v1/patients/{id}/measurements': {
+    permission: 'outcome.record', ok: 201,
+    build: async (ctx) => {
+      ctx.setsBefore = await measurementSetCount(ctx);
+      return { path: `/api/v1/patients/${ctx.patient.id}/measurements`, json: measurementInput() };
+    },
+    check: async (ctx, r, allowed) => {
+      assert.equal(await measurementSetCount(ctx), ctx.setsBefore + (allowed ? 1 : 0), 'sets after the request');
+    },
+  },
+  'POST /api/v1/patients/{id}/measurements/import': {
+    permission: 'outcome.record', ok: 201,
+    build: async (ctx) => {
+      ctx.setsBefore = await measurementSetCount(ctx);
+      // Each allowed caller imports a file of its own: the same bytes twice are refused.
+      const csv = `Date;Density [1/cm²];Operator\n2026-01-1${ctx.importSeq = (ctx.importSeq ?? 0) + 1};141,5;${unique('op')}\n`;
+      return { path: `/api/v1/patients/${ctx.patient.id}/measurements/import`, json: { csv, commit: true } };
+    },
+    check: async (ctx, r, allowed) => {
+      assert.equal(await measurementSetCount(ctx), ctx.setsBefore + (allowed ? 1 : 0), 'sets after the request');
+    },
+  },
+  'PUT /api/v1/measurements/{id}': {
+    permission: 'outcome.record', ok: 200,
+    build: async (ctx) => {
+      ctx.corrected = (await newMeasurementSet(ctx)).values[0];
+      return { path: `/api/v1/measurements/${ctx.corrected.id}`, json: { value: 150.5, version: 1, reason: 'Counted the wrong field of view' } };
+    },
+    check: async (ctx, r, allowed) => {
+      const v = await ctx.clients.doctor.get(`/api/v1/measurements/${ctx.corrected.id}/versions`);
+      assert.equal(v.body.items.length, allowed ? 2 : 1, 'versions after the request');
+    },
+  },
+  'POST /api/v1/measurements/{id}/void': {
+    permission: 'outcome.record', ok: 200,
+    build: async (ctx) => {
+      ctx.voidedSet = await newMeasurementSet(ctx);
+      return { path: `/api/v1/measurements/${ctx.voidedSet.values[0].id}/void`, json: { reason: 'Measured on the wrong patient' } };
+    },
+    check: async (ctx, r, allowed) => {
+      const r2 = await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/measurements?include_voided=1`);
+      const set = r2.body.sets.find((x) => x.id === ctx.voidedSet.id);
+      assert.equal(set.values[0].voided !== null, allowed, 'voided after the request');
+    },
+  },
+  'GET /api/v1/measurements/{id}/versions': {
+    permission: 'outcome.read', ok: 200,
+    build: async (ctx) => ({ path: `/api/v1/measurements/${(await measurementSetOf(ctx)).values[0].id}/versions` }),
+  },
   'POST /api/v1/procedures/{id}/specimens': {
     permission: 'procedure.record', ok: 201,
     build: async (ctx) => {
@@ -721,6 +774,30 @@ async function newAdverse(ctx) {
 async function adverseOf(ctx) {
   if (!ctx.adverse) ctx.adverse = await newAdverse(ctx);
   return ctx.adverse;
+}
+
+// A valid set of measurements: a density and a Norwood grade measured a week ago.
+function measurementInput() {
+  const date = new Date(Date.now() - 7 * 86400000).toISOString().slice(0, 10);
+  return { date, method: 'phototrichogram', area_cm2: 0.65, values: { hair_density: 142.5, norwood: 'III' } };
+}
+
+async function newMeasurementSet(ctx) {
+  const r = await ctx.clients.nurse.post(`/api/v1/patients/${ctx.patient.id}/measurements`, measurementInput());
+  assert.equal(r.status, 201, show(r));
+  return r.body;
+}
+
+// The set the table's reads work on, recorded the first time it is needed.
+async function measurementSetOf(ctx) {
+  if (!ctx.measurementSet) ctx.measurementSet = await newMeasurementSet(ctx);
+  return ctx.measurementSet;
+}
+
+async function measurementSetCount(ctx) {
+  const r = await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/measurements?include_voided=1`);
+  assert.equal(r.status, 200, show(r));
+  return r.body.sets.length;
 }
 
 async function adverseCount(ctx) {

@@ -237,6 +237,12 @@ describe('session', () => {
       const ae = await fixtures.doctor.post(`/api/v1/patients/${fixtures.patient.id}/adverse-events`, fixtures.adverseInput);
       assert.equal(ae.status, 201, show(ae));
       fixtures.adverse = ae.body;
+      fixtures.measurementInput = {
+        date: new Date(Date.now() - 86400000).toISOString().slice(0, 10), method: 'manual_count', values: { hair_count: 88 },
+      };
+      const ms = await fixtures.doctor.post(`/api/v1/patients/${fixtures.patient.id}/measurements`, fixtures.measurementInput);
+      assert.equal(ms.status, 201, show(ms));
+      fixtures.measurementSet = ms.body;
     });
     const requests = {
       'POST /api/v1/session/password': () => ({ json: { current_password: server.admin.password, new_password: strongPassword() } }),
@@ -296,6 +302,16 @@ describe('session', () => {
       'PUT /api/v1/adverse-events/{id}': () => ({
         id: fixtures.adverse.id, json: { ...fixtures.adverseInput, severity: 'serious', version: 1 },
       }),
+      'POST /api/v1/patients/{id}/measurements': () => ({ id: fixtures.patient.id, json: fixtures.measurementInput }),
+      'POST /api/v1/patients/{id}/measurements/import': () => ({
+        id: fixtures.patient.id, json: { csv: 'date,count\n2026-01-10,90\n', commit: true },
+      }),
+      'PUT /api/v1/measurements/{id}': () => ({
+        id: fixtures.measurementSet.values[0].id, json: { value: 91, version: 1, reason: 'Counted the wrong field' },
+      }),
+      'POST /api/v1/measurements/{id}/void': () => ({
+        id: fixtures.measurementSet.values[0].id, json: { reason: 'Measured on the wrong patient' },
+      }),
     };
     const ops = operations(repoOpenApi()).filter((o) => o.method !== 'GET' && o.key !== 'POST /api/v1/session');
 
@@ -344,6 +360,8 @@ describe('session', () => {
             [[fixtures.course.id, 'planned', 1]], 'the courses changed');
           const adverse = await clinical.get(`/api/v1/patients/${fixtures.patient.id}/adverse-events`);
           assert.deepEqual(adverse.body.adverse_events, [fixtures.adverse], 'the adverse events changed');
+          const sets = await clinical.get(`/api/v1/patients/${fixtures.patient.id}/measurements?include_voided=1`);
+          assert.deepEqual(sets.body.sets, [fixtures.measurementSet], 'the measurements changed');
           // The calendar is as it was.
           const appointments = await c.get(`/api/v1/patients/${fixtures.patient.id}/appointments`);
           assert.deepEqual(appointments.body.appointments, [fixtures.appointment], 'the appointments changed');

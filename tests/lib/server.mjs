@@ -36,6 +36,11 @@ export const PERMISSION_TABLE = {
   'procedure.record': ['doctor', 'nurse'],
   'adverse.read': ['admin', 'doctor', 'nurse'],
   'adverse.record': ['doctor', 'nurse'],
+  'outcome.read': ['doctor', 'nurse'],
+  'outcome.record': ['doctor', 'nurse'],
+  'photo.read': ['doctor', 'nurse'],
+  'photo.record': ['doctor', 'nurse'],
+  'report.read': ['admin', 'doctor'],
 };
 
 // Sanitizer builds start and answer more slowly; one knob for every wait.
