@@ -10,6 +10,7 @@ import { operations, repoOpenApi } from '../lib/openapi.mjs';
 import { addCentrifuge, addClinician, addRoom, dayAhead, openEveryDay } from '../lib/calendar.mjs';
 import { check, checkResponse } from '../lib/schema.mjs';
 import { insertAppointment, insertMessage, lit, sql } from '../lib/sqlfixture.mjs';
+import { pngBytes } from '../lib/images.mjs';
 
 // For each operation: its permission (checked against x-permission), the status an allowed
 // caller gets, and how to build a valid request. build(ctx, caller) returns {path, json}; it may
@@ -489,6 +490,37 @@ const TABLE = {
   'GET /api/v1/adverse-events/{id}/versions': {
     permission: 'adverse.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/adverse-events/${(await adverseOf(ctx)).id}/versions` }),
   },
+  'GET /api/v1/patients/{id}/photos': {
+    permission: 'photo.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/photos?include_voided=1` }),
+  },
+  'POST /api/v1/patients/{id}/photos': {
+    permission: 'photo.record', ok: 201,
+    build: async (ctx) => {
+      ctx.photosBefore = await photoCount(ctx);
+      return { ...photoUpload(ctx), body: pngBytes(32, 24, { seed: (ctx.photoSeed = (ctx.photoSeed ?? 0) + 1) }), contentType: 'image/png' };
+    },
+    check: async (ctx, r, allowed) => assert.equal(await photoCount(ctx), ctx.photosBefore + (allowed ? 1 : 0), 'photos after the request'),
+  },
+  'GET /api/v1/photos/{id}': {
+    permission: 'photo.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/photos/${(await photoOf(ctx)).id}` }),
+  },
+  'GET /api/v1/photos/{id}/image': {
+    permission: 'photo.read', ok: 200, build: async (ctx) => ({ path: (await photoOf(ctx)).image_url }),
+  },
+  'GET /api/v1/photos/{id}/thumb': {
+    permission: 'photo.read', ok: 200, build: async (ctx) => ({ path: (await photoOf(ctx)).thumb_url }),
+  },
+  'POST /api/v1/photos/{id}/void': {
+    permission: 'photo.record', ok: 200,
+    build: async (ctx) => {
+      ctx.voiding = await newPhoto(ctx);
+      return { path: `/api/v1/photos/${ctx.voiding.id}/void`, json: { reason: 'Taken of the wrong side' } };
+    },
+    check: async (ctx, r, allowed) => {
+      const cur = await ctx.clients.doctor.get(`/api/v1/photos/${ctx.voiding.id}`);
+      assert.equal(cur.body.voided !== null, allowed, 'voided after the request');
+    },
+  },
   'GET /api/v1/patients/{id}/measurements': {
     permission: 'outcome.read', ok: 200,
     build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/measurements?measure=hair_density&include_voided=1` }),
@@ -805,6 +837,40 @@ async function adverseCount(ctx) {
   return r.body.adverse_events.length;
 }
 
+// Photos of the table's patient: each upload a different PNG (its seed) of the hair's top view.
+function photoUpload(ctx) {
+  const date = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+  return { path: `/api/v1/patients/${ctx.patient.id}/photos?view=hair_top&date=${date}` };
+}
+
+async function newPhoto(ctx) {
+  ctx.photoSeed = (ctx.photoSeed ?? 0) + 1;
+  const r = await ctx.clients.nurse.req('POST', photoUpload(ctx).path,
+    { body: pngBytes(32, 24, { seed: ctx.photoSeed }), contentType: 'image/png' });
+  assert.equal(r.status, 201, show(r));
+  return r.body;
+}
+
+// The photo the table's reads work on: a JPEG (the server's thumbnail of a PNG, uploaded again),
+// so that its picture is answered as image/jpeg like most clinic photos.
+async function photoOf(ctx) {
+  if (!ctx.photo) {
+    const png = await newPhoto(ctx);
+    const t = await ctx.clients.nurse.get(png.thumb_url, { binary: true });
+    assert.equal(t.status, 200, show(t));
+    const r = await ctx.clients.nurse.req('POST', photoUpload(ctx).path.replace('hair_top', 'hair_crown'),
+      { body: t.bytes, contentType: 'image/jpeg' });
+    assert.equal(r.status, 201, show(r));
+    ctx.photo = r.body;
+  }
+  return ctx.photo;
+}
+
+async function photoCount(ctx) {
+  const r = await ctx.clients.doctor.get(`/api/v1/patients/${ctx.patient.id}/photos`);
+  return r.body.photos.length;
+}
+
 // A pending outbox message of the table's patient, written with SQL (no endpoint makes one).
 function newMessage(ctx) {
   return insertMessage(ctx.server.db, { patientId: ctx.patient.id, dueMs: Date.now() - 60000, body: 'Reminder for the permission table' });
@@ -995,7 +1061,10 @@ describe('permission table', () => {
         }
         const spec = await row.build(ctx, role, caller);
         const client = caller ?? new Client(server.url);
-        const r = await client.req(op.method, spec.path, spec.json === undefined ? {} : { json: spec.json });
+        // A file upload sends its raw bytes (spec.body) with their type; everything else JSON.
+        const opts = spec.json !== undefined ? { json: spec.json }
+          : spec.body !== undefined ? { body: spec.body, contentType: spec.contentType } : {};
+        const r = await client.req(op.method, spec.path, opts);
         if (allowed) {
           assert.equal(r.status, row.ok, show(r));
         } else if (role === 'anonymous') {

@@ -302,6 +302,9 @@ describe('session', () => {
       'PUT /api/v1/adverse-events/{id}': () => ({
         id: fixtures.adverse.id, json: { ...fixtures.adverseInput, severity: 'serious', version: 1 },
       }),
+      // The photo routes are refused before the body is read: an upload needs no file here.
+      'POST /api/v1/patients/{id}/photos': () => ({ id: fixtures.patient.id }),
+      'POST /api/v1/photos/{id}/void': () => ({ id: 1, json: { reason: 'Taken of the wrong side' } }),
       'POST /api/v1/patients/{id}/measurements': () => ({ id: fixtures.patient.id, json: fixtures.measurementInput }),
       'POST /api/v1/patients/{id}/measurements/import': () => ({
         id: fixtures.patient.id, json: { csv: 'date,count\n2026-01-10,90\n', commit: true },

@@ -36,6 +36,8 @@ export const PERMISSION_TABLE = {
   'procedure.record': ['doctor', 'nurse'],
   'adverse.read': ['admin', 'doctor', 'nurse'],
   'adverse.record': ['doctor', 'nurse'],
+  'photo.read': ['doctor', 'nurse'],
+  'photo.record': ['doctor', 'nurse'],
   'outcome.read': ['doctor', 'nurse'],
   'outcome.record': ['doctor', 'nurse'],
   'photo.read': ['doctor', 'nurse'],

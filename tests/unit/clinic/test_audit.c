@@ -11,6 +11,7 @@
 
 #include "clinic/audit.h"
 #include "clinic/role.h"
+#include "core/crypto.h"
 #include "testdb.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -109,6 +110,11 @@ mut_prev_hash(struct db_audit *e)
 {
     e->prev_hash[0] = 'f';
 }
+static void
+mut_detail(struct db_audit *e)
+{
+    snprintf(e->detail, sizeof(e->detail), "{}");
+}
 /* Moving text from one field to the next must not give the same hash either. */
 static void
 mut_shift(struct db_audit *e)
@@ -121,8 +127,8 @@ static void
 test_hash(void **state)
 {
     static void (*const muts[])(struct db_audit *) = {
-        mut_id,     mut_at,     mut_user_id,   mut_username,   mut_roles,     mut_action,
-        mut_entity, mut_remote, mut_entity_id, mut_request_id, mut_prev_hash, mut_shift,
+        mut_id,     mut_at,        mut_user_id,    mut_username,  mut_roles, mut_action, mut_entity,
+        mut_remote, mut_entity_id, mut_request_id, mut_prev_hash, mut_shift, mut_detail,
     };
     struct db_audit e, m;
     char h[65], h2[65];
@@ -156,6 +162,29 @@ test_hash(void **state)
         if (strcmp(h, h2) == 0)
             fail_msg("mutation %zu does not change the hash", i);
     }
+    /* Without a detail the hash is the one events had before details existed: the fields joined
+     * by the unit separator, nothing after prev_hash. */
+    char line[512];
+    int n = snprintf(line, sizeof(line),
+                     "7\x1f"
+                     "1700000000123\x1f"
+                     "3\x1f"
+                     "doctor1\x1f"
+                     "doctor\x1f"
+                     "patient.read\x1fpatient\x1f"
+                     "1\x1f"
+                     "192.0.2.7\x1fr1\x1f%s",
+                     e.prev_hash);
+    crypto_sha256_hex(line, (size_t)n, h2);
+    assert_string_equal(h, h2);
+    /* A detail moved into the request id is another event. */
+    m = e;
+    snprintf(m.detail, sizeof(m.detail), "x");
+    audit_hash(&m, h);
+    m = e;
+    snprintf(m.request_id, sizeof(m.request_id), "r1\x1fx");
+    audit_hash(&m, h2);
+    assert_string_not_equal(h, h2);
 }
 
 /* Writes five events in two transactions, as requests would. */
@@ -172,7 +201,9 @@ write_five(struct testdb *t)
     assert_int_equal(db_commit(t->db), ST_OK);
     assert_int_equal(db_begin_write(t->db), ST_OK);
     assert_int_equal(audit_write(t->db, &doctor, "patient.create", "patient", "1"), ST_OK);
-    assert_int_equal(audit_write(t->db, &doctor, "patient.update", "patient", "1"), ST_OK);
+    assert_int_equal(audit_write_detail(t->db, &doctor, "patient.update", "patient", "1",
+                                        "{\"size\":\"thumb\"}"),
+                     ST_OK);
     assert_int_equal(audit_write(t->db, &admin, "patient.delete", "patient", NULL), ST_OK);
     assert_int_equal(db_commit(t->db), ST_OK);
 }
@@ -228,6 +259,33 @@ test_write_verify(void **state)
                      4);
     assert_int_equal(db_audit_scan(t->db, check_second, NULL), ST_OK);
     assert_int_equal(testdb_int(t, "SELECT user_id FROM audit WHERE id = 2"), 2);
+    /* The detail is stored as given; events without one store NULL. */
+    assert_int_equal(
+        testdb_int(t, "SELECT detail = '{\"size\":\"thumb\"}' FROM audit WHERE id = 4"), 1);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM audit WHERE detail IS NULL"), 4);
+}
+
+static void
+test_detail_too_long(void **state)
+{
+    struct testdb *t = *state;
+    struct actor a;
+    struct audit_check c;
+    char big[DB_AUDIT_DETAIL_MAX + 20];
+
+    actor(&a, 2, "doctor1", ROLE_DOCTOR);
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(db_begin_write(t->db), ST_OK);
+    /* Cut JSON would not parse: the event says it was cut instead. */
+    assert_int_equal(audit_write_detail(t->db, &a, "photo.view", "photo", "1", big), ST_OK);
+    assert_int_equal(audit_write_detail(t->db, &a, "photo.view", "photo", "2", ""), ST_OK);
+    assert_int_equal(db_commit(t->db), ST_OK);
+    assert_int_equal(
+        testdb_int(t, "SELECT detail = '{\"cut\":true}' FROM audit WHERE entity_id = '1'"), 1);
+    assert_int_equal(testdb_int(t, "SELECT detail IS NULL FROM audit WHERE entity_id = '2'"), 1);
+    assert_int_equal(audit_verify(t->db, &c), ST_OK);
+    assert_int_equal(c.first_bad_id, 0);
 }
 
 static void
@@ -268,6 +326,9 @@ test_tamper(void **state)
         {"DELETE FROM audit WHERE id = 1", 4, 2},
         {"UPDATE audit SET prev_hash = hash WHERE id = 2", 5, 2},
         {"UPDATE audit SET id = 9 WHERE id = 5", 5, 9},
+        {"UPDATE audit SET detail = '{\"size\":\"full\"}' WHERE id = 4", 5, 4},
+        {"UPDATE audit SET detail = NULL WHERE id = 4", 5, 4},
+        {"UPDATE audit SET detail = '{}' WHERE id = 2", 5, 2},
     };
     struct testdb *t = *state;
     struct audit_check c;
@@ -418,6 +479,7 @@ main(void)
         cmocka_unit_test(test_hash),
         T(test_write_verify),
         T(test_write_rolled_back),
+        T(test_detail_too_long),
         T(test_tamper),
         T(test_tamper_rehashed),
         T(test_queue),
