@@ -965,7 +965,11 @@ export async function render(main, params, ctx) {
       setBusy(save, false);
       fileIn.disabled = false;
       clear(formError);
-      if (stored) load();
+      if (stored) {
+        load();
+        // What is stored stays stored: leaving the dialog no longer cancels anything.
+        cancel.querySelector('.btn-label').textContent = t('common.close');
+      }
       if (stop) {
         const msg = uploadErrorText(stop);
         if (!setFieldError(form, stop.field, msg)) formError.textContent = msg;
