@@ -1,6 +1,7 @@
 /* Command-line entry of the autologa binary: serve, init, demo, user, migrate, backup, audit,
  * gateway, screen, course, quote-pdf, label-pdf, aftercare-pdf, rcf, prep-compute,
- * trichoscopy-check, permissions, version. Exit codes are documented in docs/cli.md. */
+ * trichoscopy-check, outcome-report, permissions, version. Exit codes are documented in
+ * docs/cli.md. */
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -26,17 +27,21 @@
 #include "clinic/role.h"
 #include "clinic/screening_record.h"
 #include "clinic/specimen.h"
+#include "clinic/timeline.h"
 #include "clinic/trichoscopy_csv.h"
 #include "clinic/user.h"
 #include "core/buf.h"
+#include "core/clinic_tz.h"
 #include "core/crypto.h"
 #include "core/date.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "docs/aftercare_pdf.h"
 #include "docs/labels.h"
+#include "docs/outcome_pdf.h"
 #include "docs/quote_pdf.h"
 #include "prp/rcf.h"
+#include "http/router.h"
 #include "http/server.h"
 #include "store/db.h"
 
@@ -277,10 +282,12 @@ cmd_demo(int argc, char **argv)
                "the data files of --protocols) that show what screening says. With %d or more\n"
                "patients the clinic gets its calendar: opening hours (Saturday to Thursday),\n"
                "clinicians, centrifuges, a holiday and a few appointments in the next days,\n"
-               "placed in the clinic's --time-zone (give the one `serve` will use).\n"
+               "placed in the clinic's --time-zone (give the one `serve` will use). With %d or\n"
+               "more the fifth patient has a PRP course for hair begun seven months ago, with\n"
+               "measurements and synthetic photographs marked DEMO.\n"
                "--force replaces an existing file.\n",
-               DEMO_PASSWORD, DEMO_DEFAULT_PATIENTS, DEMO_CLINICAL_PATIENTS,
-               DEMO_CALENDAR_PATIENTS);
+               DEMO_PASSWORD, DEMO_DEFAULT_PATIENTS, DEMO_CLINICAL_PATIENTS, DEMO_CALENDAR_PATIENTS,
+               DEMO_OUTCOMES_PATIENTS);
         return EXIT_OK;
     }
     const char *path = opt(&o, "db"), *np = opt(&o, "patients");
@@ -331,6 +338,9 @@ cmd_demo(int argc, char **argv)
         rc = report("demo", &f);
     if (rc == EXIT_OK && n >= DEMO_CALENDAR_PATIENTS &&
         demo_calendar(db, protocols, time_now_ms(), &f) != ST_OK)
+        rc = report("demo", &f);
+    if (rc == EXIT_OK && n >= DEMO_OUTCOMES_PATIENTS &&
+        demo_outcomes(db, protocols, time_now_ms(), &f) != ST_OK)
         rc = report("demo", &f);
     db_close(db);
     protocols_free(protocols);
@@ -1534,6 +1544,97 @@ out:
     return rc;
 }
 
+/* ---- outcome-report ---- */
+
+static int
+cmd_outcome_report(int argc, char **argv)
+{
+    static const char *const spec[] = {"db",        "patient",   "course", "lang", "out",
+                                       "protocols", "time-zone", "clinic", NULL};
+    struct opts o;
+    if (!opts_parse(&o, argc, argv, spec))
+        return usage_error("outcome-report", &o, "");
+    if (o.help) {
+        puts("usage: autologa outcome-report --db PATH --patient N [--course N] [--lang en|ar]\n"
+             "                               --out FILE.pdf [--protocols DIR] [--time-zone UTC]\n"
+             "                               [--clinic NAME]\n"
+             "Prints a patient's outcome report as the server gives it: the course, one chart\n"
+             "per measure with the expected range, the values, the notes on evidence and the\n"
+             "first and latest photographs of each view. --course defaults to the patient's\n"
+             "newest course that is not cancelled, --lang to the patient's language; give the\n"
+             "--time-zone the server uses so that session days are the clinic's.");
+        return EXIT_OK;
+    }
+    const char *path = opt(&o, "db"), *out_path = opt(&o, "out"), *pid = opt(&o, "patient");
+    const char *cid = opt(&o, "course"), *lang = opt(&o, "lang");
+    const char *dir = opt(&o, "protocols") ? opt(&o, "protocols") : "protocols";
+    if (!path || !pid || !out_path)
+        return usage_error("outcome-report", NULL, "--db, --patient and --out are required");
+    char *end;
+    errno = 0;
+    long long patient = strtoll(pid, &end, 10), course = 0;
+    if (errno || *end || patient <= 0)
+        return usage_error("outcome-report", NULL, "--patient must be a patient id");
+    if (cid) {
+        course = strtoll(cid, &end, 10);
+        if (errno || *end || course <= 0)
+            return usage_error("outcome-report", NULL, "--course must be a course id");
+    }
+    if (lang && strcmp(lang, "en") != 0 && strcmp(lang, "ar") != 0)
+        return usage_error("outcome-report", NULL, "--lang must be en or ar");
+    struct clinic_settings clinic;
+    struct protocols *protocols = NULL;
+    struct db *db = NULL;
+    struct timeline_report rep;
+    struct actor a;
+    struct buf pdf;
+    struct fail f;
+    fail_clear(&f);
+    memset(&rep, 0, sizeof(rep));
+    buf_init(&pdf, OUTCOME_PDF_MAX_BYTES);
+    actor_cli(&a);
+    clinic_settings_default(&clinic);
+    if (opt(&o, "time-zone") &&
+        (clinic_settings_time_zone(&clinic, opt(&o, "time-zone"), &f) != ST_OK ||
+         clinic_settings_apply(&clinic, &f) != ST_OK))
+        return usage_error("outcome-report", NULL, f.message);
+    int rc = EXIT_OK;
+    if (protocols_load(dir, &protocols, &f) != ST_OK) {
+        rc = report("outcome-report", &f);
+        goto out;
+    }
+    if ((rc = open_current_db("outcome-report", path, &db)) != EXIT_OK)
+        goto out;
+    /* The command line is the clinic's own machine: the photographs are printed. */
+    if (timeline_report_gather(db, protocols, &a, patient, course, lang, true, &rep, &f) != ST_OK) {
+        rc = report("outcome-report", &f);
+        goto out;
+    }
+    struct date today;
+    char date[11];
+    clinic_tz_today(&today);
+    date_format(&today, date);
+    if (api_outcome_report_render(&rep, opt(&o, "clinic"), date, &pdf, &f) != ST_OK) {
+        rc = report("outcome-report", &f);
+        goto out;
+    }
+    if (!write_whole(out_path, &pdf)) {
+        fprintf(stderr, "autologa outcome-report: cannot write '%s': %s\n", out_path,
+                strerror(errno));
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    fprintf(strcmp(out_path, "-") == 0 ? stderr : stdout,
+            "autologa: wrote %s (%s, %zu photo pair%s, %zu bytes)\n", out_path, rep.lang,
+            rep.npairs, rep.npairs == 1 ? "" : "s", pdf.len);
+out:
+    timeline_report_release(&rep);
+    buf_release(&pdf);
+    db_close(db);
+    protocols_free(protocols);
+    return rc;
+}
+
 static int
 cmd_permissions(int argc, char **argv)
 {
@@ -1839,6 +1940,7 @@ usage(FILE *out)
           "  rcf          convert a centrifuge's rpm into RCF (x g) or back at a rotor radius\n"
           "  prep-compute check a PRP preparation record and print what it gives\n"
           "  trichoscopy-check read a trichoscopy CSV export as the import would\n"
+          "  outcome-report print a patient's outcome report as a PDF in English or Arabic\n"
           "  permissions  print which role may do what\n"
           "  version      print the version\n"
           "Exit codes: 0 success, 1 failure, 2 usage error, 3 database error, 4 audit chain "
@@ -1892,6 +1994,8 @@ main(int argc, char **argv)
         return cmd_prep_compute(n, rest);
     if (!strcmp(cmd, "trichoscopy-check"))
         return cmd_trichoscopy_check(n, rest);
+    if (!strcmp(cmd, "outcome-report"))
+        return cmd_outcome_report(n, rest);
     if (!strcmp(cmd, "permissions"))
         return cmd_permissions(n, rest);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

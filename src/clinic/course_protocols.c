@@ -640,6 +640,188 @@ parse_pricing(struct protofile_reader *c, json_t *root, struct course_protocol *
     return check_basis(c, pr, "", numbers);
 }
 
+/* ---- outcomes: what the literature expects ---- */
+
+/* A number of the file that must be finite. */
+static int
+get_number(struct protofile_reader *c, json_t *obj, const char *prefix, const char *key, double min,
+           double max, double *out)
+{
+    json_t *v;
+    char path[96];
+    int st;
+
+    *out = 0;
+    if ((st = protofile_need(c, obj, prefix, key, &v)) != ST_OK)
+        return st;
+    protofile_path(path, sizeof(path), prefix, key);
+    if (!json_is_number(v) || !isfinite(json_number_value(v)))
+        return protofile_bad(c, path, "invalid_type", "must be a number");
+    if (json_number_value(v) < min || json_number_value(v) > max)
+        return protofile_bad(c, path, "invalid_value", "must be from %g to %g", min, max);
+    *out = json_number_value(v);
+    return ST_OK;
+}
+
+/* A measure code: the measures themselves are checked against measures.json by
+ * course_protocols_check_measures, once both files are read. */
+static int
+get_measure(struct protofile_reader *c, json_t *obj, const char *key, char **out)
+{
+    return get_code(c, obj, "", key, out);
+}
+
+/* One band: {"measure","anchor","from_months","to_months","change_low","change_high","label",
+ * "basis":{"sources":[...],"note"?}}. A band is the literature's: its basis names sources, never
+ * "clinic setting". */
+static int
+parse_expected(struct protofile_reader *c, json_t *o, struct course_expected *e)
+{
+    static const char *const fields[] = {"measure",   "anchor",     "from_months",
+                                         "to_months", "change_low", "change_high",
+                                         "label",     "basis",      NULL};
+    json_t *anchor, *basis;
+    int st;
+
+    if ((st = protofile_only(c, o, "", fields)) != ST_OK ||
+        (st = get_measure(c, o, "measure", &e->measure)) != ST_OK ||
+        (st = protofile_need(c, o, "", "anchor", &anchor)) != ST_OK)
+        return st;
+    int a =
+        json_is_string(anchor) ? protofile_name_index(anchor_names, json_string_value(anchor)) : -1;
+    if (a < 0)
+        return protofile_bad(c, "anchor", "invalid_value", "must be first_session or last_session");
+    e->anchor = (enum course_anchor)a;
+    if ((st = get_small(c, o, "", "from_months", 0, 60, &e->from_months)) != ST_OK ||
+        (st = get_small(c, o, "", "to_months", 0, 60, &e->to_months)) != ST_OK)
+        return st;
+    if (e->to_months < e->from_months)
+        return protofile_bad(c, "to_months", "invalid_value", "must not be before from_months (%d)",
+                             e->from_months);
+    if ((st = get_number(c, o, "", "change_low", -1e6, 1e6, &e->change_low)) != ST_OK ||
+        (st = get_number(c, o, "", "change_high", -1e6, 1e6, &e->change_high)) != ST_OK)
+        return st;
+    if (e->change_high < e->change_low)
+        return protofile_bad(c, "change_high", "invalid_value", "must not be below change_low (%g)",
+                             e->change_low);
+    if ((st = get_text(c, o, "", "label", TEXT_MAX_CHARS, &e->label)) != ST_OK ||
+        (st = need_object(c, o, "", "basis", &basis)) != ST_OK)
+        return st;
+    if (!json_object_get(basis, "sources"))
+        return protofile_bad(c, "basis.sources", "required",
+                             "is required: an expected range cites the trials it comes from");
+    if ((st = check_basis_value(c, basis, "basis")) != ST_OK)
+        return st;
+    e->sources = json_object_get(basis, "sources");
+    return ST_OK;
+}
+
+static int
+parse_responder(struct protofile_reader *c, json_t *out_obj, struct course_outcomes *oc)
+{
+    static const char *const fields[] = {"measure", "min_gain", "basis", NULL};
+    json_t *r = json_object_get(out_obj, "responder"), *basis;
+    int st;
+
+    snprintf(c->where, sizeof(c->where), "outcomes");
+    if (!r)
+        return protofile_bad(c, "responder", "required", "is required (null when there is none)");
+    if (json_is_null(r))
+        return ST_OK;
+    if (!json_is_object(r))
+        return protofile_bad(c, "responder", "invalid_type", "must be an object or null");
+    snprintf(c->where, sizeof(c->where), "outcomes.responder");
+    if ((st = protofile_only(c, r, "", fields)) != ST_OK ||
+        (st = get_measure(c, r, "measure", &oc->responder_measure)) != ST_OK ||
+        (st = get_number(c, r, "", "min_gain", 0, 1e6, &oc->responder_min_gain)) != ST_OK)
+        return st;
+    if (oc->responder_min_gain <= 0)
+        return protofile_bad(c, "min_gain", "invalid_value", "must be above 0");
+    if ((st = protofile_need(c, r, "", "basis", &basis)) != ST_OK ||
+        (st = check_basis_value(c, basis, "basis")) != ST_OK)
+        return st;
+    oc->has_responder = true;
+    return ST_OK;
+}
+
+static int
+parse_outcome_notes(struct protofile_reader *c, json_t *out_obj, struct course_outcomes *oc)
+{
+    static const char *const fields[] = {"en", "ar", NULL};
+    json_t *arr = json_object_get(out_obj, "notes"), *o;
+    size_t i;
+    int st;
+
+    snprintf(c->where, sizeof(c->where), "outcomes");
+    if (!arr)
+        return protofile_bad(c, "notes", "required", "is required (an empty list when none)");
+    if (!json_is_array(arr) || json_array_size(arr) > COURSE_MAX_OUTCOME_NOTES)
+        return protofile_bad(c, "notes", "invalid_type", "must be a list of 0 to %d texts",
+                             COURSE_MAX_OUTCOME_NOTES);
+    oc->notes = calloc(json_array_size(arr) + 1, sizeof(*oc->notes));
+    if (!oc->notes)
+        return nomem(c);
+    json_array_foreach(arr, i, o)
+    {
+        snprintf(c->where, sizeof(c->where), "outcomes.notes[%zu]", i);
+        if (!json_is_object(o))
+            return protofile_bad(c, "en", "invalid_type", "must be {\"en\", \"ar\"}");
+        oc->nnotes = i + 1;
+        if ((st = protofile_only(c, o, "", fields)) != ST_OK ||
+            (st = protofile_string(c, o, "", "en", TEXT_MAX_CHARS, &oc->notes[i].en)) != ST_OK ||
+            (st = protofile_string(c, o, "", "ar", TEXT_MAX_CHARS, &oc->notes[i].ar)) != ST_OK)
+            return st;
+    }
+    return ST_OK;
+}
+
+/* "outcomes": {"expected":[bands],"responder":{...}|null,"notes":[{"en","ar"}]}. */
+static int
+parse_outcomes(struct protofile_reader *c, json_t *root, struct course_protocol *p)
+{
+    static const char *const fields[] = {"expected", "responder", "notes", NULL};
+    struct course_outcomes *oc = &p->outcomes;
+    json_t *o = json_object_get(root, "outcomes"), *arr, *e;
+    size_t i;
+    int st;
+
+    c->where[0] = '\0';
+    if (!o)
+        return ST_OK;
+    if (!json_is_object(o))
+        return protofile_bad(c, "outcomes", "invalid_type", "must be an object");
+    snprintf(c->where, sizeof(c->where), "outcomes");
+    if ((st = protofile_only(c, o, "", fields)) != ST_OK)
+        return st;
+    arr = json_object_get(o, "expected");
+    if (!arr)
+        return protofile_bad(c, "expected", "required", "is required (an empty list when none)");
+    if (!json_is_array(arr) || json_array_size(arr) > COURSE_MAX_EXPECTED)
+        return protofile_bad(c, "expected", "invalid_type", "must be a list of 0 to %d ranges",
+                             COURSE_MAX_EXPECTED);
+    oc->expected = calloc(json_array_size(arr) + 1, sizeof(*oc->expected));
+    if (!oc->expected)
+        return nomem(c);
+    json_array_foreach(arr, i, e)
+    {
+        where_entry(c, "outcomes.expected", i, e, "measure");
+        if (!json_is_object(e))
+            return protofile_bad(c, "measure", "invalid_type", "must be in an object");
+        oc->nexpected = i + 1;
+        if ((st = parse_expected(c, e, &oc->expected[i])) != ST_OK)
+            return st;
+        /* One band per measure: a chart draws one. */
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(oc->expected[j].measure, oc->expected[i].measure))
+                return protofile_bad(c, "measure", "duplicate",
+                                     "repeats the measure of outcomes.expected[%zu]", j);
+    }
+    if ((st = parse_responder(c, o, oc)) != ST_OK || (st = parse_outcome_notes(c, o, oc)) != ST_OK)
+        return st;
+    oc->present = true;
+    return ST_OK;
+}
+
 static int
 parse_protocol(struct protofile_reader *c, json_t *root, struct course_protocol *p)
 {
@@ -655,6 +837,7 @@ parse_protocol(struct protofile_reader *c, json_t *root, struct course_protocol 
                                          "side_effects",
                                          "pre_session_instructions",
                                          "pricing",
+                                         "outcomes",
                                          "sources",
                                          NULL};
     json_t *v;
@@ -681,9 +864,10 @@ parse_protocol(struct protofile_reader *c, json_t *root, struct course_protocol 
         (st = parse_notes(c, root, "side_effects", "label", 1, MAX_NOTES, &p->side_effects,
                           &p->nside_effects)) != ST_OK ||
         (st = parse_notes(c, root, "pre_session_instructions", "text", 0, MAX_PRE_SESSION,
-                          &p->pre_session, &p->npre_session)) != ST_OK)
+                          &p->pre_session, &p->npre_session)) != ST_OK ||
+        (st = parse_pricing(c, root, p)) != ST_OK)
         return st;
-    return parse_pricing(c, root, p);
+    return parse_outcomes(c, root, p);
 }
 
 int
@@ -758,6 +942,15 @@ protocol_release(struct course_protocol *p)
     notes_free(p->aftercare, p->naftercare);
     notes_free(p->side_effects, p->nside_effects);
     notes_free(p->pre_session, p->npre_session);
+    for (size_t i = 0; i < p->outcomes.nexpected; i++) {
+        free(p->outcomes.expected[i].measure);
+        text_release(&p->outcomes.expected[i].label);
+    }
+    free(p->outcomes.expected);
+    free(p->outcomes.responder_measure);
+    for (size_t i = 0; i < p->outcomes.nnotes; i++)
+        text_release(&p->outcomes.notes[i]);
+    free(p->outcomes.notes);
     json_decref(p->document);
     free(p->text);
     memset(p, 0, sizeof(*p));
@@ -825,6 +1018,14 @@ load_protocol(const char *dir, const char *name, struct course_protocol *p, stru
     free(data);
     if (st != ST_OK)
         return st;
+    /* A file of protocols/ is current: only documents kept with older courses lack the section. */
+    if (!parsed->outcomes.present) {
+        struct protofile_reader c = {.file = path, .f = f};
+        st = protofile_bad(&c, "outcomes", "required",
+                           "is required: what the literature expects, or empty lists and null");
+        course_protocol_free(parsed);
+        return st;
+    }
     *p = *parsed;
     free(parsed);
     p->file = strdup(name);
@@ -1004,6 +1205,58 @@ course_protocols_check_currency(const struct course_protocols *p, const char *cu
             return protofile_fail(f, ST_INVALID, p->protocols[i].file, "pricing", "currency",
                                   "currency_mismatch", "is '%s', but the clinic's currency is '%s'",
                                   p->protocols[i].currency, currency);
+    return ST_OK;
+}
+
+const struct course_expected *
+course_protocol_expected(const struct course_protocol *p, const char *measure)
+{
+    if (!p || !measure)
+        return NULL;
+    for (size_t i = 0; i < p->outcomes.nexpected; i++)
+        if (strcmp(p->outcomes.expected[i].measure, measure) == 0)
+            return &p->outcomes.expected[i];
+    return NULL;
+}
+
+/* One measure named at `where`/`field` of protocol `p`: known and numeric. */
+static int
+check_measure(const struct course_protocol *p, course_measure_type_fn type_of, const void *ctx,
+              const char *measure, const char *where, const char *field, struct fail *f)
+{
+    const char *type = type_of(ctx, measure);
+    const char *file = p->file ? p->file : p->code;
+
+    if (!type)
+        return protofile_fail(f, ST_INVALID, file, where, field, "unknown_measure",
+                              "names '%s', which is not a measure of measures.json", measure);
+    if (strcmp(type, "number") != 0 && strcmp(type, "integer") != 0)
+        return protofile_fail(f, ST_INVALID, file, where, field, "invalid_value",
+                              "names '%s', a coded measure: a range needs numbers", measure);
+    return ST_OK;
+}
+
+int
+course_protocols_check_measures(const struct course_protocols *p, course_measure_type_fn type_of,
+                                const void *ctx, struct fail *f)
+{
+    char where[96];
+    int st;
+
+    for (size_t i = 0; i < p->nprotocols; i++) {
+        const struct course_protocol *cp = &p->protocols[i];
+        for (size_t j = 0; j < cp->outcomes.nexpected; j++) {
+            snprintf(where, sizeof(where), "outcomes.expected[%zu] (%.31s)", j,
+                     cp->outcomes.expected[j].measure);
+            if ((st = check_measure(cp, type_of, ctx, cp->outcomes.expected[j].measure, where,
+                                    "measure", f)) != ST_OK)
+                return st;
+        }
+        if (cp->outcomes.has_responder &&
+            (st = check_measure(cp, type_of, ctx, cp->outcomes.responder_measure,
+                                "outcomes.responder", "measure", f)) != ST_OK)
+            return st;
+    }
     return ST_OK;
 }
 

@@ -48,6 +48,33 @@ struct course_note {
     struct course_text text;
 };
 
+/* The protocols' "outcomes": what the literature expects of a measure, drawn as a band over the
+ * patient's own baseline in the timeline and the outcome report. */
+#define COURSE_MAX_EXPECTED 12
+#define COURSE_MAX_OUTCOME_NOTES 12
+
+struct course_expected {
+    char *measure; /* a measure of measures.json */
+    enum course_anchor anchor;
+    int from_months; /* the band spans anchor + from_months .. anchor + to_months */
+    int to_months;
+    double change_low; /* the expected change over the baseline, in the measure's unit */
+    double change_high;
+    struct course_text label;
+    json_t *sources; /* the basis's source ids (strings); borrowed from the document */
+};
+
+struct course_outcomes {
+    bool present; /* false only for a document written before the section existed */
+    struct course_expected *expected; /* at most one band per measure */
+    size_t nexpected;
+    bool has_responder;
+    char *responder_measure; /* NULL without a responder rule */
+    double responder_min_gain;
+    struct course_text *notes; /* on the evidence, for the patient and the doctor */
+    size_t nnotes;
+};
+
 struct course_protocol {
     char *code;
     char *file; /* the file name the catalogue gives ("prp-hair.json") */
@@ -78,8 +105,9 @@ struct course_protocol {
     int64_t session_minor;   /* a loading or maintenance session */
     int64_t follow_up_minor; /* a follow-up visit */
     int discount_hundredths; /* the package discount in hundredths of a percent (1000: 10 %) */
-    json_t *document;        /* the whole file as parsed (the catalogue shows it) */
-    char *text;              /* the file's bytes, kept with every course prescribed from it */
+    struct course_outcomes outcomes;
+    json_t *document; /* the whole file as parsed (the catalogue shows it) */
+    char *text;       /* the file's bytes, kept with every course prescribed from it */
     size_t text_len;
     char sha256[65]; /* of text */
 };
@@ -106,13 +134,16 @@ struct course_protocols {
  * "invalid_type", "invalid_value", "too_long", "duplicate", "unsupported_version",
  * "unknown_source" (a basis or item names a source the file does not list), "missing_basis"
  * (a number without its basis), "currency_mismatch" (two protocols price in different
- * currencies). Status: ST_IO, ST_TOO_BIG, ST_INVALID, ST_NOMEM. */
+ * currencies). Every protocol file must have its "outcomes" section ("required"). Status: ST_IO,
+ * ST_TOO_BIG, ST_INVALID, ST_NOMEM. */
 int course_protocols_load(const char *dir, struct course_protocols **out,
                           struct fail *f) WARN_UNUSED;
 
 /* Parses one protocol document from bytes (`name` stands for the file in messages): what the
- * loader does for each file, and how a course reads the document it was prescribed with. The
- * caller frees *out with course_protocol_free. */
+ * loader does for each file, and how a course reads the document it was prescribed with. A
+ * document without "outcomes" is accepted here (outcomes.present false): courses prescribed
+ * before the section existed keep their documents. The caller frees *out with
+ * course_protocol_free. */
 int course_protocol_parse(const char *name, const char *data, size_t n,
                           struct course_protocol **out, struct fail *f) WARN_UNUSED;
 /* Accepts NULL. */
@@ -129,6 +160,22 @@ const struct course_follow_up *course_protocol_follow_up(const struct course_pro
 /* ST_OK when every protocol prices in `currency` (the clinic's, from its configuration);
  * otherwise ST_INVALID "currency_mismatch" naming the file and "pricing.currency". */
 int course_protocols_check_currency(const struct course_protocols *p, const char *currency,
+                                    struct fail *f) WARN_UNUSED;
+
+/* The band of `measure` in the protocol's outcomes, or NULL. */
+const struct course_expected *course_protocol_expected(const struct course_protocol *p,
+                                                       const char *measure);
+
+/* The type of a measure of measures.json ("number", "integer", "code"), or NULL when there is
+ * no such measure: how course_protocols_check_measures learns the measures without depending on
+ * their module. */
+typedef const char *(*course_measure_type_fn)(const void *ctx, const char *measure);
+
+/* ST_OK when every measure the protocols' outcomes name (bands and responder rules) is a
+ * measure of measures.json with numbers (number or integer); otherwise ST_INVALID naming the
+ * file, the entry and the field: "unknown_measure", or "invalid_value" for a coded measure. */
+int course_protocols_check_measures(const struct course_protocols *p,
+                                    course_measure_type_fn type_of, const void *ctx,
                                     struct fail *f) WARN_UNUSED;
 
 /* "first_session" or "last_session". Never NULL. */

@@ -46,4 +46,19 @@ int demo_clinical(struct db *db, const struct protocols *p, int64_t now_ms,
 int demo_calendar(struct db *db, const struct protocols *p, int64_t now_ms,
                   struct fail *f) WARN_UNUSED;
 
+/* The demo patient whose results demo_outcomes records (the fifth). */
+#define DEMO_OUTCOMES_PATIENTS 5
+
+/* Gives the fifth patient of a demo clinic with its calendar (demo_calendar) results to show: a
+ * prp-hair course that started seven calendar months before `now_ms` in the clinic's time zone,
+ * its items up to today done with their appointments (written through the store in one
+ * transaction, as a migration of old records would be: the calendar books only what is to come;
+ * audited as course.import), measurement sets at the start, about 3 and about 6 months
+ * (density, count, diameter, anagen %, the Norwood or Ludwig grade, the global photographic
+ * assessment, satisfaction) recorded by the demo nurse, and synthetic photographs of the top and
+ * the crown at the start and at 6 months, drawn with cairo and marked DEMO, uploaded through
+ * photo_create. Every number is invented. */
+int demo_outcomes(struct db *db, const struct protocols *p, int64_t now_ms,
+                  struct fail *f) WARN_UNUSED;
+
 #endif

@@ -78,6 +78,14 @@ check_agreement(const struct protocols *p, const char *screening_path, struct fa
     return ST_OK;
 }
 
+/* The type of a measure of measures.json, for the course protocols' outcomes check. */
+static const char *
+measure_type(const void *ctx, const char *code)
+{
+    const struct measures_measure *mm = measures_find(ctx, code);
+    return mm ? measures_type_name(mm->type) : NULL;
+}
+
 int
 protocols_load(const char *dir, struct protocols **out, struct fail *f)
 {
@@ -101,7 +109,8 @@ protocols_load(const char *dir, struct protocols **out, struct fail *f)
     if ((st = file_path(dir, MEASURES_FILE, path, sizeof(path), f)) != ST_OK ||
         (st = measures_load(path, &p->measures, f)) != ST_OK)
         goto out;
-    if ((st = course_protocols_load(dir, &p->courses, f)) != ST_OK)
+    if ((st = course_protocols_load(dir, &p->courses, f)) != ST_OK ||
+        (st = course_protocols_check_measures(p->courses, measure_type, p->measures, f)) != ST_OK)
         goto out;
     if ((st = file_path(dir, INJECTION_MAPS_FILE, path, sizeof(path), f)) != ST_OK ||
         (st = injection_maps_load(path, &p->maps, f)) != ST_OK)

@@ -28,10 +28,12 @@ struct protocols {
  * protocols it names) and injection-maps.json from `dir` and checks that they agree: every analyte
  * of the screening rules is an analyte of labs.json whose units include the one the rules compare
  * in, every medication class of the rules is a class of drugs.json, every course protocol's
- * screening_treatment is a treatment of screening.json, and every rule a high-risk zone of the
+ * screening_treatment is a treatment of screening.json, every measure the protocols' outcomes
+ * name is a measure of measures.json holding numbers, and every rule a high-risk zone of the
  * injection maps cites is a rule of screening.json. On failure *out is NULL and `f` names
  * the file, the entry and the field (codes of each module's loader, and "unknown_analyte",
- * "unknown_unit", "unknown_class", "unknown_treatment", "unknown_rule" for disagreements). The
+ * "unknown_unit", "unknown_class", "unknown_treatment", "unknown_measure", "unknown_rule" for
+ * disagreements). The
  * currency of the prices is checked against the clinic's by the caller that knows it
  * (course_protocols_check_currency). */
 int protocols_load(const char *dir, struct protocols **out, struct fail *f) WARN_UNUSED;

@@ -57,7 +57,7 @@ static const struct {
     [STYLE_CLINIC] = {11, true, 0.10},
 };
 
-enum op_kind { OP_TEXT, OP_RULE, OP_FILL };
+enum op_kind { OP_TEXT, OP_RULE, OP_FILL, OP_DRAW };
 
 /* One thing drawn on a page; ops are kept in page order. */
 struct op {
@@ -69,6 +69,8 @@ struct op {
     double gray;
     size_t layout;             /* OP_TEXT: index into layouts */
     int first_line, last_line; /* OP_TEXT: the lines drawn, inclusive */
+    pdf_draw_fn draw;          /* OP_DRAW: the caller's drawing, and its context */
+    void *draw_ctx;
 };
 
 struct pdf_doc {
@@ -383,6 +385,43 @@ pdf_list_item(struct pdf_doc *d, const char *text)
     add_text_op(d, bullet, d->rtl ? PAGE_W - MARGIN_X - indent : MARGIN_X, d->y, 0, 0, STYLE_BODY);
     place_lines(d, l, d->rtl ? MARGIN_X : MARGIN_X + indent, STYLE_BODY);
     d->y += 3;
+}
+
+void
+pdf_drawing(struct pdf_doc *d, double height, pdf_draw_fn fn, void *ctx)
+{
+    if (d->in_table) {
+        doc_fail(d, ST_INVALID, "", "table_open", "a drawing inside a table");
+        return;
+    }
+    if (!fn || !(height > 0) || height > CONTENT_BOTTOM - CONTENT_TOP) {
+        doc_fail(d, ST_INVALID, "", "bad_drawing", "a drawing must be 0 to %.0f points tall",
+                 CONTENT_BOTTOM - CONTENT_TOP);
+        return;
+    }
+    ensure(d, height);
+    struct op *o = add_op(d, OP_DRAW);
+    if (!o)
+        return;
+    o->x = MARGIN_X;
+    o->y = d->y;
+    o->w = TEXT_W;
+    o->h = height;
+    o->draw = fn;
+    o->draw_ctx = ctx;
+    d->y += height + 4;
+}
+
+double
+pdf_space_left(const struct pdf_doc *d)
+{
+    return CONTENT_BOTTOM - d->y;
+}
+
+double
+pdf_text_width(void)
+{
+    return TEXT_W;
 }
 
 void
@@ -814,6 +853,11 @@ pdf_doc_write(struct pdf_doc *d, struct buf *out, struct fail *f)
                 cairo_set_source_rgb(cr, op->gray, op->gray, op->gray);
                 cairo_rectangle(cr, op->x, op->y, op->w, op->h);
                 cairo_fill(cr);
+                break;
+            case OP_DRAW:
+                cairo_save(cr);
+                st = op->draw(op->draw_ctx, cr, op->x, op->y, op->w, op->h, d->rtl);
+                cairo_restore(cr);
                 break;
             }
         }

@@ -13,6 +13,7 @@
 #ifndef AUTOLOGA_DOCS_PDF_H
 #define AUTOLOGA_DOCS_PDF_H
 
+#include <cairo.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -72,6 +73,20 @@ void pdf_key_value(struct pdf_doc *d, const char *key, const char *value, bool v
 /* An item of a bulleted list: the bullet at the start side, the text beside it, its
  * following lines under the first one's text. */
 void pdf_list_item(struct pdf_doc *d, const char *text);
+/* Draws a block of the document's own making (a chart, a photograph): called while the page is
+ * drawn, with the block's top-left corner and size in points and the document's direction, in a
+ * saved cairo state. Returns ST_OK or a status that stops the writing. */
+typedef int (*pdf_draw_fn)(void *ctx, cairo_t *cr, double x, double y, double w, double h,
+                           bool rtl);
+/* A drawn block `height` points tall across the text width, kept whole on one page. `ctx` must
+ * live until pdf_doc_write returns. A height of zero or more than a page is ST_INVALID. */
+void pdf_drawing(struct pdf_doc *d, double height, pdf_draw_fn fn, void *ctx);
+/* Points left on the current page below the last block: a caller that keeps a heading with the
+ * drawing under it breaks the page when less is left. */
+double pdf_space_left(const struct pdf_doc *d);
+/* The text width in points: what a drawing is as wide as. */
+double pdf_text_width(void);
+
 /* Vertical space in points. */
 void pdf_space(struct pdf_doc *d, double points);
 /* Starts the next block on a new page. */

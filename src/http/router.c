@@ -129,6 +129,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/adverse-events/{id}", PERM_ADVERSE_READ, api_adverse_get},
     {"PUT", "/api/v1/adverse-events/{id}", PERM_ADVERSE_RECORD, api_adverse_update},
     {"GET", "/api/v1/adverse-events/{id}/versions", PERM_ADVERSE_READ, api_adverse_versions},
+    {"GET", "/api/v1/patients/{id}/timeline", PERM_OUTCOME_READ, api_timeline_get},
+    {"GET", "/api/v1/patients/{id}/outcome-report.pdf", PERM_OUTCOME_READ, api_outcome_report_pdf},
     {"GET", "/api/v1/patients/{id}/photos", PERM_PHOTO_READ, api_photos_list},
     {"POST", "/api/v1/patients/{id}/photos", PERM_PHOTO_RECORD, api_photos_upload,
      PHOTO_UPLOAD_MAX},

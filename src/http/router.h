@@ -125,5 +125,13 @@ void api_measurements_import(struct request *r, struct response *res);
 void api_measurement_correct(struct request *r, struct response *res);
 void api_measurement_void(struct request *r, struct response *res);
 void api_measurement_versions(struct request *r, struct response *res);
+void api_timeline_get(struct request *r, struct response *res);
+void api_outcome_report_pdf(struct request *r, struct response *res);
+
+struct timeline_report;
+/* The outcome report's PDF from what timeline_report_gather read, dated `date` (YYYY-MM-DD):
+ * the API's answer and the command line's file are the same document. */
+int api_outcome_report_render(const struct timeline_report *rep, const char *clinic_name,
+                              const char *date, struct buf *out, struct fail *f) WARN_UNUSED;
 
 #endif

@@ -462,6 +462,35 @@ int db_course_item_set_dates(struct db *db, int64_t id, const char *target, cons
  * missed. Booked and done items keep their status (a booked one follows its appointment). */
 int db_course_items_cancel_open(struct db *db, int64_t course_id) WARN_UNUSED;
 
+/* ---- the timeline's reads (sqlite_timeline.c) ---- */
+
+/* One non-voided measurement as the timeline charts it. */
+struct db_timeline_value {
+    int64_t id;
+    int64_t set_id;
+    char date[11];
+    char measure[48];
+    bool is_code; /* value_code holds it, else value_num */
+    double value_num;
+    char value_code[40];
+};
+typedef int (*db_timeline_value_cb)(void *ctx, const struct db_timeline_value *v);
+/* A patient's non-voided measurements by measure, then date, then id; a non-zero return from
+ * cb stops and is returned. */
+int db_timeline_values(struct db *db, int64_t patient_id, db_timeline_value_cb cb,
+                       void *ctx) WARN_UNUSED;
+
+/* One non-voided photo of a patient: which view, which day. */
+struct db_timeline_photo {
+    int64_t id;
+    char view[48];
+    char date[11];
+};
+typedef int (*db_timeline_photo_cb)(void *ctx, const struct db_timeline_photo *p);
+/* A patient's non-voided photos by view, then date, then id. */
+int db_timeline_photos(struct db *db, int64_t patient_id, db_timeline_photo_cb cb,
+                       void *ctx) WARN_UNUSED;
+
 /* ---- rooms (the demo clinic's; scheduling grows on them) ---- */
 int db_room_insert(struct db *db, const char *name, const char *kind, int64_t *id) WARN_UNUSED;
 int db_room_count(struct db *db, int64_t *n) WARN_UNUSED;

@@ -574,6 +574,13 @@ const TABLE = {
     permission: 'outcome.read', ok: 200,
     build: async (ctx) => ({ path: `/api/v1/measurements/${(await measurementSetOf(ctx)).values[0].id}/versions` }),
   },
+  'GET /api/v1/patients/{id}/timeline': {
+    permission: 'outcome.read', ok: 200, build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/timeline` }),
+  },
+  'GET /api/v1/patients/{id}/outcome-report.pdf': {
+    permission: 'outcome.read', ok: 200,
+    build: (ctx) => ({ path: `/api/v1/patients/${ctx.patient.id}/outcome-report.pdf?lang=en` }),
+  },
   'POST /api/v1/procedures/{id}/specimens': {
     permission: 'procedure.record', ok: 201,
     build: async (ctx) => {

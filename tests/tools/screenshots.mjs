@@ -1,14 +1,16 @@
 // Takes the README's screenshots from a real demo clinic: the patient list, the calendar, a
-// patient's screening panel, a treatment course with its first session booked and the guided flow
+// patient's screening panel, a treatment course with its first session booked, the guided flow
 // at the chair (the injection step, a few zones marked on the face map after a passed identity
-// check), in English and in Arabic, each by driving the web UI in that language; what comes
-// before the chair's injection is recorded through the API. Usage (from the repository root):
-// AUTOLOGA_BIN=build/autologa node tests/tools/screenshots.mjs (or make screenshots)
+// check) and a patient's outcome charts, in English and in Arabic, each by driving the web UI in
+// that language; what comes before the chair's injection is recorded through the API. Usage
+// (from the repository root): AUTOLOGA_BIN=build/autologa node tests/tools/screenshots.mjs (or
+// make screenshots)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { PROTOCOLS, REPO, login, runCli, show, startServer } from '../lib/server.mjs';
+import { sql } from '../lib/sqlfixture.mjs';
 
 const out = join(REPO, 'docs', 'screenshots');
 const dir = await mkdtemp(join(tmpdir(), 'autologa-shots-'));
@@ -257,6 +259,33 @@ try {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.mouse.move(0, 0);
     await page.screenshot({ path: join(out, `chair-${lang}.png`) });
+    await context.close();
+  }
+
+  // The Outcomes tab of the demo patient whose hair course has measurements: the density chart
+  // against the sessions, milestones and the expected band, scrolled to the charts.
+  const measuredId = Number(
+    sql(db, "SELECT patient_id FROM measurements WHERE measure = 'hair_density' AND voided_at IS NULL LIMIT 1;").trim(),
+  );
+  const measured = measuredId > 0 ? { id: measuredId } : null;
+  if (!measured) throw new Error('the demo has no patient with hair density measurements');
+  for (const lang of ['en', 'ar']) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: lang === 'ar' ? 'ar' : 'en-GB' });
+    const page = await context.newPage();
+    await page.addInitScript((l) => localStorage.setItem('autologa.lang', l), lang);
+    await page.goto(server.url);
+    await page.fill('#login-username', 'doctor');
+    await page.fill('#login-password', 'autologa-demo');
+    await page.click('#login-submit');
+    await page.waitForSelector('#current-user');
+    await page.goto(`${server.url}/#/patients/${measured.id}/outcomes`);
+    await page.waitForSelector('figure.outcome-chart[data-measure="hair_density"] circle.point');
+    // The timeline card just under the sticky header.
+    await page.locator('#timeline-title').evaluate((el) =>
+      window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 90),
+    );
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(out, `outcomes-${lang}.png`) });
     await context.close();
   }
 } finally {

@@ -35,6 +35,7 @@ import * as chairView from './views/chair.js';
 import * as proceduresView from './views/procedures.js';
 import * as adverseEventsView from './views/adverse-events.js';
 import * as adverseListView from './views/adverse-list.js';
+import * as outcomesView from './views/outcomes.js';
 import * as photosView from './views/photos.js';
 
 const ROUTES = [
@@ -107,6 +108,13 @@ const ROUTES = [
     re: /^\/patients\/([^/]+)\/adverse-events$/,
     view: adverseEventsView,
     perm: 'adverse.read',
+    nav: 'patients',
+    params: (m) => ({ id: decodeURIComponent(m[1]) }),
+  },
+  {
+    re: /^\/patients\/([^/]+)\/outcomes$/,
+    view: outcomesView,
+    perm: 'outcome.read',
     nav: 'patients',
     params: (m) => ({ id: decodeURIComponent(m[1]) }),
   },

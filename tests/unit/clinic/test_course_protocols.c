@@ -210,6 +210,35 @@ test_shipped(void **state)
     assert_non_null(course_protocol_follow_up(hair, "assessment_6m"));
     assert_null(course_protocol_follow_up(hair, "nothing"));
 
+    /* The outcomes: the pooled gain over control (facts.md §4) as a band, 14 as the responder's
+     * gain, the negative trials named in a note. */
+    assert_true(hair->outcomes.present);
+    const struct course_expected *band = course_protocol_expected(hair, "hair_density");
+    assert_non_null(band);
+    assert_int_equal(band->anchor, COURSE_ANCHOR_FIRST_SESSION);
+    assert_int_equal(band->from_months, 3);
+    assert_int_equal(band->to_months, 6);
+    assert_true(band->change_low == 14 && band->change_high == 28);
+    assert_int_equal(json_array_size(band->sources), 2);
+    assert_null(course_protocol_expected(hair, "hair_count"));
+    assert_true(hair->outcomes.has_responder);
+    assert_string_equal(hair->outcomes.responder_measure, "hair_density");
+    assert_true(hair->outcomes.responder_min_gain == 14);
+    bool named = false;
+    for (size_t i = 0; i < hair->outcomes.nnotes; i++)
+        named = named || (strstr(hair->outcomes.notes[i].en, "Shapiro 2020") &&
+                          strstr(hair->outcomes.notes[i].en, "Gressenberger 2020"));
+    assert_true(named);
+    /* No verified range for the face nor for fat-derived cells: no band, no responder. */
+    for (size_t i = 1; i < 3; i++) {
+        const struct course_protocol *o = &p->protocols[i];
+        assert_true(o->outcomes.present);
+        assert_int_equal(o->outcomes.nexpected, 0);
+        assert_false(o->outcomes.has_responder);
+        assert_true(o->outcomes.nnotes >= 1);
+    }
+    assert_non_null(strstr(course_protocols_find(p, "adsc-hair")->outcomes.notes[0].en, "STYLE"));
+
     /* The face has no maintenance; fat-derived cells count early hair from the last session. */
     assert_false(course_protocols_find(p, "prp-face")->has_maintenance);
     const struct course_protocol *adsc = course_protocols_find(p, "adsc-hair");
@@ -429,6 +458,46 @@ static const struct breakage protocol_breakages[] = {
      "pricing"},
     /* One clinic, one currency. */
     {"prp-face.json", "pricing.currency", "\"USD\"", "currency_mismatch", "currency", "pricing"},
+    /* The outcomes: every file of protocols/ has them, and every range cites its trials. */
+    {"prp-face.json", "outcomes", NULL, "required", "outcomes", "prp-face.json"},
+    {"prp-hair.json", "outcomes", "[]", "invalid_type", "outcomes", ""},
+    {"prp-hair.json", "outcomes.promise", "1", "unknown_field", "promise", "outcomes"},
+    {"prp-hair.json", "outcomes.expected", NULL, "required", "expected", "outcomes"},
+    {"prp-hair.json", "outcomes.expected", "{}", "invalid_type", "expected", "outcomes"},
+    {"prp-hair.json", "outcomes.expected.0", "3", "invalid_type", "measure",
+     "outcomes.expected[0]"},
+    {"prp-hair.json", "outcomes.expected.0.measure", "\"Hair Density\"", "invalid_value", "measure",
+     "outcomes.expected[0]"},
+    {"prp-hair.json", "outcomes.expected.0.anchor", "\"prescription\"", "invalid_value", "anchor",
+     "outcomes.expected[0] (hair_density)"},
+    {"prp-hair.json", "outcomes.expected.0.to_months", "2", "invalid_value", "to_months",
+     "outcomes.expected[0] (hair_density)"},
+    {"prp-hair.json", "outcomes.expected.0.from_months", "61", "invalid_value", "from_months",
+     "outcomes.expected[0] (hair_density)"},
+    {"prp-hair.json", "outcomes.expected.0.change_low", "\"14\"", "invalid_type", "change_low",
+     "outcomes.expected[0] (hair_density)"},
+    {"prp-hair.json", "outcomes.expected.0.change_high", "10", "invalid_value", "change_high",
+     "outcomes.expected[0] (hair_density)"},
+    {"prp-hair.json", "outcomes.expected.0.label.ar", NULL, "required", "label.ar",
+     "outcomes.expected[0] (hair_density)"},
+    {"prp-hair.json", "outcomes.expected.0.basis", "\"clinic setting\"", "invalid_type", "basis",
+     "outcomes.expected[0] (hair_density)"},
+    {"prp-hair.json", "outcomes.expected.0.basis.sources", NULL, "required", "basis.sources",
+     "outcomes.expected[0] (hair_density)"},
+    {"prp-hair.json", "outcomes.expected.0.basis.sources", "[\"nobody2020\"]", "unknown_source",
+     "basis.sources", "outcomes.expected[0] (hair_density)"},
+    {"prp-hair.json", "outcomes.expected.0.extra", "1", "unknown_field", "extra",
+     "outcomes.expected[0] (hair_density)"},
+    {"prp-hair.json", "outcomes.responder", NULL, "required", "responder", "outcomes"},
+    {"prp-hair.json", "outcomes.responder", "14", "invalid_type", "responder", "outcomes"},
+    {"prp-hair.json", "outcomes.responder.min_gain", "0", "invalid_value", "min_gain",
+     "outcomes.responder"},
+    {"prp-hair.json", "outcomes.responder.min_gain", NULL, "required", "min_gain",
+     "outcomes.responder"},
+    {"prp-hair.json", "outcomes.responder.basis", NULL, "required", "basis", "outcomes.responder"},
+    {"prp-hair.json", "outcomes.notes", NULL, "required", "notes", "outcomes"},
+    {"prp-hair.json", "outcomes.notes.0.ar", "\" \"", "required", "ar", "outcomes.notes[0]"},
+    {"prp-hair.json", "outcomes.notes.0.fr", "\"x\"", "unknown_field", "fr", "outcomes.notes[0]"},
 };
 
 static void
@@ -504,6 +573,103 @@ test_parse_bytes(void **state)
     assert_non_null(strstr(f.message, "stored: line 1"));
 }
 
+/* One band per measure. */
+static void
+test_outcome_band_twice(void **state)
+{
+    struct breakage b = {"prp-hair.json",
+                         "outcomes.expected.1",
+                         NULL,
+                         "duplicate",
+                         "measure",
+                         "outcomes.expected[1] (hair_density)"};
+    struct copy c;
+    struct course_protocols *p = NULL;
+    struct fail f;
+
+    (void)state;
+    copy_make(&c);
+    json_t *doc = load_json(c.dir, b.file);
+    json_t *arr = json_object_get(json_object_get(doc, "outcomes"), "expected");
+    json_array_append_new(arr, json_deep_copy(json_array_get(arr, 0)));
+    save_json(c.dir, b.file, doc);
+    json_decref(doc);
+    fail_clear(&f);
+    int st = course_protocols_load(c.dir, &p, &f);
+    copy_remove(&c);
+    assert_int_equal(st, ST_INVALID);
+    assert_null(p);
+    assert_string_equal(f.code, b.code);
+    assert_string_equal(f.field, b.field);
+    assert_non_null(strstr(f.message, b.where));
+}
+
+/* The measures the outcomes name are checked against measures.json once both are read. */
+static const char *
+fake_measure_type(const void *ctx, const char *measure)
+{
+    (void)ctx;
+    if (!strcmp(measure, "hair_density"))
+        return "number";
+    if (!strcmp(measure, "norwood"))
+        return "code";
+    return NULL;
+}
+
+static const char *
+no_measures(const void *ctx, const char *measure)
+{
+    (void)ctx;
+    (void)measure;
+    return NULL;
+}
+
+static void
+test_outcome_measures(void **state)
+{
+    struct course_protocols *p = NULL;
+    struct fail f;
+
+    (void)state;
+    fail_clear(&f);
+    assert_int_equal(course_protocols_load(SHIPPED, &p, &f), ST_OK);
+    assert_int_equal(course_protocols_check_measures(p, fake_measure_type, NULL, &f), ST_OK);
+    assert_int_equal(course_protocols_check_measures(p, no_measures, NULL, &f), ST_INVALID);
+    assert_string_equal(f.code, "unknown_measure");
+    assert_string_equal(f.field, "measure");
+    assert_non_null(strstr(f.message, "prp-hair.json: outcomes.expected[0] (hair_density)"));
+
+    /* A coded grade cannot carry a range of changes. */
+    struct course_protocol *hair = &p->protocols[0];
+    free(hair->outcomes.responder_measure);
+    hair->outcomes.responder_measure = strdup("norwood");
+    fail_clear(&f);
+    assert_int_equal(course_protocols_check_measures(p, fake_measure_type, NULL, &f), ST_INVALID);
+    assert_string_equal(f.code, "invalid_value");
+    assert_non_null(strstr(f.message, "outcomes.responder"));
+    course_protocols_free(p);
+}
+
+/* A document kept with a course prescribed before the outcomes existed still reads. */
+static void
+test_document_without_outcomes(void **state)
+{
+    struct course_protocol *p = NULL;
+    struct fail f;
+
+    (void)state;
+    json_t *doc = load_json(SHIPPED, "prp-hair.json");
+    json_object_del(doc, "outcomes");
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    fail_clear(&f);
+    assert_int_equal(course_protocol_parse("stored", text, strlen(text), &p, &f), ST_OK);
+    assert_false(p->outcomes.present);
+    assert_null(course_protocol_expected(p, "hair_density"));
+    course_protocol_free(p);
+    free(text);
+}
+
 int
 main(void)
 {
@@ -514,6 +680,9 @@ main(void)
         cmocka_unit_test(test_protocol_breakages),
         cmocka_unit_test(test_optional_parts),
         cmocka_unit_test(test_parse_bytes),
+        cmocka_unit_test(test_outcome_band_twice),
+        cmocka_unit_test(test_outcome_measures),
+        cmocka_unit_test(test_document_without_outcomes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include "clinic/mrn.h"
 #include "clinic/patient.h"
 #include "clinic/role.h"
+#include "clinic/timeline.h"
 #include "clinic/user.h"
 #include "core/clinic_tz.h"
 #include "testdb.h"
@@ -279,10 +280,11 @@ test_demo_calendar(void **state)
     assert_int_equal(testdb_int(t, "SELECT count(*) FROM appointments WHERE status = 'booked'"
                                    " AND course_item_id IS NULL"),
                      4);
-    assert_int_equal(testdb_int(t, "SELECT count(*) FROM appointments a JOIN course_items i"
-                                   " ON i.id = a.course_item_id JOIN courses c ON c.id = i.course_id"
-                                   " WHERE a.patient_id = 2 AND i.seq = 1 AND i.status = 'booked'"
-                                   " AND c.protocol = 'prp-face' AND c.status = 'active'"),
+    assert_int_equal(testdb_int(t,
+                                "SELECT count(*) FROM appointments a JOIN course_items i"
+                                " ON i.id = a.course_item_id JOIN courses c ON c.id = i.course_id"
+                                " WHERE a.patient_id = 2 AND i.seq = 1 AND i.status = 'booked'"
+                                " AND c.protocol = 'prp-face' AND c.status = 'active'"),
                      1);
     /* Messages wait only for what is still ahead: none was written already due. */
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE due_at <= %lld", (long long)now);
@@ -305,6 +307,56 @@ test_demo_calendar(void **state)
     assert_int_equal(clinic_tz_set("UTC", &f), ST_OK);
 }
 
+/* The fifth patient's results: a prp-hair course seven months old with its loading sessions done,
+ * three measurement sets and four synthetic photographs, charted with a band. */
+static void
+test_demo_outcomes(void **state)
+{
+    struct testdb *t = *state;
+    struct fail f;
+    fail_clear(&f);
+    assert_int_equal(clinic_tz_set("Asia/Dubai", &f), ST_OK);
+    struct protocols *p = NULL;
+    assert_int_equal(protocols_load(AUTOLOGA_PROTOCOLS_DIR, &p, &f), ST_OK);
+    int64_t now = time_now_ms();
+    assert_int_equal(demo_create(t->db, DEMO_OUTCOMES_PATIENTS - 1, NULL, &f), ST_OK);
+    assert_int_equal(demo_outcomes(t->db, p, now, &f), ST_NOT_FOUND);
+    testdb_teardown(t);
+    assert_int_equal(testdb_setup(t), 0);
+
+    assert_int_equal(demo_create(t->db, 10, NULL, &f), ST_OK);
+    assert_int_equal(demo_clinical(t->db, p, now, &f), ST_OK);
+    assert_int_equal(demo_calendar(t->db, p, now, &f), ST_OK);
+    if (demo_outcomes(t->db, p, now, &f) != ST_OK)
+        fail_msg("demo_outcomes: %s", f.message);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM course_items i JOIN courses c"
+                                   " ON c.id = i.course_id WHERE c.patient_id = 5"
+                                   " AND c.protocol = 'prp-hair' AND i.kind = 'session'"
+                                   " AND i.status = 'done'"),
+                     3);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM appointments a JOIN course_items i"
+                                   " ON i.id = a.course_item_id WHERE a.patient_id = 5"
+                                   " AND a.status = 'done' AND i.kind = 'session'"),
+                     3);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM measurement_sets WHERE patient_id = 5"),
+                     3);
+    assert_int_equal(testdb_int(t, "SELECT count(*) FROM photos WHERE patient_id = 5"), 4);
+    json_t *tl = NULL;
+    assert_int_equal(timeline_build_in_tx(t->db, p, 5, 0, &tl, &f), ST_OK);
+    json_t *density = json_array_get(json_object_get(tl, "series"), 0);
+    assert_string_equal(json_string_value(json_object_get(density, "measure")), "hair_density");
+    assert_int_equal(json_array_size(json_object_get(density, "points")), 3);
+    assert_true(json_is_object(json_object_get(density, "band")));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(tl, "course"), "anchor_kind")), "done");
+    json_decref(tl);
+    struct audit_check ac;
+    assert_int_equal(audit_verify(t->db, &ac), ST_OK);
+    assert_int_equal(ac.first_bad_id, 0);
+    protocols_free(p);
+    assert_int_equal(clinic_tz_set("UTC", &f), ST_OK);
+}
+
 int
 main(void)
 {
@@ -313,6 +365,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_demo_deterministic, testdb_test_setup,
                                         testdb_test_teardown),
         cmocka_unit_test_setup_teardown(test_demo_clinical, testdb_test_setup,
+                                        testdb_test_teardown),
+        cmocka_unit_test_setup_teardown(test_demo_outcomes, testdb_test_setup,
                                         testdb_test_teardown),
         cmocka_unit_test_setup_teardown(test_demo_calendar, testdb_test_setup,
                                         testdb_test_teardown),

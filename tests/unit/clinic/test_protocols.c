@@ -186,6 +186,37 @@ test_shipped_load(void **state)
     protocols_free(NULL);
 }
 
+/* The outcomes of a protocol name a measure of measures.json that holds numbers. */
+static void
+test_outcome_measure_unknown(void **state)
+{
+    struct copy c;
+
+    (void)state;
+    copy_make(&c);
+    json_t *doc = load_json(c.dir, "prp-hair.json");
+    json_t *band = json_array_get(json_object_get(json_object_get(doc, "outcomes"), "expected"), 0);
+    assert_int_equal(json_object_set_new(band, "measure", json_string("hair_weight")), 0);
+    save_json(c.dir, "prp-hair.json", doc);
+    json_decref(doc);
+    static const char *const needles[] = {"prp-hair.json", "outcomes.expected[0]",
+                                          "field 'measure'", "'hair_weight'", NULL};
+    expect_failure(&c, "unknown_measure", needles);
+    copy_remove(&c);
+
+    /* A responder counted on a grade has no gain to count. */
+    copy_make(&c);
+    doc = load_json(c.dir, "prp-hair.json");
+    json_t *resp = json_object_get(json_object_get(doc, "outcomes"), "responder");
+    assert_int_equal(json_object_set_new(resp, "measure", json_string("norwood")), 0);
+    save_json(c.dir, "prp-hair.json", doc);
+    json_decref(doc);
+    static const char *const needles2[] = {"prp-hair.json", "outcomes.responder", "'norwood'",
+                                           NULL};
+    expect_failure(&c, "invalid_value", needles2);
+    copy_remove(&c);
+}
+
 static void
 test_protocol_treatment_unknown(void **state)
 {
@@ -403,6 +434,7 @@ main(void)
         cmocka_unit_test(test_unit_unknown_to_labs),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_protocol_treatment_unknown),
+        cmocka_unit_test(test_outcome_measure_unknown),
         cmocka_unit_test(test_map_rule_unknown),
     };
 

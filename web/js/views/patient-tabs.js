@@ -1,6 +1,6 @@
 // The tab bar of a patient's pages (overview, assessments, medical history, labs, courses,
-// procedures, adverse events) and a compact identity strip, so every one of those pages says whose
-// record it shows.
+// procedures, adverse events, outcomes) and a compact identity strip, so every one of those pages
+// says whose record it shows.
 
 import { h, icon } from '../dom.js';
 import { t, fmtDate, ageText } from '../i18n.js';
@@ -20,10 +20,12 @@ const TABS = [
     label: 'tabs.adverse_events',
     perm: 'adverse.read',
   },
+  { key: 'outcomes', path: '/outcomes', label: 'tabs.outcomes', perm: 'outcome.read' },
   { key: 'photos', path: '/photos', label: 'tabs.photos', perm: 'photo.read' },
 ];
 
-// `active` is one of overview, assessments, history, labs, courses, procedures, adverse-events.
+// `active` is one of overview, assessments, history, labs, courses, procedures, adverse-events,
+// outcomes, photos.
 // Only the tabs the user's permissions open are shown; null when that leaves the overview alone,
 // since a bar with one tab says nothing.
 export function patientTabs(patient, active) {
