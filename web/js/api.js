@@ -35,6 +35,7 @@ const STATUS_CODES = {
   405: 'method_not_allowed',
   409: 'conflict',
   413: 'too_big',
+  415: 'unsupported_media_type',
   429: 'throttled',
   503: 'busy',
 };
@@ -53,13 +54,30 @@ function queryString(query) {
 export async function request(method, path, { body, query, signal, quiet401 } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  return send(method, path, {
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    query,
+    signal,
+    quiet401,
+  });
+}
+
+// Sends a file as the whole request body with its own Content-Type (a photograph, not JSON),
+// POSTed with the CSRF header; the answer is read like any other.
+export async function apiUpload(path, blob, contentType, { query, signal } = {}) {
+  const headers = { Accept: 'application/json', 'Content-Type': contentType };
+  return send('POST', path, { headers, body: blob, query, signal });
+}
+
+async function send(method, path, { headers, body, query, signal, quiet401 }) {
   if (!SAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res;
   try {
     res = await fetch(BASE + path + queryString(query), {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body,
       credentials: 'same-origin',
       cache: 'no-store',
       signal,

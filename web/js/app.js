@@ -37,6 +37,7 @@ import * as adverseEventsView from './views/adverse-events.js';
 import * as adverseListView from './views/adverse-list.js';
 import * as outcomesView from './views/outcomes.js';
 import * as reportOutcomesView from './views/report-outcomes.js';
+import * as photosView from './views/photos.js';
 
 const ROUTES = [
   { re: /^\/login$/, view: loginView, public: true, nav: null },
@@ -115,6 +116,13 @@ const ROUTES = [
     re: /^\/patients\/([^/]+)\/outcomes$/,
     view: outcomesView,
     perm: 'outcome.read',
+    nav: 'patients',
+    params: (m) => ({ id: decodeURIComponent(m[1]) }),
+  },
+  {
+    re: /^\/patients\/([^/]+)\/photos$/,
+    view: photosView,
+    perm: 'photo.read',
     nav: 'patients',
     params: (m) => ({ id: decodeURIComponent(m[1]) }),
   },

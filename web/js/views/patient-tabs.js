@@ -21,10 +21,11 @@ const TABS = [
     perm: 'adverse.read',
   },
   { key: 'outcomes', path: '/outcomes', label: 'tabs.outcomes', perm: 'outcome.read' },
+  { key: 'photos', path: '/photos', label: 'tabs.photos', perm: 'photo.read' },
 ];
 
 // `active` is one of overview, assessments, history, labs, courses, procedures, adverse-events,
-// outcomes.
+// outcomes, photos.
 // Only the tabs the user's permissions open are shown; null when that leaves the overview alone,
 // since a bar with one tab says nothing.
 export function patientTabs(patient, active) {
