@@ -8,6 +8,20 @@
 
 #define MM3_PER_ML 1000.0
 
+/* fmax/fmin without their NaN rules, so that they compile to one instruction in the march (the
+ * march never sees a NaN: every state is checked on entry). */
+static inline double
+maxd(double a, double b)
+{
+    return a > b ? a : b;
+}
+
+static inline double
+mind(double a, double b)
+{
+    return a < b ? a : b;
+}
+
 /* ---- the model ---------------------------------------------------------------------------- */
 
 int
@@ -46,14 +60,15 @@ hindrance(const struct sediment_model *m, double total, double *vh, double *dvh)
     *dvh = 0.0;
     if (total >= m->phi_max)
         return;
+    /* one pow: V' = −e·V/w (w > 0 here, as total < φ_max ≤ 1) */
     if (m->hindrance == SEDIMENT_RICHARDSON_ZAKI) {
         double w = 1.0 - total, e = m->exponent - 2.0;
         *vh = pow(w, e);
-        *dvh = -e * pow(w, e - 1.0);
+        *dvh = -e * *vh / w;
     } else {
         double x = 1.0 - total / m->phi_max, e = m->exponent;
         *vh = pow(x, e);
-        *dvh = -e / m->phi_max * pow(x, e - 1.0);
+        *dvh = -e / m->phi_max * *vh / x;
     }
 }
 
@@ -105,7 +120,7 @@ eval_cell(const struct sediment_model *m, const double *phi, double *v, double *
         }
         if (g != NULL)
             g[k] = gk;
-        worst = fmax(worst, row);
+        worst = maxd(worst, row);
     }
     if (jinf != NULL)
         *jinf = worst;
@@ -304,16 +319,26 @@ face_speed(const struct sediment_model *m, enum sediment_flux kind, const double
 {
     double alpha = 0.0;
     if (kind == SEDIMENT_FLUX_RUSANOV) {
-        alpha = fmax(jl, jr);
+        alpha = maxd(jl, jr);
         for (int k = 0; k < m->species; k++)
-            alpha = fmax(alpha, fmax(fabs(vl[k]), fabs(vr[k])));
+            alpha = maxd(alpha, maxd(fabs(vl[k]), fabs(vr[k])));
         return alpha;
     }
     for (int k = 0; k < m->species; k++) {
-        double p = fmax(pl[k], pr[k]);
-        if (p <= 0.0)
+        /* only a side holding the species can give it across the face, outwards at the
+         * receiver's velocity when both move outwards, inwards likewise; a species with no mass
+         * here does not limit the step (prp-model.md §6.5), and the outflow limiter of
+         * sediment_run keeps such traces positive and conserved */
+        int from_l = pl[k] > SEDIMENT_TRACE, from_r = pr[k] > SEDIMENT_TRACE;
+        if (!from_l && !from_r)
             continue;
-        alpha = fmax(alpha, fmax(fabs(vl[k]), fabs(vr[k])) + p * fmax(gl[k], gr[k]));
+        double speed = 0.0;
+        if (from_l && vl[k] > 0.0 && vr[k] > 0.0)
+            speed = vr[k];
+        if (from_r && vr[k] < 0.0 && vl[k] < 0.0)
+            speed = maxd(speed, -vl[k]);
+        double p = maxd(from_l ? pl[k] : 0.0, from_r ? pr[k] : 0.0);
+        alpha = maxd(alpha, speed + p * maxd(gl[k], gr[k]));
     }
     return alpha;
 }
@@ -323,8 +348,8 @@ face_flux(enum sediment_flux kind, double pl, double pr, double vl, double vr, d
 {
     if (kind == SEDIMENT_FLUX_RUSANOV)
         return 0.5 * (pl * vl + pr * vr) - 0.5 * alpha * (pr - pl);
-    double out = vl > 0.0 ? pl * fmax(vr, 0.0) : 0.0;
-    double in = vr < 0.0 ? pr * fmin(vl, 0.0) : 0.0;
+    double out = vl > 0.0 ? pl * maxd(vr, 0.0) : 0.0;
+    double in = vr < 0.0 ? pr * mind(vl, 0.0) : 0.0;
     return out + in;
 }
 
@@ -387,7 +412,7 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
                                       jinf[f - 1], jinf[f]);
             double rate = g->area[f] * g->accel[f] * alpha;
             if (rate > 0.0)
-                dt = fmin(dt, o->cfl * fmin(g->volume[f - 1], g->volume[f]) / rate);
+                dt = mind(dt, o->cfl * mind(g->volume[f - 1], g->volume[f]) / rate);
             for (int k = 0; k < nk; k++)
                 fhat[(size_t)f * nk + k] =
                     face_flux(o->flux, phi[l + k], phi[r + k], v[l + k], v[r + k], alpha);
@@ -411,13 +436,33 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
             }
         }
         for (int j = 0; j < n; j++) {
-            double room = fmax(0.0, m->phi_max - total[j]) * g->volume[j];
+            double room = maxd(0.0, m->phi_max - total[j]) * g->volume[j];
             theta[j] = inflow[j] * dt > room ? room / (inflow[j] * dt) : 1.0;
         }
         for (int f = 1; f < n; f++) {
             for (int k = 0; k < nk; k++) {
                 double *fk = &fhat[(size_t)f * nk + k];
                 *fk *= *fk > 0.0 ? theta[f] : theta[f - 1];
+            }
+        }
+        /* outflow limiter: a trace species (below SEDIMENT_TRACE, left out of the step size) may
+         * not take more out of a cell than it holds; only ever scales a flux down, so the
+         * capacity limit above still holds */
+        if (o->flux == SEDIMENT_FLUX_RECEIVER) {
+            for (int j = 0; j < n; j++) {
+                double a_in = g->area[j] * g->accel[j], a_out = g->area[j + 1] * g->accel[j + 1];
+                for (int k = 0; k < nk; k++) {
+                    double *up = &fhat[(size_t)j * nk + k], *down = &fhat[(size_t)(j + 1) * nk + k];
+                    double out = dt * (maxd(*down, 0.0) * a_out - mind(*up, 0.0) * a_in);
+                    double have = phi[(size_t)j * nk + k] * g->volume[j];
+                    if (out > have) {
+                        double scale = have / out * (1.0 - 1e-9); /* room for round-off */
+                        if (*down > 0.0)
+                            *down *= scale;
+                        if (*up < 0.0)
+                            *up *= scale;
+                    }
+                }
             }
         }
 

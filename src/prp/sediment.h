@@ -40,6 +40,12 @@
 
 #define SEDIMENT_MAX_SPECIES 8
 
+/* A species whose fraction is at most this on both sides of a face does not limit the receiver
+ * flux's step (prp-model.md §6.5: "species with no mass do not limit Δτ"); an outflow limiter
+ * keeps it positive instead. Without it the last traces of fast red cells above a pellet would
+ * set the step for the whole spin. 1e-12 of a 10 mL column is far below one cell. */
+#define SEDIMENT_TRACE 1e-12
+
 enum sediment_hindrance {
     SEDIMENT_RICHARDSON_ZAKI,
     SEDIMENT_MICHAELS_BOLGER,
