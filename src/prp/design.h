@@ -37,9 +37,10 @@ struct prp_design_request {
     int verify;              /* re-run the returned protocols with the full solver */
 };
 
-/* The default search: the IADVL ranges of facts.md §3 widened on either side (spin 1 100–400 × g,
- * 4–15 min; spin 2 400–2000 × g, 5–20 min), kept fractions 0.15–0.5, both rules, 2 mm margin:
- * 10,080 candidates. Blood, tube and rotor are left to the caller. */
+/* The default search: the IADVL ranges of facts.md §3 widened on either side (spin 1 100–400 × g
+ * in 6 steps, 4–15 min in 6; spin 2 400–2000 × g in 6, 5–20 min in 4), kept fractions 0.15–0.5
+ * in 6, both first-spin rules with a 2 mm margin: 10,368 candidates. Blood, tube and rotor are
+ * left to the caller (prp_request_init's). */
 void prp_design_init(struct prp_design_request *r);
 
 /* One proposed protocol. */

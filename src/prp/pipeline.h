@@ -40,11 +40,11 @@ struct prp_take {
 };
 
 /* Applies rule `c` to the state `phi` of grid `g` (fill_ml of liquid in req->tube), with the
- * interface threshold `threshold` (a red-cell volume fraction) and the model's packing `phi_max`
- * for the pellet of keep-bottom-fraction. ST_INVALID (field `field`, code "empty" or "too_big")
+ * interface threshold `threshold` (a red-cell volume fraction); keep-bottom-fraction resuspends
+ * its pellet with req->params.resuspension. ST_INVALID (field `field`, code "empty" or "too_big")
  * when the rule takes nothing or more than there is. */
 int prp_pipeline_take(const struct prp_request *req, const struct sediment_grid *g,
-                      const double *phi, double fill_ml, double threshold, double phi_max,
+                      const double *phi, double fill_ml, double threshold,
                       const struct prp_collect *c, const char *field, struct prp_take *out,
                       struct fail *f) WARN_UNUSED;
 

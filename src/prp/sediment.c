@@ -116,7 +116,8 @@ eval_cell(const struct sediment_model *m, const double *phi, double *v, double *
         for (int i = 0; i < nk; i++) {
             double dv = b[k][i] - u[i] - col[i];
             gk += fabs(dv);
-            row += fabs((i == k ? v[k] : 0.0) + phi[k] * dv);
+            if (jinf != NULL) /* only the Rusanov and Engquist–Osher bounds need ‖J‖∞ */
+                row += fabs((i == k ? v[k] : 0.0) + phi[k] * dv);
         }
         if (g != NULL)
             g[k] = gk;
@@ -161,6 +162,71 @@ sediment_flux(const struct sediment_model *m, const double *phi, double *flux)
         return st;
     for (int k = 0; k < m->species; k++)
         flux[k] *= phi[k];
+    return ST_OK;
+}
+
+/* f(φ) of the one species of a valid model, for φ in [0, φ_max]. */
+static double
+scalar_flux(const struct sediment_model *m, double phi)
+{
+    double v;
+    eval_cell(m, &phi, &v, NULL, NULL);
+    return phi * v;
+}
+
+int
+sediment_flux_peak(const struct sediment_model *m, double *phi_peak)
+{
+    *phi_peak = 0.0;
+    if (sediment_model_check(m) != ST_OK || m->species != 1)
+        return ST_INVALID;
+    const double ratio = (sqrt(5.0) - 1.0) / 2.0;
+    double a = 0.0, b = m->phi_max;
+    double c = b - ratio * (b - a), d = a + ratio * (b - a);
+    double fc = scalar_flux(m, c), fd = scalar_flux(m, d);
+    /* f ≥ 0 for a settling species, ≤ 0 for a rising one: search the larger |f| */
+    double sign = fc + fd < 0.0 ? -1.0 : 1.0;
+    while (b - a > 1e-12) {
+        if (sign * fc > sign * fd) {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - ratio * (b - a);
+            fc = scalar_flux(m, c);
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + ratio * (b - a);
+            fd = scalar_flux(m, d);
+        }
+    }
+    *phi_peak = 0.5 * (a + b);
+    return ST_OK;
+}
+
+/* F^EO for a settling (f ≥ 0) species; a rising one takes the mirror image. */
+static double
+eo(const struct sediment_model *m, double peak, double up, double down)
+{
+    double fp = scalar_flux(m, peak);
+    if (fp >= 0.0)
+        return scalar_flux(m, up < peak ? up : peak) + scalar_flux(m, down > peak ? down : peak) -
+               fp;
+    return scalar_flux(m, up > peak ? up : peak) + scalar_flux(m, down < peak ? down : peak) - fp;
+}
+
+int
+sediment_eo_flux(const struct sediment_model *m, double phi_peak, double up, double down,
+                 double *flux)
+{
+    *flux = 0.0;
+    if (sediment_model_check(m) != ST_OK || m->species != 1)
+        return ST_INVALID;
+    if (!valid_mixture(m, &up) || !valid_mixture(m, &down) ||
+        !(isfinite(phi_peak) && phi_peak >= 0.0 && phi_peak <= m->phi_max))
+        return ST_INVALID;
+    *flux = eo(m, phi_peak, up, down);
     return ST_OK;
 }
 
@@ -318,7 +384,7 @@ face_speed(const struct sediment_model *m, enum sediment_flux kind, const double
            double jl, double jr)
 {
     double alpha = 0.0;
-    if (kind == SEDIMENT_FLUX_RUSANOV) {
+    if (kind != SEDIMENT_FLUX_RECEIVER) {
         alpha = maxd(jl, jr);
         for (int k = 0; k < m->species; k++)
             alpha = maxd(alpha, maxd(fabs(vl[k]), fabs(vr[k])));
@@ -364,7 +430,8 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
     if (stats != NULL)
         memset(stats, 0, sizeof *stats);
     if (sediment_model_check(m) != ST_OK || !valid_grid(g) || !(isfinite(tau) && tau >= 0.0) ||
-        (o->flux != SEDIMENT_FLUX_RECEIVER && o->flux != SEDIMENT_FLUX_RUSANOV) ||
+        (o->flux != SEDIMENT_FLUX_RECEIVER && o->flux != SEDIMENT_FLUX_RUSANOV &&
+         !(o->flux == SEDIMENT_FLUX_ENGQUIST_OSHER && m->species == 1)) ||
         !(isfinite(o->cfl) && o->cfl > 0.0 && o->cfl <= 0.5) || o->max_steps < 0)
         return ST_INVALID;
     int n = g->cells, nk = m->species;
@@ -372,6 +439,9 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
         if (!valid_mixture(m, phi + (size_t)j * nk))
             return ST_INVALID;
     long max_steps = o->max_steps ? o->max_steps : 10000000L;
+    double peak = 0.0;
+    if (o->flux == SEDIMENT_FLUX_ENGQUIST_OSHER && sediment_flux_peak(m, &peak) != ST_OK)
+        return ST_INVALID;
 
     /* v, g [n·nk]; fhat [(n+1)·nk]; jinf, inflow, theta, total [n]. With n ≤ SEDIMENT_MAX_CELLS
      * and nk ≤ SEDIMENT_MAX_SPECIES (both checked above) this is at most 2.9 million doubles. */
@@ -389,6 +459,8 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
         fhat[k] = 0.0;
         fhat[cells * species + k] = 0.0;
     }
+    for (size_t j = 0; j < cells; j++)
+        jinf[j] = 0.0; /* stays 0 for the receiver flux, which does not use it */
 
     double done = 0.0;
     while (done < tau) {
@@ -398,7 +470,8 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
         }
         for (int j = 0; j < n; j++) {
             const double *pj = phi + (size_t)j * nk;
-            eval_cell(m, pj, v + (size_t)j * nk, gs + (size_t)j * nk, &jinf[j]);
+            eval_cell(m, pj, v + (size_t)j * nk, gs + (size_t)j * nk,
+                      o->flux == SEDIMENT_FLUX_RECEIVER ? NULL : &jinf[j]);
             double s = 0.0;
             for (int k = 0; k < nk; k++)
                 s += pj[k];
@@ -413,9 +486,12 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
             double rate = g->area[f] * g->accel[f] * alpha;
             if (rate > 0.0)
                 dt = mind(dt, o->cfl * mind(g->volume[f - 1], g->volume[f]) / rate);
-            for (int k = 0; k < nk; k++)
-                fhat[(size_t)f * nk + k] =
-                    face_flux(o->flux, phi[l + k], phi[r + k], v[l + k], v[r + k], alpha);
+            if (o->flux == SEDIMENT_FLUX_ENGQUIST_OSHER)
+                fhat[f] = eo(m, peak, phi[l], phi[r]);
+            else
+                for (int k = 0; k < nk; k++)
+                    fhat[(size_t)f * nk + k] =
+                        face_flux(o->flux, phi[l + k], phi[r + k], v[l + k], v[r + k], alpha);
         }
         double remaining = tau - done;
         int last = !(dt < remaining);

@@ -19,8 +19,9 @@
 /* The buffy coat: cells below the interface whose leukocyte fraction is above this multiple of
  * the spun liquid's. A display boundary, not a clinical number. */
 #define BUFFY_FACTOR 2.0
-/* A pellet cell: packed to at least this share of φ_max. */
-#define PELLET_SHARE 0.5
+/* The pellet of keep-bottom-fraction: the bottom cells holding at least this multiple of the
+ * spun liquid's mean fraction of cells (a grid-independent mark of "sedimented there"). */
+#define PELLET_FACTOR 2.0
 
 const struct sediment_options prp_solver_options = {SEDIMENT_FLUX_RECEIVER, 0.45, 20000000L};
 
@@ -46,16 +47,18 @@ fail_at(struct fail *f, const char *field, const char *code, const char *fmt, ..
 void
 prp_params_default(struct prp_params *p)
 {
-    /* Fitted by `autologa prp calibrate tests/data/prp-prep` (docs/prp-model.md, "Calibration").
-     * n, φ_max and ε_I are fixed at their sources' values and not fitted. */
-    p->m_rbc = 1.0;
-    p->m_plt = 1.0;
-    p->m_wbc = 1.0;
+    /* m_rbc, m_plt and η_res as fitted by `autologa prp calibrate tests/data/prp-prep` (147 model
+     * runs; docs/prp-model.md, "Calibration"), and band_rel the error that fit reports. m_rbc
+     * sits at the upper bound of its prior (1–10). n, φ_max, m_wbc and ε_I are fixed, not
+     * fitted. */
+    p->m_rbc = 9.9961;
+    p->m_plt = 0.7955;
+    p->m_wbc = 1.0;            /* no leukocyte data with spin settings: Stokes as it is */
     p->exponent_n = 2.71;      /* Barnea & Mizrahi, prp-model.md §2.2 [29] */
     p->phi_max = 0.94;         /* true/observed Hct 0.94 above 1430 × g, Clark & Walsh [14] */
-    p->resuspension = 1.0;     /* η_res */
+    p->resuspension = 0.9316;  /* η_res */
     p->interface_share = 0.05; /* ε_I = 0.05·Hct, prp-model.md §6.4 */
-    p->band_rel = 0.25;
+    p->band_rel = 0.2237;
 }
 
 void
@@ -325,8 +328,8 @@ shift_mm(const struct tube *t, double fill_ml, double w_ml, double dh_mm, double
 
 int
 prp_pipeline_take(const struct prp_request *req, const struct sediment_grid *g, const double *phi,
-                  double fill_ml, double threshold, double phi_max, const struct prp_collect *c,
-                  const char *field, struct prp_take *out, struct fail *f)
+                  double fill_ml, double threshold, const struct prp_collect *c, const char *field,
+                  struct prp_take *out, struct fail *f)
 {
     memset(out, 0, sizeof *out);
     double total_mm3 = 0.0;
@@ -394,19 +397,25 @@ prp_pipeline_take(const struct prp_request *req, const struct sediment_grid *g, 
     for (int k = 0; k < PRP_NSPECIES; k++)
         out->content[k] = integrate(g, phi, k, a, b) / MM3_PER_ML;
     if (c->rule == PRP_RULE_KEEP_BOTTOM && req->params.resuspension < 1.0) {
-        /* what is packed at the bottom comes back into suspension only in part */
-        double lo = 0.0;
-        for (int j = 0; j < g->cells; j++) {
-            double hi = lo + g->volume[j];
+        /* the pellet: the cells at the bottom holding at least PELLET_FACTOR times the tube's
+         * mean fraction of cells; it comes back into suspension only in part */
+        double mean = 0.0;
+        for (int k = 0; k < PRP_NSPECIES; k++)
+            mean += out->spun[k] / fill_ml;
+        double hi = total_mm3;
+        for (int j = g->cells - 1; j >= 0; j--) {
+            double lo = hi - g->volume[j];
             const double *pj = phi + (size_t)j * PRP_NSPECIES;
             double sum = 0.0;
             for (int k = 0; k < PRP_NSPECIES; k++)
                 sum += pj[k];
+            if (!(sum >= PELLET_FACTOR * mean))
+                break;
             double lap = fmin(b, hi) - fmax(a, lo);
-            if (sum >= PELLET_SHARE * phi_max && lap > 0.0)
+            if (lap > 0.0)
                 for (int k = 0; k < PRP_NSPECIES; k++)
                     out->content[k] -= (1.0 - req->params.resuspension) * pj[k] * lap / MM3_PER_ML;
-            lo = hi;
+            hi = lo;
         }
         for (int k = 0; k < PRP_NSPECIES; k++)
             out->content[k] = fmax(0.0, out->content[k]);
@@ -594,8 +603,7 @@ prp_simulate(const struct prp_request *req, struct prp_result *out, struct fail 
             goto out;
         profile_of(&g, phi, fill, sr->profile);
         struct prp_take take;
-        st =
-            prp_pipeline_take(req, &g, phi, fill, threshold, m.phi_max, &s->collect, fld, &take, f);
+        st = prp_pipeline_take(req, &g, phi, fill, threshold, &s->collect, fld, &take, f);
         if (st != ST_OK)
             goto out;
         sr->interface_ml = take.interface_ml;
