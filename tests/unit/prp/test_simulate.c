@@ -91,6 +91,8 @@ test_limits(void **state)
         r.spins = 1;
         r.blood.anticoagulant_ml = 0.0;
         r.spin[0] = (struct prp_spin){3000.0, minutes[i], 0.0, 0.0, {PRP_RULE_ABOVE_RBC, 0, 0, 0}};
+        /* a coarse grid: once packed, the bed's slow consolidation costs many steps per cell */
+        r.cells = 60;
         assert_int_equal(prp_simulate(&r, &o, &f), ST_OK);
         double got = o.spin[0].collected_ml / (r.blood.volume_ml * (1.0 - hct));
         print_message("plasma recovered after 3000 x g %.0f min: %.4f; packed limit %.4f\n",
@@ -99,7 +101,7 @@ test_limits(void **state)
          * there, so the limit is reached only as G·t → ∞): the plasma taken grows towards the
          * limit and stays under it, to within the interface cell */
         assert_true(got > prev);
-        assert_true(got <= plasma + 1.0 / PRP_DEFAULT_CELLS);
+        assert_true(got <= plasma + 1.0 / 60.0);
         prev = got;
     }
 }
@@ -148,14 +150,14 @@ uniform(unsigned long long *seed)
 
 /* §6.9 test 13 over the whole pipeline: random bloods, tubes, rotors and protocols; every
  * species that leaves the tube is accounted for, counts are non-negative, recovery in [0, 1].
- * PRP_RANDOM_PROTOCOLS sets how many (default 10, to keep the suite fast; `bench_prp` runs
+ * PRP_RANDOM_PROTOCOLS sets how many (default 6, to keep the suite fast; `bench_prp` runs
  * 10,000). */
 static void
 test_random_protocols(void **state)
 {
     (void)state;
     const char *env = getenv("PRP_RANDOM_PROTOCOLS");
-    int runs = env ? atoi(env) : 10;
+    int runs = env ? atoi(env) : 6;
     unsigned long long seed = 7ULL;
     int ok = 0;
     for (int i = 0; i < runs; i++) {
@@ -238,13 +240,13 @@ test_design(void **state)
     d->base.blood = r.blood;
     d->base.rotor = r.rotor;
     d->verify = 1;
-    d->results = 3;
+    d->results = 2;
     struct fail f = {0};
     assert_int_equal(prp_design(d, o, &f), ST_OK);
     assert_int_equal(o->candidates, 10368);
     print_message("design: %ld candidates, %ld feasible, %.3f s, fast-path error %.4f\n",
                   o->candidates, o->feasible, o->seconds, o->fast_error_max);
-    assert_true(o->n == 3);
+    assert_true(o->n == 2);
     for (int i = 0; i < o->n; i++) {
         assert_true(o->item[i].verified);
         if (i > 0 && o->item[i].meets_target == o->item[i - 1].meets_target &&
