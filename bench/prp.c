@@ -119,7 +119,7 @@ int
 main(int argc, char **argv)
 {
     const char *outdir = argc > 1 ? argv[1] : ".";
-    int random_runs = 10000;
+    int random_runs = 1000;
     for (int i = 2; i + 1 < argc; i++)
         if (strcmp(argv[i], "--random") == 0)
             random_runs = atoi(argv[i + 1]);
