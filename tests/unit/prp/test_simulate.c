@@ -151,7 +151,7 @@ uniform(unsigned long long *seed)
 /* §6.9 test 13 over the whole pipeline: random bloods, tubes, rotors and protocols; every
  * species that leaves the tube is accounted for, counts are non-negative, recovery in [0, 1].
  * PRP_RANDOM_PROTOCOLS sets how many (default 6, to keep the suite fast; `bench_prp` runs
- * 10,000). */
+ * 1,000 by default and 10,000 with BENCH_PRP_RANDOM=10000). */
 static void
 test_random_protocols(void **state)
 {
