@@ -29,12 +29,12 @@ test:
 test-asan:
 	$(MAKE) test BUILD=build-asan MESON_OPTS="-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug"
 
-# Only what the benchmark runs is built in release: the server and the calendar and cohort report
-# benchmarks.
+# Only what the benchmark runs is built in release: the server and the calendar, cohort report and
+# PRP designer benchmarks.
 bench:
 	scripts/install-deps bench
 	$(MAKE) build-release/build.ninja BUILD=build-release MESON_OPTS="-Dbuildtype=release"
-	ninja -C build-release autologa bench_calendar bench_outcomes
+	ninja -C build-release autologa bench_calendar bench_outcomes bench_prp
 	bench/run build-release/autologa
 
 # The README's screenshots, from a fresh demo clinic.

@@ -1,6 +1,6 @@
 /* Command-line entry of the autologa binary: serve, init, demo, user, migrate, backup, audit,
  * gateway, screen, course, quote-pdf, label-pdf, aftercare-pdf, rcf, prep-compute,
- * trichoscopy-check, outcome-report, cohort-report, permissions, version. Exit codes are
+ * trichoscopy-check, outcome-report, cohort-report, prp, permissions, version. Exit codes are
  * documented in docs/cli.md. */
 #include <errno.h>
 #include <ini.h>
@@ -43,6 +43,8 @@
 #include "docs/quote_pdf.h"
 #include "prp/rcf.h"
 #include "http/router.h"
+#include "prp/prp_json.h"
+#include "prp/calibrate.h"
 #include "http/server.h"
 #include "store/db.h"
 
@@ -2017,6 +2019,199 @@ out:
     trichoscopy_csv_release(&pv);
     free(data);
     protocols_free(p);
+/* ---- prp: the preparation designer (simulate, design) ---- */
+
+/* Reads the JSON request of FILE, or of standard input for "-" or no file. */
+static json_t *
+prp_read_request(const char *file)
+{
+    json_error_t err;
+    json_t *in = !file || !strcmp(file, "-") ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &err)
+                                             : json_load_file(file, JSON_REJECT_DUPLICATES, &err);
+    if (!in)
+        fprintf(stderr, "autologa prp: %s: %s (line %d)\n", file ? file : "stdin", err.text,
+                err.line);
+    return in;
+}
+
+static int
+prp_fail(const struct fail *f)
+{
+    fprintf(stderr, "autologa prp: %s (%s%s%s)\n", f->message, f->code, f->field[0] ? " at " : "",
+            f->field);
+    return EXIT_FAIL;
+}
+
+static int
+prp_print_json(json_t *out)
+{
+    char *text = out ? json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) : NULL;
+    if (!text)
+        return EXIT_FAIL;
+    printf("%s\n", text);
+    free(text);
+    return EXIT_OK;
+}
+
+/* A band with `decimals` places. */
+static void
+prp_print_band(const char *name, const struct prp_band *b, int decimals)
+{
+    printf("  %-22s %12.*f   (%.*f to %.*f)\n", name, decimals, b->value, decimals, b->low,
+           decimals, b->high);
+}
+
+static void
+prp_print_result(const struct prp_request *req, const struct prp_result *r)
+{
+    printf("Predicted preparation (a model prediction, not a measurement; band +/-%.0f %%, "
+           "docs/prp-model.md)\n",
+           req->params.band_rel * 100);
+    for (int i = 0; i < r->spins; i++) {
+        const struct prp_spin_result *s = &r->spin[i];
+        printf("spin %d: %.0f x g (%.0f rpm) %.1f min on %.2f mL: red cells from %.2f mL, "
+               "cut at %.2f mL, %s takes %.2f mL with %.1f %% of the platelets\n",
+               i + 1, req->spin[i].g, round(s->rpm), req->spin[i].minutes, s->fill_ml,
+               s->interface_ml, s->cut_ml, prp_rule_name(req->spin[i].collect.rule),
+               s->collected_ml, s->platelet_share * 100);
+    }
+    prp_print_band("recovery", &r->recovery, 3);
+    printf("  %-22s %12.2f mL\n", "PRP volume", r->prp_volume_ml.value);
+    prp_print_band("platelets per uL", &r->platelets_per_ul, 0);
+    prp_print_band("concentration factor", &r->concentration_factor, 2);
+    prp_print_band("dose (x10^9)", &r->dose_billion, 2);
+    printf("  %-22s %12.0f\n  %-22s %12.0f\n  %-22s %12.4f\n", "WBC per uL", r->prp.wbc_per_ul,
+           "RBC per uL", r->prp.rbc_per_ul, "haematocrit", r->prp.hct);
+    printf("  PAW %s · Mishra %s · %s · PLRA %s · DEPA %s\n", r->classes.paw.code,
+           r->classes.mishra.code, r->classes.dohan.code, r->classes.plra.code,
+           r->classes.depa.code);
+    if (r->warn_hct)
+        printf("  warning: the haematocrit is outside 0.30-0.55\n");
+    if (r->warn_activation)
+        printf("  warning: a first spin above 800 x g may activate platelets\n");
+    if (r->warn_fixed_angle)
+        printf("  warning: fixed-angle rotors are not calibrated; a lower-confidence prediction\n");
+}
+
+static void
+prp_print_design(const struct prp_design_result *r)
+{
+    printf("%ld candidates in %.3f s, %ld meet the target (%ld left out by the centrifuge's "
+           "limits); model predictions, not measurements\n",
+           r->candidates, r->seconds, r->feasible, r->skipped_limits);
+    printf("  # spin 1                      spin 2                   keep   recovery  plt/uL    "
+           "  CF   WBC/uL   RBC/uL  target\n");
+    for (int i = 0; i < r->n; i++) {
+        const struct prp_design_item *it = &r->item[i];
+        printf("%3d %5.0f g %4.1f min %-10s %5.0f g %4.1f min  %5.3f  %6.3f  %9.0f  %5.2f  %7.0f  "
+               "%7.0f  %s\n",
+               i + 1, it->spin[0].g, it->spin[0].minutes, prp_rule_name(it->spin[0].collect.rule),
+               it->spin[1].g, it->spin[1].minutes, it->spin[1].collect.fraction, it->recovery,
+               it->platelets_per_ul, it->concentration_factor, it->wbc_per_ul, it->rbc_per_ul,
+               it->meets_target ? "yes" : "no");
+    }
+}
+
+/* Fits the model to the published rows of `dir` and prints the fit and each row's error. */
+static int
+prp_calibrate(const char *dir)
+{
+    struct prp_cal_set *set = malloc(sizeof *set);
+    struct fail f;
+    fail_clear(&f);
+    int rc = EXIT_OK, evals = 0;
+    struct prp_params p;
+    prp_params_default(&p);
+    if (!set)
+        return EXIT_FAIL;
+    if (prp_cal_load(dir, set, &f) != ST_OK || prp_cal_fit(set, &p, &evals, &f) != ST_OK) {
+        rc = prp_fail(&f);
+        goto out;
+    }
+    printf("fit after %d model runs: m_rbc %.4f, m_plt %.4f, resuspension %.4f, band +/-%.4f\n"
+           "(fixed: n %.2f, phi_max %.2f, m_wbc %.2f, interface %.2f x Hct)\n",
+           evals, p.m_rbc, p.m_plt, p.resuspension, p.band_rel, p.exponent_n, p.phi_max, p.m_wbc,
+           p.interface_share);
+    for (int i = 0; i < set->n; i++) {
+        const struct prp_cal_row *r = &set->row[i];
+        printf("%s | %s | %s | recovery %.3f vs %.3f (%+.1f %%)", r->paper, r->label,
+               r->kind == PRP_CAL_OVERALL ? "whole"
+               : r->kind == PRP_CAL_SPIN1 ? "spin 1"
+                                          : "spin 2",
+               r->pred_recovery, r->recovery, r->err_recovery * 100);
+        if (!isnan(r->cf))
+            printf(" | CF %.2f vs %.2f (%+.1f %%)", r->pred_cf, r->cf, r->err_cf * 100);
+        printf(" | spread %.1f %%\n", r->spread * 100);
+    }
+    for (int i = 0; i < set->skipped; i++)
+        printf("not usable: %s\n", set->why[i]);
+out:
+    free(set);
+    return rc;
+}
+
+static int
+cmd_prp(int argc, char **argv)
+{
+    const char *sub = argc > 0 ? argv[0] : "";
+    if (!strcmp(sub, "calibrate") && argc == 2)
+        return prp_calibrate(argv[1]);
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !*sub ||
+        (strcmp(sub, "simulate") && strcmp(sub, "design"))) {
+        puts("usage: autologa prp simulate [FILE|-] [--json]\n"
+             "       autologa prp design [FILE|-] [--json]\n"
+             "       autologa prp calibrate DIR   (DIR: tests/data/prp-prep)\n"
+             "Predicts what a PRP preparation protocol gives for this blood, tube and centrifuge\n"
+             "(simulate), or searches two-spin protocols for the target concentration (design).\n"
+             "Reads a JSON request (docs/prp-model.md) from FILE or standard input; prints a\n"
+             "table, or JSON with --json. Every figure is a model prediction with its band.");
+        return !strcmp(sub, "--help") || !strcmp(sub, "-h") ? EXIT_OK : EXIT_USAGE;
+    }
+    const char *file = NULL;
+    bool as_json = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            as_json = true;
+        else if ((argv[i][0] != '-' || !strcmp(argv[i], "-")) && !file)
+            file = argv[i];
+        else
+            return usage_error("prp", NULL, "unknown option or a second file (see --help)");
+    }
+    json_t *in = prp_read_request(file), *out = NULL;
+    if (!in)
+        return EXIT_FAIL;
+    struct fail f;
+    fail_clear(&f);
+    int rc = EXIT_OK;
+    if (!strcmp(sub, "simulate")) {
+        struct prp_request req;
+        struct prp_result res;
+        if (prp_json_request(in, &req, &f) != ST_OK || prp_simulate(&req, &res, &f) != ST_OK) {
+            rc = prp_fail(&f);
+        } else if (as_json) {
+            out = prp_json_result(&req, &res);
+            rc = prp_print_json(out);
+        } else {
+            prp_print_result(&req, &res);
+        }
+    } else {
+        struct prp_design_request req;
+        struct prp_design_result *res = malloc(sizeof *res);
+        if (!res) {
+            rc = EXIT_FAIL;
+        } else if (prp_json_design_request(in, &req, &f) != ST_OK ||
+                   prp_design(&req, res, &f) != ST_OK) {
+            rc = prp_fail(&f);
+        } else if (as_json) {
+            out = prp_json_design_result(&req, res);
+            rc = prp_print_json(out);
+        } else {
+            prp_print_design(res);
+        }
+        free(res);
+    }
+    json_decref(out);
+    json_decref(in);
     return rc;
 }
 
@@ -2043,6 +2238,7 @@ usage(FILE *out)
           "  trichoscopy-check read a trichoscopy CSV export as the import would\n"
           "  outcome-report print a patient's outcome report as a PDF in English or Arabic\n"
           "  permissions  print which role may do what\n"
+          "  prp          predict a PRP preparation (simulate) or search protocols (design)\n"
           "  version      print the version\n"
           "Exit codes: 0 success, 1 failure, 2 usage error, 3 database error, 4 audit chain "
           "broken.\n",
@@ -2101,6 +2297,8 @@ main(int argc, char **argv)
         return cmd_permissions(n, rest);
     if (!strcmp(cmd, "cohort-report"))
         return cmd_cohort_report(n, rest);
+    if (!strcmp(cmd, "prp"))
+        return cmd_prp(n, rest);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("autologa %s (schema %d)\n", VERSION, db_schema_latest());
         return EXIT_OK;

@@ -8,6 +8,20 @@
 
 #define MM3_PER_ML 1000.0
 
+/* fmax/fmin without their NaN rules, so that they compile to one instruction in the march (the
+ * march never sees a NaN: every state is checked on entry). */
+static inline double
+maxd(double a, double b)
+{
+    return a > b ? a : b;
+}
+
+static inline double
+mind(double a, double b)
+{
+    return a < b ? a : b;
+}
+
 /* ---- the model ---------------------------------------------------------------------------- */
 
 int
@@ -46,14 +60,15 @@ hindrance(const struct sediment_model *m, double total, double *vh, double *dvh)
     *dvh = 0.0;
     if (total >= m->phi_max)
         return;
+    /* one pow: V' = −e·V/w (w > 0 here, as total < φ_max ≤ 1) */
     if (m->hindrance == SEDIMENT_RICHARDSON_ZAKI) {
         double w = 1.0 - total, e = m->exponent - 2.0;
         *vh = pow(w, e);
-        *dvh = -e * pow(w, e - 1.0);
+        *dvh = -e * *vh / w;
     } else {
         double x = 1.0 - total / m->phi_max, e = m->exponent;
         *vh = pow(x, e);
-        *dvh = -e / m->phi_max * pow(x, e - 1.0);
+        *dvh = -e / m->phi_max * *vh / x;
     }
 }
 
@@ -101,11 +116,12 @@ eval_cell(const struct sediment_model *m, const double *phi, double *v, double *
         for (int i = 0; i < nk; i++) {
             double dv = b[k][i] - u[i] - col[i];
             gk += fabs(dv);
-            row += fabs((i == k ? v[k] : 0.0) + phi[k] * dv);
+            if (jinf != NULL) /* only the Rusanov and Engquist–Osher bounds need ‖J‖∞ */
+                row += fabs((i == k ? v[k] : 0.0) + phi[k] * dv);
         }
         if (g != NULL)
             g[k] = gk;
-        worst = fmax(worst, row);
+        worst = maxd(worst, row);
     }
     if (jinf != NULL)
         *jinf = worst;
@@ -146,6 +162,71 @@ sediment_flux(const struct sediment_model *m, const double *phi, double *flux)
         return st;
     for (int k = 0; k < m->species; k++)
         flux[k] *= phi[k];
+    return ST_OK;
+}
+
+/* f(φ) of the one species of a valid model, for φ in [0, φ_max]. */
+static double
+scalar_flux(const struct sediment_model *m, double phi)
+{
+    double v;
+    eval_cell(m, &phi, &v, NULL, NULL);
+    return phi * v;
+}
+
+int
+sediment_flux_peak(const struct sediment_model *m, double *phi_peak)
+{
+    *phi_peak = 0.0;
+    if (sediment_model_check(m) != ST_OK || m->species != 1)
+        return ST_INVALID;
+    const double ratio = (sqrt(5.0) - 1.0) / 2.0;
+    double a = 0.0, b = m->phi_max;
+    double c = b - ratio * (b - a), d = a + ratio * (b - a);
+    double fc = scalar_flux(m, c), fd = scalar_flux(m, d);
+    /* f ≥ 0 for a settling species, ≤ 0 for a rising one: search the larger |f| */
+    double sign = fc + fd < 0.0 ? -1.0 : 1.0;
+    while (b - a > 1e-12) {
+        if (sign * fc > sign * fd) {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - ratio * (b - a);
+            fc = scalar_flux(m, c);
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + ratio * (b - a);
+            fd = scalar_flux(m, d);
+        }
+    }
+    *phi_peak = 0.5 * (a + b);
+    return ST_OK;
+}
+
+/* F^EO for a settling (f ≥ 0) species; a rising one takes the mirror image. */
+static double
+eo(const struct sediment_model *m, double peak, double up, double down)
+{
+    double fp = scalar_flux(m, peak);
+    if (fp >= 0.0)
+        return scalar_flux(m, up < peak ? up : peak) + scalar_flux(m, down > peak ? down : peak) -
+               fp;
+    return scalar_flux(m, up > peak ? up : peak) + scalar_flux(m, down < peak ? down : peak) - fp;
+}
+
+int
+sediment_eo_flux(const struct sediment_model *m, double phi_peak, double up, double down,
+                 double *flux)
+{
+    *flux = 0.0;
+    if (sediment_model_check(m) != ST_OK || m->species != 1)
+        return ST_INVALID;
+    if (!valid_mixture(m, &up) || !valid_mixture(m, &down) ||
+        !(isfinite(phi_peak) && phi_peak >= 0.0 && phi_peak <= m->phi_max))
+        return ST_INVALID;
+    *flux = eo(m, phi_peak, up, down);
     return ST_OK;
 }
 
@@ -303,17 +384,27 @@ face_speed(const struct sediment_model *m, enum sediment_flux kind, const double
            double jl, double jr)
 {
     double alpha = 0.0;
-    if (kind == SEDIMENT_FLUX_RUSANOV) {
-        alpha = fmax(jl, jr);
+    if (kind != SEDIMENT_FLUX_RECEIVER) {
+        alpha = maxd(jl, jr);
         for (int k = 0; k < m->species; k++)
-            alpha = fmax(alpha, fmax(fabs(vl[k]), fabs(vr[k])));
+            alpha = maxd(alpha, maxd(fabs(vl[k]), fabs(vr[k])));
         return alpha;
     }
     for (int k = 0; k < m->species; k++) {
-        double p = fmax(pl[k], pr[k]);
-        if (p <= 0.0)
+        /* only a side holding the species can give it across the face, outwards at the
+         * receiver's velocity when both move outwards, inwards likewise; a species with no mass
+         * here does not limit the step (prp-model.md §6.5), and the outflow limiter of
+         * sediment_run keeps such traces positive and conserved */
+        int from_l = pl[k] > SEDIMENT_TRACE, from_r = pr[k] > SEDIMENT_TRACE;
+        if (!from_l && !from_r)
             continue;
-        alpha = fmax(alpha, fmax(fabs(vl[k]), fabs(vr[k])) + p * fmax(gl[k], gr[k]));
+        double speed = 0.0;
+        if (from_l && vl[k] > 0.0 && vr[k] > 0.0)
+            speed = vr[k];
+        if (from_r && vr[k] < 0.0 && vl[k] < 0.0)
+            speed = maxd(speed, -vl[k]);
+        double p = maxd(from_l ? pl[k] : 0.0, from_r ? pr[k] : 0.0);
+        alpha = maxd(alpha, speed + p * maxd(gl[k], gr[k]));
     }
     return alpha;
 }
@@ -323,8 +414,8 @@ face_flux(enum sediment_flux kind, double pl, double pr, double vl, double vr, d
 {
     if (kind == SEDIMENT_FLUX_RUSANOV)
         return 0.5 * (pl * vl + pr * vr) - 0.5 * alpha * (pr - pl);
-    double out = vl > 0.0 ? pl * fmax(vr, 0.0) : 0.0;
-    double in = vr < 0.0 ? pr * fmin(vl, 0.0) : 0.0;
+    double out = vl > 0.0 ? pl * maxd(vr, 0.0) : 0.0;
+    double in = vr < 0.0 ? pr * mind(vl, 0.0) : 0.0;
     return out + in;
 }
 
@@ -339,7 +430,8 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
     if (stats != NULL)
         memset(stats, 0, sizeof *stats);
     if (sediment_model_check(m) != ST_OK || !valid_grid(g) || !(isfinite(tau) && tau >= 0.0) ||
-        (o->flux != SEDIMENT_FLUX_RECEIVER && o->flux != SEDIMENT_FLUX_RUSANOV) ||
+        (o->flux != SEDIMENT_FLUX_RECEIVER && o->flux != SEDIMENT_FLUX_RUSANOV &&
+         !(o->flux == SEDIMENT_FLUX_ENGQUIST_OSHER && m->species == 1)) ||
         !(isfinite(o->cfl) && o->cfl > 0.0 && o->cfl <= 0.5) || o->max_steps < 0)
         return ST_INVALID;
     int n = g->cells, nk = m->species;
@@ -347,6 +439,9 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
         if (!valid_mixture(m, phi + (size_t)j * nk))
             return ST_INVALID;
     long max_steps = o->max_steps ? o->max_steps : 10000000L;
+    double peak = 0.0;
+    if (o->flux == SEDIMENT_FLUX_ENGQUIST_OSHER && sediment_flux_peak(m, &peak) != ST_OK)
+        return ST_INVALID;
 
     /* v, g [n·nk]; fhat [(n+1)·nk]; jinf, inflow, theta, total [n]. With n ≤ SEDIMENT_MAX_CELLS
      * and nk ≤ SEDIMENT_MAX_SPECIES (both checked above) this is at most 2.9 million doubles. */
@@ -364,6 +459,8 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
         fhat[k] = 0.0;
         fhat[cells * species + k] = 0.0;
     }
+    for (size_t j = 0; j < cells; j++)
+        jinf[j] = 0.0; /* stays 0 for the receiver flux, which does not use it */
 
     double done = 0.0;
     while (done < tau) {
@@ -373,7 +470,8 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
         }
         for (int j = 0; j < n; j++) {
             const double *pj = phi + (size_t)j * nk;
-            eval_cell(m, pj, v + (size_t)j * nk, gs + (size_t)j * nk, &jinf[j]);
+            eval_cell(m, pj, v + (size_t)j * nk, gs + (size_t)j * nk,
+                      o->flux == SEDIMENT_FLUX_RECEIVER ? NULL : &jinf[j]);
             double s = 0.0;
             for (int k = 0; k < nk; k++)
                 s += pj[k];
@@ -387,10 +485,13 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
                                       jinf[f - 1], jinf[f]);
             double rate = g->area[f] * g->accel[f] * alpha;
             if (rate > 0.0)
-                dt = fmin(dt, o->cfl * fmin(g->volume[f - 1], g->volume[f]) / rate);
-            for (int k = 0; k < nk; k++)
-                fhat[(size_t)f * nk + k] =
-                    face_flux(o->flux, phi[l + k], phi[r + k], v[l + k], v[r + k], alpha);
+                dt = mind(dt, o->cfl * mind(g->volume[f - 1], g->volume[f]) / rate);
+            if (o->flux == SEDIMENT_FLUX_ENGQUIST_OSHER)
+                fhat[f] = eo(m, peak, phi[l], phi[r]);
+            else
+                for (int k = 0; k < nk; k++)
+                    fhat[(size_t)f * nk + k] =
+                        face_flux(o->flux, phi[l + k], phi[r + k], v[l + k], v[r + k], alpha);
         }
         double remaining = tau - done;
         int last = !(dt < remaining);
@@ -411,13 +512,33 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
             }
         }
         for (int j = 0; j < n; j++) {
-            double room = fmax(0.0, m->phi_max - total[j]) * g->volume[j];
+            double room = maxd(0.0, m->phi_max - total[j]) * g->volume[j];
             theta[j] = inflow[j] * dt > room ? room / (inflow[j] * dt) : 1.0;
         }
         for (int f = 1; f < n; f++) {
             for (int k = 0; k < nk; k++) {
                 double *fk = &fhat[(size_t)f * nk + k];
                 *fk *= *fk > 0.0 ? theta[f] : theta[f - 1];
+            }
+        }
+        /* outflow limiter: a trace species (below SEDIMENT_TRACE, left out of the step size) may
+         * not take more out of a cell than it holds; only ever scales a flux down, so the
+         * capacity limit above still holds */
+        if (o->flux == SEDIMENT_FLUX_RECEIVER) {
+            for (int j = 0; j < n; j++) {
+                double a_in = g->area[j] * g->accel[j], a_out = g->area[j + 1] * g->accel[j + 1];
+                for (int k = 0; k < nk; k++) {
+                    double *up = &fhat[(size_t)j * nk + k], *down = &fhat[(size_t)(j + 1) * nk + k];
+                    double out = dt * (maxd(*down, 0.0) * a_out - mind(*up, 0.0) * a_in);
+                    double have = phi[(size_t)j * nk + k] * g->volume[j];
+                    if (out > have) {
+                        double scale = have / out * (1.0 - 1e-9); /* room for round-off */
+                        if (*down > 0.0)
+                            *down *= scale;
+                        if (*up < 0.0)
+                            *up *= scale;
+                    }
+                }
             }
         }
 

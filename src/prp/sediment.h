@@ -32,6 +32,9 @@
  *                           converging velocities give no flux, which is how a buffy coat forms.
  *                           Outflow is proportional to a cell's own content: positive for
  *                           CFL ≤ 1/2. The default.
+ *   SEDIMENT_FLUX_ENGQUIST_OSHER  one species only (the red-cell scalar mode of §6.5): with f
+ *                           unimodal, peak at φ_M, F = f(min(φ_L, φ_M)) + f(max(φ_R, φ_M)) −
+ * f(φ_M); α the bound ‖J‖∞ ≥ |f'| as for Rusanov. The scalar tests' reference.
  *   SEDIMENT_FLUX_RUSANOV   local Lax–Friedrichs ½(F_L + F_R) − ½α(Φ_R − Φ_L), α the larger of
  *                           ‖J‖∞ (the analytic MLB Jacobian) and max|v_k|: the cross-check.
  * A capacity limiter scales every inflow into a cell so that φ never exceeds φ_max; it keeps the
@@ -39,6 +42,12 @@
  * Δτ = cfl·min_j ΔW_j / (A a α) over the faces of j, α a bound of the wave speeds there. */
 
 #define SEDIMENT_MAX_SPECIES 8
+
+/* A species whose fraction is at most this on both sides of a face does not limit the receiver
+ * flux's step (prp-model.md §6.5: "species with no mass do not limit Δτ"); an outflow limiter
+ * keeps it positive instead. Without it the last traces of fast red cells above a pellet would
+ * set the step for the whole spin. 1e-12 of a 10 mL column is far below one cell. */
+#define SEDIMENT_TRACE 1e-12
 
 enum sediment_hindrance {
     SEDIMENT_RICHARDSON_ZAKI,
@@ -48,6 +57,7 @@ enum sediment_hindrance {
 enum sediment_flux {
     SEDIMENT_FLUX_RECEIVER,
     SEDIMENT_FLUX_RUSANOV,
+    SEDIMENT_FLUX_ENGQUIST_OSHER,
 };
 
 /* The physics of one run. The caller owns it; plain data. */
@@ -71,6 +81,16 @@ int sediment_velocity(const struct sediment_model *m, const double *phi, double 
 
 /* Fluxes F_k = φ_k·v_k of the mixture `phi` into `flux` (m->species values each); same checks. */
 int sediment_flux(const struct sediment_model *m, const double *phi, double *flux) WARN_UNUSED;
+
+/* The scalar mode (one species): where f(φ) = φ·v(φ) peaks on [0, φ_max], by golden-section
+ * search to 1e-12 (prp-model.md §6.5). The hindrances here make f unimodal. ST_INVALID for a bad
+ * model or more than one species; *phi_peak zeroed first. */
+int sediment_flux_peak(const struct sediment_model *m, double *phi_peak) WARN_UNUSED;
+
+/* The Engquist–Osher flux between an inner state `up` and an outer state `down` of the one
+ * species, with the peak from sediment_flux_peak. Same checks; *flux zeroed first. */
+int sediment_eo_flux(const struct sediment_model *m, double phi_peak, double up, double down,
+                     double *flux) WARN_UNUSED;
 
 /* The column: n cells, each with its volume, and n + 1 faces with area, acceleration factor
  * and position. Arrays are owned by the grid; release with sediment_grid_release. Positions

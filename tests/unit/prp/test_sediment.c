@@ -1,5 +1,5 @@
 /* Unit tests of src/prp/sediment: the test cases of prp-model.md §6.9 that have exact answers
- * (3, 4, 5, 7, 8, 10, 11, 12, 13, 14), the Rusanov cross-check, and the tube grid. */
+ * (3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14), the Rusanov cross-check, and the tube grid. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -294,6 +294,53 @@ test_rz_shock(void **state)
     assert_near(mass(&g, phi, 1, 0, 0, 400), 0.2, 1e-12);
     free(phi);
     sediment_grid_release(&g);
+}
+
+/* §6.9 test 9: the Engquist–Osher flux. Its peak for f = φ(1 − φ)^n is at 1/(n + 1); F(u, u) =
+ * f(u); F rises with the inner state and falls with the outer one; and as the flux of a run it
+ * moves the Richardson–Zaki shock of test 8 to the same place. */
+static void
+test_engquist_osher(void **state)
+{
+    (void)state;
+    struct sediment_model m = kynch(2.71);
+    double peak;
+    assert_int_equal(sediment_flux_peak(&m, &peak), ST_OK);
+    assert_near(peak, 1.0 / 3.71, 1e-9);
+    for (double u = 0.0; u <= 1.0; u += 0.05) {
+        double fe, f;
+        assert_int_equal(sediment_eo_flux(&m, peak, u, u, &fe), ST_OK);
+        assert_int_equal(sediment_flux(&m, &u, &f), ST_OK);
+        assert_near(fe, f, 1e-15);
+    }
+    const double h = 1e-6;
+    for (double a = 0.01; a < 0.99; a += 0.07) {
+        for (double b = 0.01; b < 0.99; b += 0.07) {
+            double f0, fa, fb;
+            assert_int_equal(sediment_eo_flux(&m, peak, a, b, &f0), ST_OK);
+            assert_int_equal(sediment_eo_flux(&m, peak, a + h, b, &fa), ST_OK);
+            assert_int_equal(sediment_eo_flux(&m, peak, a, b + h, &fb), ST_OK);
+            assert_true(fa - f0 >= -1e-15);
+            assert_true(fb - f0 <= 1e-15);
+        }
+    }
+    struct sediment_grid g;
+    assert_int_equal(sediment_grid_planar(&g, 400, 1.0), ST_OK);
+    double phi0 = 0.2;
+    double *phi = fill(&g, 1, &phi0, 0.0, 1.0);
+    const struct sediment_options eo = {SEDIMENT_FLUX_ENGQUIST_OSHER, 0.45, 0};
+    assert_int_equal(sediment_run(&m, &g, phi, 0.3, &eo, NULL), ST_OK);
+    assert_near(top_front(&g, phi, phi0, 0.5), 0.16386836459155177, 1e-9);
+    assert_near(mass(&g, phi, 1, 0, 0, 400), 0.2, 1e-12);
+    free(phi);
+    sediment_grid_release(&g);
+    /* one species only */
+    struct sediment_model two = m;
+    two.species = 2;
+    two.exponent = 2.71;
+    two.mobility[1] = 1.0;
+    two.density[1] = 1.05;
+    assert_int_equal(sediment_flux_peak(&two, &peak), ST_INVALID);
 }
 
 /* ---- radial columns ---- */
@@ -663,10 +710,11 @@ main(void)
         cmocka_unit_test(test_mlb_reduction),     cmocka_unit_test(test_buoyancy),
         cmocka_unit_test(test_dilute_planar),     cmocka_unit_test(test_kynch_shocks),
         cmocka_unit_test(test_kynch_rarefaction), cmocka_unit_test(test_rz_shock),
-        cmocka_unit_test(test_radial_dilution),   cmocka_unit_test(test_radial_front),
-        cmocka_unit_test(test_planar_limit),      cmocka_unit_test(test_tau_invariance),
-        cmocka_unit_test(test_invariants),        cmocka_unit_test(test_cross_check),
-        cmocka_unit_test(test_tube_grid),         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_engquist_osher),    cmocka_unit_test(test_radial_dilution),
+        cmocka_unit_test(test_radial_front),      cmocka_unit_test(test_planar_limit),
+        cmocka_unit_test(test_tau_invariance),    cmocka_unit_test(test_invariants),
+        cmocka_unit_test(test_cross_check),       cmocka_unit_test(test_tube_grid),
+        cmocka_unit_test(test_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
