@@ -2019,6 +2019,9 @@ out:
     trichoscopy_csv_release(&pv);
     free(data);
     protocols_free(p);
+    return rc;
+}
+
 /* ---- prp: the preparation designer (simulate, design) ---- */
 
 /* Reads the JSON request of FILE, or of standard input for "-" or no file. */
