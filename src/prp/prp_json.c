@@ -256,18 +256,30 @@ read_spin(json_t *v, int i, const struct tube_rotor *rot, struct prp_spin *s, st
     if (st != ST_OK)
         return st;
     snprintf(cp, sizeof cp, "%s.collect", p);
-    if (by_g == by_rpm) {
+    if (!by_g && !by_rpm) {
         char fp[64];
         path(fp, sizeof fp, p, "g");
-        return fail_at(f, fp, by_g ? "invalid_value" : "required",
-                       "give each spin's force once: %s.g (x g at the rotor radius) or %s.rpm", p,
-                       p);
+        return fail_at(f, fp, "required",
+                       "give each spin's force: %s.g (x g at the rotor radius) or %s.rpm", p, p);
     }
-    if (by_rpm && rcf_from_rpm(rot->radius_mm / 10.0, rpm, &s->g) != ST_OK) {
+    double g_of_rpm = 0.0;
+    if (by_rpm && rcf_from_rpm(rot->radius_mm / 10.0, rpm, &g_of_rpm) != ST_OK) {
         char fp[64];
         path(fp, sizeof fp, p, "rpm");
         return fail_at(f, fp, "out_of_range", "%s must be a speed above 0", fp);
     }
+    /* both may be given when they agree, as the preparation record accepts them (within 1 %,
+     * which covers the whole-rpm rounding of an answer sent back): a design's proposal, which
+     * carries both, can then be simulated as it is */
+    if (by_g && by_rpm && !(fabs(g_of_rpm - s->g) <= 0.01 * s->g)) {
+        char fp[64];
+        path(fp, sizeof fp, p, "g");
+        return fail_at(f, fp, "invalid_value",
+                       "%s.g and %s.rpm disagree: %.0f rpm gives %.1f x g at the rotor radius", p,
+                       p, rpm, g_of_rpm);
+    }
+    if (!by_g)
+        s->g = g_of_rpm;
     s->collect.margin_mm = 2.0;
     st = only(c, cp, cfields, f);
     if (st == ST_OK)

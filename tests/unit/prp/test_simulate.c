@@ -316,6 +316,7 @@ test_json(void **state)
         {"\"fraction\": 0.333", "\"fraction\": 1.5", "spins[1].collect.fraction", "out_of_range"},
         {"\"rule\": \"above-rbc\"", "\"rule\": \"top\"", "spins[0].collect.rule", "invalid_value"},
         {"\"g\": 100, ", "", "spins[0].g", "required"},
+        {"\"g\": 100, ", "\"g\": 100, \"rpm\": 900, ", "spins[0].g", "invalid_value"},
         {"\"shape\": \"conical\"", "\"shape\": \"oval\"", "tube.shape", "invalid_value"},
         {"\"radius_cm\": 15", "\"radius\": 15", "rotor.radius", "unknown_field"},
     };
@@ -337,6 +338,19 @@ test_json(void **state)
                      bad[i].field);
         json_decref(in);
     }
+
+    /* g and rpm together when they agree, as a design's proposal sends them back: 772 rpm at
+     * 15 cm is 99.95 x g */
+    const char *from = "\"g\": 100, ";
+    const char *at = strstr(good, from);
+    char text[2048];
+    snprintf(text, sizeof text, "%.*s\"g\": 100, \"rpm\": 772, %s", (int)(at - good), good,
+             at + strlen(from));
+    in = json_loads(text, 0, &err);
+    assert_non_null(in);
+    assert_int_equal(prp_json_request(in, &r, &f), ST_OK);
+    assert_true(r.spin[0].g == 100.0);
+    json_decref(in);
 }
 
 /* Calibration: every published row is within the error the fit recorded (band_rel of
