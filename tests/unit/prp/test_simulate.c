@@ -107,10 +107,13 @@ test_limits(void **state)
     }
 }
 
-/* §6.9 test 16: recovery converges as the grid is refined (N = 50, 100, 200, 400); the
- * Richardson estimate of the error at the default N (200), |r₂₀₀ − (2r₄₀₀ − r₂₀₀)| for a
- * first-order scheme, is under 1 % of recovery (0.3 to 0.6 % on the protocols of docs/prp-model.md;
- * the report's target is 0.5 %). */
+/* §6.9 test 16 on the issue's example (both spins): recovery and the first spin's interface
+ * converge as the grid is refined (N = 100, 200, 400, 800), and the Richardson estimate of the
+ * recovery's error at the default N is under the report's 0.5 %. The scheme is first order, so the
+ * extrapolated value is 2·r₈₀₀ − r₄₀₀; the recovery is not monotone in N (the 2 mm margin's cut
+ * falls at a different place within a cell on each grid), so the error is taken against that
+ * limit rather than from a fitted rate. At the time of writing: 0.57992, 0.58911, 0.58960,
+ * 0.58815, limit 0.58670, error at N = 200 0.41 %. */
 static void
 test_grid_convergence(void **state)
 {
@@ -118,27 +121,27 @@ test_grid_convergence(void **state)
     struct prp_request r;
     struct prp_result o;
     struct fail f = {0};
-    double rec[4];
+    double rec[4], iface[4];
     const int cells[4] = {100, 200, 400, 800};
     for (int i = 0; i < 4; i++) {
-        /* one first spin of 4 mL in a 10 mL tube: what the grid decides */
-        prp_request_init(&r);
-        assert_int_equal(tube_default(&r.tube, 10.0, TUBE_TIP_ROUND), ST_OK);
-        r.blood = (struct prp_blood){4.0, 0.42, 250000.0, 6500.0, NAN, NAN, NAN, 0.4, 22.0};
-        r.rotor.radius_mm = 120.0;
-        r.spins = 1;
-        r.spin[0] = (struct prp_spin){200.0, 8.0, 0.0, 0.0, {PRP_RULE_ABOVE_RBC, 1.0, 0.0, 0.0}};
+        example(&r);
         r.cells = cells[i];
         assert_int_equal(prp_simulate(&r, &o, &f), ST_OK);
         rec[i] = o.recovery.value;
+        iface[i] = o.spin[0].interface_ml;
     }
     print_message("recovery at N = 100/200/400/800: %.5f %.5f %.5f %.5f\n", rec[0], rec[1], rec[2],
                   rec[3]);
-    /* the differences shrink as the grid is refined */
+    print_message("interface (mL from the top): %.4f %.4f %.4f %.4f\n", iface[0], iface[1],
+                  iface[2], iface[3]);
+    /* the interface moves monotonically, by less at each refinement */
+    for (int i = 1; i < 3; i++)
+        assert_true(fabs(iface[i + 1] - iface[i]) < fabs(iface[i] - iface[i - 1]));
+    /* the recovery's changes shrink from the coarsest pair to the finest */
     assert_true(fabs(rec[3] - rec[2]) < fabs(rec[1] - rec[0]));
-    double limit = rec[3], err200 = 4.0 / 3.0 * fabs(rec[1] - rec[3]);
-    print_message("estimated error at N = 200: %.5f (%.2f %%)\n", err200, 100 * err200 / limit);
-    assert_true(err200 < 0.01 * limit);
+    double limit = 2.0 * rec[3] - rec[2], err200 = fabs(rec[1] - limit) / limit;
+    print_message("Richardson limit %.5f; error at N = 200: %.2f %%\n", limit, 100 * err200);
+    assert_true(err200 < 0.005);
 }
 
 /* The optimiser: its ranked protocols meet the target, rank by recovery, and the full solver
