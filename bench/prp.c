@@ -213,7 +213,8 @@ main(int argc, char **argv)
             res->n, err_max, res->n ? err_sum / res->n : 0.0, 100.0 * cerr_max);
     fprintf(out, "| verifying those %d with the full solver | %.2f s | | |\n", res->n, verify_s);
     fprintf(out,
-            "| random protocols through the pipeline | %d run (%d left no plasma), %ld "
+            "| random protocols through the pipeline | %d run (%d refused: no plasma left or a "
+            "rotor too small for the tube), %ld "
             "violations, %.1f s | 0 violations | %s |\n",
             ran, random_runs - ran, bad, random_s, bad == 0 ? "yes" : "no");
     fclose(out);
