@@ -9,9 +9,9 @@
 
 #define PRP_CAL_MAX_ROWS 16
 #define PRP_CAL_MAX_SKIPPED 32
-/* Cells of the calibration runs: half the default, so that a fit of a few hundred runs takes
- * minutes, not tens of minutes (the grid-convergence test bounds the difference). */
-#define PRP_CAL_CELLS 100
+/* Cells of the calibration runs: the default grid, so that the fitted values and the errors
+ * recorded are those of the predictions the model gives (a fit takes well under a minute). */
+#define PRP_CAL_CELLS PRP_DEFAULT_CELLS
 
 /* What a row reports: the platelet recovery of the whole preparation, of its first spin alone,
  * or of its second spin alone. */

@@ -504,7 +504,7 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
     double *work = NULL;
     int st = ST_OK;
     long steps = 0;
-    double clipped = 0.0;
+    double clipped = 0.0, phi_min = INFINITY, total_max = 0.0;
     if (stats != NULL)
         memset(stats, 0, sizeof *stats);
     if (sediment_model_check(m) != ST_OK || !valid_grid(g) || !(isfinite(tau) && tau >= 0.0) ||
@@ -524,8 +524,8 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
     /* v, g [n·nk]; fhat [(n+1)·nk]; jinf, inflow, theta, total [n]. With n ≤ SEDIMENT_MAX_CELLS
      * and nk ≤ SEDIMENT_MAX_SPECIES (both checked above) this is at most 2.9 million doubles. */
     size_t cells = (size_t)n, species = (size_t)nk;
-    size_t need = 2 * cells * species + (cells + 1) * species + 4 * cells + 2 * (cells + 1) + cells +
-                  2 * (HINDRANCE_NODES + 1);
+    size_t need = 2 * cells * species + (cells + 1) * species + 4 * cells + 2 * (cells + 1) +
+                  cells + 2 * (HINDRANCE_NODES + 1);
     work = malloc(need * sizeof *work);
     if (work == NULL) {
         st = ST_NOMEM;
@@ -563,13 +563,14 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
         }
         for (int j = 0; j < n; j++) {
             const double *pj = phi + (size_t)j * nk;
-            (nk == 5 ? eval_cell5 : eval_cell_any)(m, table, pj, v + (size_t)j * nk,
-                                                   gs + (size_t)j * nk,
-                      o->flux == SEDIMENT_FLUX_RECEIVER ? NULL : &jinf[j]);
+            (nk == 5 ? eval_cell5
+                     : eval_cell_any)(m, table, pj, v + (size_t)j * nk, gs + (size_t)j * nk,
+                                      o->flux == SEDIMENT_FLUX_RECEIVER ? NULL : &jinf[j]);
             double s = 0.0;
             for (int k = 0; k < nk; k++)
                 s += pj[k];
             total[j] = s;
+            total_max = maxd(total_max, s);
         }
         /* the step: each face may drain at most cfl of either neighbour */
         double fastest = 0.0; /* max over faces of A·a·α / min(ΔW) */
@@ -644,6 +645,7 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
                 /* below SEDIMENT_FLUSH a fraction is nothing physical (far less than one cell in
                  * any tube), and subnormal doubles slow the arithmetic a hundredfold */
                 if (*p < SEDIMENT_FLUSH) {
+                    phi_min = mind(phi_min, *p);
                     if (*p < 0.0)
                         clipped -= *p * g->volume[j];
                     *p = 0.0;
@@ -655,10 +657,21 @@ sediment_run(const struct sediment_model *m, const struct sediment_grid *g, doub
             break;
         done += dt;
     }
+    /* the state the last step left, and the fractions that never came near zero */
+    for (size_t i = 0; i < cells * species; i++)
+        phi_min = mind(phi_min, phi[i]);
+    for (size_t j = 0; j < cells; j++) {
+        double s = 0.0;
+        for (size_t k = 0; k < species; k++)
+            s += phi[j * species + k];
+        total_max = maxd(total_max, s);
+    }
 out:
     if (stats != NULL) {
         stats->steps = steps;
         stats->clipped = clipped;
+        stats->phi_min = isfinite(phi_min) ? phi_min : 0.0;
+        stats->total_max = total_max;
     }
     free(work);
     return st;

@@ -134,6 +134,10 @@ struct sediment_options {
 struct sediment_stats {
     long steps;
     double clipped; /* total negative round-off set to 0, in volume (should stay ~1e-15) */
+    /* the invariants over every state the march produced (prp-model.md §6.5, §6.9 test 13):
+     * the smallest φ_k an update gave before round-off was clipped, and the largest Σ_k φ_k of
+     * any cell */
+    double phi_min, total_max;
 };
 
 /* Advances `phi` ([cells × species], cell-major: phi[j·species + k]) through `tau` (rad²/s, or

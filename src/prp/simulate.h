@@ -145,6 +145,10 @@ struct prp_spin_result {
     struct prp_counts product; /* counts of what was collected */
     long steps;                /* solver steps */
     int cells;                 /* solver cells */
+    /* the solver's invariants over the spin (prp-model.md §6.9 test 13): the largest relative
+     * change of a species' cell volume in the tube, the smallest volume fraction any step gave
+     * (before round-off below zero was clipped) and the largest total fraction of a cell */
+    double solver_conservation, solver_phi_min, solver_total_max;
     struct prp_profile_band profile[PRP_PROFILE_BANDS];
 };
 

@@ -1,6 +1,7 @@
 /* Unit tests of src/prp/simulate, design, prp_json and calibrate: the output identities and limits
- * of prp-model.md §6.9 (tests 14, 15, 16), conservation and bounds over random protocols, the
- * optimiser against the full solver, the JSON field errors, and the calibration rows. */
+ * of prp-model.md §6.9 (tests 14, 15, 16), the
+ * optimiser against the full solver, the JSON field errors, and the calibration rows (test 13 over
+ * random protocols is test_invariants.c). */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,10 +107,13 @@ test_limits(void **state)
     }
 }
 
-/* §6.9 test 16: recovery converges as the grid is refined (N = 50, 100, 200, 400); the
- * Richardson estimate of the error at the default N (200), |r₂₀₀ − (2r₄₀₀ − r₂₀₀)| for a
- * first-order scheme, is under 1 % of recovery (0.3 to 0.6 % on the protocols of docs/prp-model.md;
- * the report's target is 0.5 %). */
+/* §6.9 test 16 on the issue's example (both spins): recovery and the first spin's interface
+ * converge as the grid is refined (N = 100, 200, 400, 800), and the Richardson estimate of the
+ * recovery's error at the default N is under the report's 0.5 %. The scheme is first order, so the
+ * extrapolated value is 2·r₈₀₀ − r₄₀₀; the recovery is not monotone in N (the 2 mm margin's cut
+ * falls at a different place within a cell on each grid), so the error is taken against that
+ * limit rather than from a fitted rate. At the time of writing: 0.57992, 0.58911, 0.58960,
+ * 0.58815, limit 0.58670, error at N = 200 0.41 %. */
 static void
 test_grid_convergence(void **state)
 {
@@ -117,111 +121,27 @@ test_grid_convergence(void **state)
     struct prp_request r;
     struct prp_result o;
     struct fail f = {0};
-    double rec[4];
+    double rec[4], iface[4];
     const int cells[4] = {100, 200, 400, 800};
     for (int i = 0; i < 4; i++) {
-        /* one first spin of 4 mL in a 10 mL tube: what the grid decides */
-        prp_request_init(&r);
-        assert_int_equal(tube_default(&r.tube, 10.0, TUBE_TIP_ROUND), ST_OK);
-        r.blood = (struct prp_blood){4.0, 0.42, 250000.0, 6500.0, NAN, NAN, NAN, 0.4, 22.0};
-        r.rotor.radius_mm = 120.0;
-        r.spins = 1;
-        r.spin[0] = (struct prp_spin){200.0, 8.0, 0.0, 0.0, {PRP_RULE_ABOVE_RBC, 1.0, 0.0, 0.0}};
+        example(&r);
         r.cells = cells[i];
         assert_int_equal(prp_simulate(&r, &o, &f), ST_OK);
         rec[i] = o.recovery.value;
+        iface[i] = o.spin[0].interface_ml;
     }
     print_message("recovery at N = 100/200/400/800: %.5f %.5f %.5f %.5f\n", rec[0], rec[1], rec[2],
                   rec[3]);
-    /* the differences shrink as the grid is refined */
+    print_message("interface (mL from the top): %.4f %.4f %.4f %.4f\n", iface[0], iface[1],
+                  iface[2], iface[3]);
+    /* the interface moves monotonically, by less at each refinement */
+    for (int i = 1; i < 3; i++)
+        assert_true(fabs(iface[i + 1] - iface[i]) < fabs(iface[i] - iface[i - 1]));
+    /* the recovery's changes shrink from the coarsest pair to the finest */
     assert_true(fabs(rec[3] - rec[2]) < fabs(rec[1] - rec[0]));
-    double limit = rec[3], err200 = 4.0 / 3.0 * fabs(rec[1] - rec[3]);
-    print_message("estimated error at N = 200: %.5f (%.2f %%)\n", err200, 100 * err200 / limit);
-    assert_true(err200 < 0.01 * limit);
-}
-
-/* A small deterministic generator, so a failure can be replayed. */
-static double
-uniform(unsigned long long *seed)
-{
-    *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (double)(*seed >> 11) / 9007199254740992.0;
-}
-
-/* §6.9 test 13 over the whole pipeline: random bloods, tubes, rotors and protocols; every
- * species that leaves the tube is accounted for, counts are non-negative, recovery in [0, 1].
- * PRP_RANDOM_PROTOCOLS sets how many (default 6, to keep the suite fast; `bench_prp` runs
- * 1,000 by default and 10,000 with BENCH_PRP_RANDOM=10000). */
-static void
-test_random_protocols(void **state)
-{
-    (void)state;
-    const char *env = getenv("PRP_RANDOM_PROTOCOLS");
-    int runs = env ? atoi(env) : 6;
-    unsigned long long seed = 7ULL;
-    int ok = 0;
-    for (int i = 0; i < runs; i++) {
-        struct prp_request r;
-        prp_request_init(&r);
-        double cap = uniform(&seed) < 0.5 ? 10.0 : 15.0;
-        enum tube_tip tip = uniform(&seed) < 0.5 ? TUBE_TIP_CONICAL : TUBE_TIP_ROUND;
-        assert_int_equal(tube_default(&r.tube, cap, tip), ST_OK);
-        r.rotor.radius_mm = 90.0 + 80.0 * uniform(&seed);
-        double ml = (0.3 + 0.55 * uniform(&seed)) * cap;
-        r.blood = (struct prp_blood){ml,
-                                     0.3 + 0.25 * uniform(&seed),
-                                     1e5 + 3e5 * uniform(&seed),
-                                     3000.0 + 8000.0 * uniform(&seed),
-                                     NAN,
-                                     NAN,
-                                     NAN,
-                                     ml / 9.0 * uniform(&seed),
-                                     18.0 + 19.0 * uniform(&seed)};
-        r.cells = 20 + (int)(40 * uniform(&seed));
-        r.spins = 2;
-        enum prp_rule rule1 = uniform(&seed) < 0.5 ? PRP_RULE_ABOVE_RBC : PRP_RULE_BUFFY_COAT;
-        r.spin[0] = (struct prp_spin){50.0 + 500.0 * uniform(&seed),
-                                      2.0 + 15.0 * uniform(&seed),
-                                      30.0 * uniform(&seed),
-                                      30.0 * uniform(&seed),
-                                      {rule1, 3.0 * uniform(&seed), 0.0, 0.0}};
-        r.spin[1] = (struct prp_spin){300.0 + 2000.0 * uniform(&seed),
-                                      3.0 + 20.0 * uniform(&seed),
-                                      0.0,
-                                      0.0,
-                                      {PRP_RULE_KEEP_BOTTOM, 0.0, 0.0, 0.1 + 0.6 * uniform(&seed)}};
-        struct prp_result o;
-        struct fail f = {0};
-        int st = prp_simulate(&r, &o, &f);
-        if (st != ST_OK) {
-            /* the only refusal a valid protocol may meet: a first spin too short to leave plasma
-             * above the red cells */
-            assert_string_equal(f.code, "empty");
-            continue;
-        }
-        ok++;
-        assert_true(o.recovery.value >= 0.0 && o.recovery.value <= 1.0 + 1e-12);
-        for (int s = 0; s < 2; s++) {
-            assert_true(o.spin[s].platelet_share >= 0.0 && o.spin[s].platelet_share <= 1.0 + 1e-9);
-            assert_true(o.spin[s].collected_ml > 0.0 &&
-                        o.spin[s].collected_ml <= o.spin[s].fill_ml * (1 + 1e-12));
-            const struct prp_counts *c = &o.spin[s].product;
-            assert_true(c->platelets_per_ul >= 0.0 && c->wbc_per_ul >= 0.0 &&
-                        c->rbc_per_ul >= 0.0 && c->hct >= 0.0 && c->hct <= r.params.phi_max);
-            double sum = 0.0;
-            for (int b = 0; b < PRP_PROFILE_BANDS; b++) {
-                const struct prp_profile_band *pb = &o.spin[s].profile[b];
-                assert_true(pb->hct >= 0.0 && pb->hct <= r.params.phi_max * (1 + 1e-12));
-                sum += pb->platelets_per_ul * (pb->bottom_ml - pb->top_ml);
-            }
-            /* the profile holds every platelet spun: conservation through the solver */
-            double spun = (s == 0 ? o.blood.platelets_per_ul * o.blood_ml
-                                  : o.spin[0].product.platelets_per_ul * o.spin[0].collected_ml);
-            assert_near(sum, spun, 1e-9 * spun);
-        }
-    }
-    print_message("%d of %d random protocols ran (the others left no plasma to take)\n", ok, runs);
-    assert_true(ok > runs / 2);
+    double limit = 2.0 * rec[3] - rec[2], err200 = fabs(rec[1] - limit) / limit;
+    print_message("Richardson limit %.5f; error at N = 200: %.2f %%\n", limit, 100 * err200);
+    assert_true(err200 < 0.005);
 }
 
 /* The optimiser: its ranked protocols meet the target, rank by recovery, and the full solver
@@ -388,9 +308,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_identities),       cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_grid_convergence), cmocka_unit_test(test_random_protocols),
-        cmocka_unit_test(test_design),           cmocka_unit_test(test_json),
+        cmocka_unit_test(test_identities),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_grid_convergence),
+        cmocka_unit_test(test_design),
+        cmocka_unit_test(test_json),
         cmocka_unit_test(test_calibration_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
