@@ -237,7 +237,7 @@ test_protocol_treatment_unknown(void **state)
     /* The same when screening.json drops a treatment a protocol screens for. */
     copy_make(&c);
     json_t *rules = load_json(c.dir, "screening.json");
-    size_t i;
+    size_t i = 0;
     json_t *treatments = json_object_get(rules, "treatments");
     entry(treatments, "adsc-hair", &i);
     assert_int_equal(json_array_remove(treatments, i), 0);
@@ -329,7 +329,7 @@ static void
 test_analyte_missing_from_labs(void **state)
 {
     struct copy c;
-    size_t i;
+    size_t i = 0;
 
     (void)state;
     copy_make(&c);
