@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "clinic/course_protocols.h"
+#include "clinic/labresult.h"
 #include "clinic/procdoc.h"
+#include "clinic/prp_inputs.h"
 #include "clinic/schedule.h"
 #include "core/clinic_tz.h"
 #include "core/date.h"
@@ -1369,6 +1371,106 @@ procedure_aftercare_sheet(struct db *db, const struct protocols *p, const struct
     id_str(id, ids);
     audit_read(a, "procedure.read", "procedure", ids);
 out:
+    proc_release(&x);
+    return st;
+}
+
+/* ---- the preparation designer's starting point ---- */
+
+struct centrifuges_ctx {
+    struct db_centrifuge *v;
+    size_t n, cap;
+};
+
+/* Copies each centrifuge (the row's strings are the store's until the callback returns). */
+static int
+collect_centrifuge(void *ctx, const struct db_centrifuge *c)
+{
+    struct centrifuges_ctx *cc = ctx;
+    if (cc->n == cc->cap) {
+        size_t cap = cc->cap ? cc->cap * 2 : 8;
+        struct db_centrifuge *v = realloc(cc->v, cap * sizeof(*v));
+        if (!v)
+            return ST_NOMEM;
+        cc->v = v;
+        cc->cap = cap;
+    }
+    struct db_centrifuge *d = &cc->v[cc->n];
+    *d = *c;
+    d->model = NULL;
+    d->name = strdup(c->name ? c->name : "");
+    if (!d->name)
+        return ST_NOMEM;
+    cc->n++;
+    return ST_OK;
+}
+
+static void
+centrifuges_release(struct centrifuges_ctx *cc)
+{
+    for (size_t i = 0; i < cc->n; i++)
+        db_centrifuge_release(&cc->v[i]);
+    free(cc->v);
+    memset(cc, 0, sizeof(*cc));
+}
+
+int
+procedure_prp_request(struct db *db, const struct protocols *p, const struct actor *a, int64_t id,
+                      json_t **out, struct fail *f)
+{
+    struct proc x;
+    struct centrifuges_ctx cc = {0};
+    struct db_lab *labs = NULL;
+    size_t n_labs = 0;
+    char ids[24];
+    *out = NULL;
+    memset(&x, 0, sizeof(x));
+    int st = db_begin_read(db);
+    if (st != ST_OK)
+        return db_fail(db, st, f);
+    st = load_proc(db, p, id, &x, f);
+    if (st == ST_OK && !is_prp(x.p.treatment))
+        st = fail_set(f, ST_CONFLICT, "", "wrong_treatment",
+                      "procedure %lld is a %s treatment: the PRP designer is for PRP",
+                      (long long)id, x.p.treatment);
+    if (st == ST_OK)
+        st = labresult_for_screening(db, x.p.patient_id, &labs, &n_labs, f);
+    if (st == ST_OK) {
+        st = db_centrifuge_list(db, collect_centrifuge, &cc);
+        if (st == ST_NOMEM)
+            st = nomem(f);
+        else if (st != ST_OK)
+            st = db_fail(db, st, f);
+    }
+    db_rollback(db);
+    if (st != ST_OK)
+        goto out;
+    const struct prp_inputs in = {
+        .labs = labs,
+        .n_labs = n_labs,
+        .preparation = x.doc[SEC_PREPARATION],
+        .centrifuges = cc.v,
+        .n_centrifuges = cc.n,
+        .protocol = x.protocol,
+        .booked_centrifuge_id = x.ap.centrifuge_id,
+    };
+    if ((st = prp_inputs_request(&in, out, f)) != ST_OK)
+        goto out;
+    json_t *used = json_object_get(json_object_get(*out, "sources"), "rotor");
+    json_int_t cid = json_integer_value(json_object_get(used, "centrifuge_id"));
+    json_t *proc = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)id, "treatment", x.p.treatment,
+                             "centrifuge_id", cid > 0 ? json_integer(cid) : json_null());
+    if (!proc || json_object_set_new(*out, "procedure", proc) != 0) {
+        json_decref(*out);
+        *out = NULL;
+        st = nomem(f);
+        goto out;
+    }
+    id_str(id, ids);
+    audit_read(a, "procedure.prp_request", "procedure", ids);
+out:
+    labresult_for_screening_release(labs, n_labs);
+    centrifuges_release(&cc);
     proc_release(&x);
     return st;
 }

@@ -86,4 +86,12 @@ int procedure_aftercare_sheet(struct db *db, const struct protocols *p, const st
                               int64_t id, const char *lang, json_t **out,
                               struct fail *f) WARN_UNUSED;
 
+/* What the preparation designer of procedure `id` starts from (clinic/prp_inputs.h): the
+ * patient's labs, the latest preparation record, the clinic's centrifuges and the protocol, read
+ * in one read transaction, with "procedure":{"id","treatment","centrifuge_id"} (the centrifuge
+ * whose rotor the request uses, or null). ST_NOT_FOUND for an unknown procedure, ST_CONFLICT
+ * "wrong_treatment" for one that is not PRP. Audited as procedure.prp_request. */
+int procedure_prp_request(struct db *db, const struct protocols *p, const struct actor *a,
+                          int64_t id, json_t **out, struct fail *f) WARN_UNUSED;
+
 #endif

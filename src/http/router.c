@@ -149,6 +149,9 @@ static const struct route routes[] = {
     {"PUT", "/api/v1/measurements/{id}", PERM_OUTCOME_RECORD, api_measurement_correct},
     {"POST", "/api/v1/measurements/{id}/void", PERM_OUTCOME_RECORD, api_measurement_void},
     {"GET", "/api/v1/measurements/{id}/versions", PERM_OUTCOME_READ, api_measurement_versions},
+    {"POST", "/api/v1/prp/simulate", PERM_PROCEDURE_READ, api_prp_simulate},
+    {"POST", "/api/v1/prp/design", PERM_PROCEDURE_READ, api_prp_design},
+    {"GET", "/api/v1/procedures/{id}/prp-request", PERM_PROCEDURE_READ, api_procedure_prp_request},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -135,6 +135,9 @@ int api_outcome_report_render(const struct timeline_report *rep, const char *cli
                               const char *date, struct buf *out, struct fail *f) WARN_UNUSED;
 
 void api_report_outcomes(struct request *r, struct response *res);
+void api_prp_simulate(struct request *r, struct response *res);
+void api_prp_design(struct request *r, struct response *res);
+void api_procedure_prp_request(struct request *r, struct response *res);
 void api_report_outcomes_csv(struct request *r, struct response *res);
 void api_report_outcome_courses_csv(struct request *r, struct response *res);
 

@@ -722,7 +722,35 @@ const TABLE = {
     },
     check: async (ctx, r, allowed) => assert.equal(procedureStatus(ctx, ctx.ending.id), allowed ? 'abandoned' : 'open'),
   },
+  'POST /api/v1/prp/simulate': {
+    permission: 'procedure.read', ok: 200, build: () => ({ path: '/api/v1/prp/simulate', json: prpSimulateRequest() }),
+  },
+  'POST /api/v1/prp/design': {
+    permission: 'procedure.read', ok: 200,
+    build: () => ({ path: '/api/v1/prp/design', json: { ...prpBlood(), grid: { g1: [200], minutes1: [8], g2: [800], minutes2: [10], fractions: [0.333] } } }),
+  },
+  'GET /api/v1/procedures/{id}/prp-request': {
+    permission: 'procedure.read', ok: 200, build: async (ctx) => ({ path: `/api/v1/procedures/${(await procedureOf(ctx)).id}/prp-request` }),
+  },
 };
+
+// The blood, tube and rotor of a designer request (invented adult values).
+function prpBlood() {
+  return {
+    blood: { volume_ml: 8, hct: 0.42, platelets_per_ul: 250000, wbc_per_ul: 6500, anticoagulant_ml: 0.9 },
+    tube: { shape: 'conical', capacity_ml: 15 },
+    rotor: { kind: 'swing-out', radius_mm: 150 },
+  };
+}
+
+// A small simulate request: a coarse grid keeps the table fast.
+function prpSimulateRequest() {
+  return {
+    ...prpBlood(), cells: 60,
+    spins: [{ g: 200, minutes: 8, collect: { rule: 'above-rbc', margin_mm: 2 } },
+      { g: 800, minutes: 10, collect: { rule: 'keep-bottom-fraction', fraction: 0.333 } }],
+  };
+}
 
 // A session of the table's patient checked in now, written with SQL (the calendar's rules are
 // tested elsewhere; the chair needs an appointment of today).

@@ -315,6 +315,9 @@ describe('session', () => {
       'POST /api/v1/measurements/{id}/void': () => ({
         id: fixtures.measurementSet.values[0].id, json: { reason: 'Measured on the wrong patient' },
       }),
+      // Pure computation: a refused request computes nothing, and the CSRF check comes first.
+      'POST /api/v1/prp/simulate': () => ({ json: { blood: {}, tube: {}, rotor: {}, spins: [] } }),
+      'POST /api/v1/prp/design': () => ({ json: { blood: {}, tube: {}, rotor: {} } }),
     };
     const ops = operations(repoOpenApi()).filter((o) => o.method !== 'GET' && o.key !== 'POST /api/v1/session');
 
