@@ -63,7 +63,8 @@ export function buildTube(spin, opts = {}) {
   const scale = (BOTTOM - TOP) / capacity;
   // The liquid rests on the bottom: a volume counted from the meniscus maps to its height.
   const y = (ml) => r2(BOTTOM - (fill - Math.min(Math.max(ml, 0), fill)) * scale);
-  const mlText = (v) => `${fmt(v)} mL`;
+  // A volume inside a label keeps its order in an Arabic sentence (left-to-right isolate).
+  const mlText = (v) => `\u2066${fmt(v)} mL\u2069`;
 
   const layers = (s.layers || []).filter(
     (l) => LAYERS.includes(l.layer) && finite(l.top_ml) && finite(l.bottom_ml),

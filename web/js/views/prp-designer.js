@@ -428,6 +428,13 @@ export function prpDesigner({ procedure, prepForm }) {
     formError.classList.remove('is-error');
   }
 
+  function bandNote(answer) {
+    const band = answer.prediction && answer.prediction.band_relative;
+    return typeof band === 'number'
+      ? h('p', { class: 'prp-note prp-note-result' }, t('prp.note', { n: Math.round(band * 100) }))
+      : null;
+  }
+
   function setNote(answer) {
     const band = answer && answer.prediction && answer.prediction.band_relative;
     if (typeof band === 'number')
@@ -553,6 +560,8 @@ export function prpDesigner({ procedure, prepForm }) {
     replace(
       result,
       h('h4', { id: 'prp-result-title', class: 'record-subtitle' }, t('prp.result_title')),
+      // Said again beside the figures: they are read far below the panel's heading.
+      bandNote(answer),
       targetStatus(answer),
       h('dl', { class: 'record-facts prp-figures' }, OUTPUTS.map((o) => figure(answer, o))),
       h('h4', { class: 'record-subtitle' }, t('prep.classifications')),
