@@ -95,7 +95,11 @@ export function buildTube(spin, opts = {}) {
         node('title', null, `${labels[l.layer] || l.layer}: ${mlText(ml)}`),
       ),
     );
-    wanted.push({ y: (y0 + y1) / 2, text: `${labels[l.layer] || l.layer} ${mlText(ml)}`, layer: l.layer });
+    wanted.push({
+      y: (y0 + y1) / 2,
+      text: `${labels[l.layer] || l.layer} ${mlText(ml)}`,
+      layer: l.layer,
+    });
   }
 
   // The cut: where the rule parts what is kept from what is left.

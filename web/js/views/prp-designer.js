@@ -113,7 +113,9 @@ function sourceText(src) {
         ? t('prp.source.lab_of', { date: fmtDate(String(src.measured_at).slice(0, 10)) })
         : t('prp.source.lab');
     case 'centrifuge':
-      return src.name ? t('prp.source.centrifuge_named', { name: src.name }) : t('prp.source.centrifuge');
+      return src.name
+        ? t('prp.source.centrifuge_named', { name: src.name })
+        : t('prp.source.centrifuge');
     case 'proposal':
       return t('prp.source.proposal', { n: src.rank });
     default:
@@ -246,7 +248,12 @@ export function prpDesigner({ procedure, prepForm }) {
     input.setAttribute('aria-describedby', `${id}-source ${id}-error`);
     const wrapped =
       spec.unit && !spec.options
-        ? h('div', { class: 'input-unit' }, input, h('span', { class: 'unit', 'aria-hidden': 'true' }, ltr(spec.unit)))
+        ? h(
+            'div',
+            { class: 'input-unit' },
+            input,
+            h('span', { class: 'unit', 'aria-hidden': 'true' }, ltr(spec.unit)),
+          )
         : input;
     const field = h(
       'div',
@@ -309,7 +316,8 @@ export function prpDesigner({ procedure, prepForm }) {
       const v = read(path);
       if (v === null || v === '' || (typeof v === 'number' && !Number.isFinite(v))) list.push(path);
     }
-    if (read('rotor.kind') === 'fixed-angle' && read('rotor.angle_deg') === null) list.push('rotor.angle_deg');
+    if (read('rotor.kind') === 'fixed-angle' && read('rotor.angle_deg') === null)
+      list.push('rotor.angle_deg');
     return list;
   }
 
@@ -331,7 +339,10 @@ export function prpDesigner({ procedure, prepForm }) {
     spin2.classList.toggle('is-off', !twoSpins.checked);
     const names = (list) => list.map((p) => t(`prp.field.${p}`)).join(t('prp.list_sep'));
     if (all.length) {
-      replace(predictBtn.querySelector('.btn-label') || predictBtn, t('prp.predict_enter', { what: names(all) }));
+      replace(
+        predictBtn.querySelector('.btn-label') || predictBtn,
+        t('prp.predict_enter', { what: names(all) }),
+      );
       predictBtn.disabled = true;
       missingLine.textContent = t('prp.missing', { what: names(all) });
     } else {
@@ -437,8 +448,7 @@ export function prpDesigner({ procedure, prepForm }) {
 
   function setNote(answer) {
     const band = answer && answer.prediction && answer.prediction.band_relative;
-    if (typeof band === 'number')
-      note.textContent = t('prp.note', { n: Math.round(band * 100) });
+    if (typeof band === 'number') note.textContent = t('prp.note', { n: Math.round(band * 100) });
   }
 
   // ------------------------------------------------------------------ predict
@@ -486,7 +496,11 @@ export function prpDesigner({ procedure, prepForm }) {
         b
           ? h(
               'span',
-              { class: 'prp-band muted small', 'data-low': String(b.low), 'data-high': String(b.high) },
+              {
+                class: 'prp-band muted small',
+                'data-low': String(b.low),
+                'data-high': String(b.high),
+              },
               tNodes('prp.band', {
                 range: ltr(`${num(b.low / factor, digits)}–${num(b.high / factor, digits)}`),
               }),
@@ -548,7 +562,11 @@ export function prpDesigner({ procedure, prepForm }) {
           'figure',
           { class: 'prp-tube-figure', 'data-spin': String(i) },
           renderSvg(root),
-          h('figcaption', { class: 'muted small', dir: lang() === 'ar' ? 'rtl' : 'ltr' }, spinCaption(s, i)),
+          h(
+            'figcaption',
+            { class: 'muted small', dir: lang() === 'ar' ? 'rtl' : 'ltr' },
+            spinCaption(s, i),
+          ),
         );
       }),
     );
@@ -563,7 +581,11 @@ export function prpDesigner({ procedure, prepForm }) {
       // Said again beside the figures: they are read far below the panel's heading.
       bandNote(answer),
       targetStatus(answer),
-      h('dl', { class: 'record-facts prp-figures' }, OUTPUTS.map((o) => figure(answer, o))),
+      h(
+        'dl',
+        { class: 'record-facts prp-figures' },
+        OUTPUTS.map((o) => figure(answer, o)),
+      ),
       h('h4', { class: 'record-subtitle' }, t('prep.classifications')),
       h(
         'dl',
@@ -648,7 +670,12 @@ export function prpDesigner({ procedure, prepForm }) {
     }
   }
 
-  const applyNote = h('p', { id: 'prp-apply-note', class: 'banner banner-info', role: 'status', hidden: true });
+  const applyNote = h('p', {
+    id: 'prp-apply-note',
+    class: 'banner banner-info',
+    role: 'status',
+    hidden: true,
+  });
 
   function refreshApply() {
     proposals.querySelectorAll('[data-action="apply-protocol"]').forEach((b) => {
@@ -682,7 +709,11 @@ export function prpDesigner({ procedure, prepForm }) {
         spinCell(p.spins && p.spins[0]),
         spinCell(p.spins && p.spins[1]),
         h('td', { 'data-col': 'recovery' }, ltr(amount(p.recovery, '%', 0.01, 0) ?? '—')),
-        h('td', { 'data-col': 'platelets_per_ul' }, ltr(amount(p.platelets_per_ul, '× 10³/µL', 1000, 0) ?? '—')),
+        h(
+          'td',
+          { 'data-col': 'platelets_per_ul' },
+          ltr(amount(p.platelets_per_ul, '× 10³/µL', 1000, 0) ?? '—'),
+        ),
         h('td', { 'data-col': 'prp_volume_ml' }, ltr(amount(p.prp_volume_ml, 'mL', 1, 1) ?? '—')),
         h('td', { class: 'prp-actions' }, tryBtn, applyBtn),
       );
@@ -691,7 +722,12 @@ export function prpDesigner({ procedure, prepForm }) {
       proposals,
       h('h4', { class: 'record-subtitle' }, t('prp.proposals_title')),
       none
-        ? h('p', { id: 'prp-design-none', class: 'banner banner-warning', role: 'status' }, icon('alert'), h('span', null, t('prp.none_reaches')))
+        ? h(
+            'p',
+            { id: 'prp-design-none', class: 'banner banner-warning', role: 'status' },
+            icon('alert'),
+            h('span', null, t('prp.none_reaches')),
+          )
         : h(
             'p',
             { id: 'prp-design-summary', class: 'muted small' },
@@ -754,17 +790,26 @@ export function prpDesigner({ procedure, prepForm }) {
       fromFormNote.textContent = t('prp.from_form_empty');
       return;
     }
-    const rule = f.layer === 'plasma_buffy_coat' || f.layer === 'buffy_coat' ? 'buffy-coat' : 'above-rbc';
-    const spins = list.map((s, i) => ({ ...s, collect: i === 0 ? { rule, margin_mm: rule === 'buffy-coat' ? 1 : 2 } : {} }));
+    const rule =
+      f.layer === 'plasma_buffy_coat' || f.layer === 'buffy_coat' ? 'buffy-coat' : 'above-rbc';
+    const spins = list.map((s, i) => ({
+      ...s,
+      collect: i === 0 ? { rule, margin_mm: rule === 'buffy-coat' ? 1 : 2 } : {},
+    }));
     if (spins.length > 1) {
       const ratio = f.final_volume_ml / f.collected_ml;
-      spins[1].collect = { rule: 'keep-bottom-fraction', fraction: ratio > 0 && ratio < 1 ? round(ratio, 3) : 0.333 };
+      spins[1].collect = {
+        rule: 'keep-bottom-fraction',
+        fraction: ratio > 0 && ratio < 1 ? round(ratio, 3) : 0.333,
+      };
     }
     // Empty values of the form leave the panel's as they were.
     const keep = {};
-    for (const p of Object.keys(FIELDS)) if (p.startsWith('spins.')) keep[p] = controls[p].input.value;
+    for (const p of Object.keys(FIELDS))
+      if (p.startsWith('spins.')) keep[p] = controls[p].input.value;
     loadSpins(spins, { from: 'form' });
-    for (const [p, v] of Object.entries(keep)) if (controls[p].input.value === '' && v !== '') controls[p].input.value = v;
+    for (const [p, v] of Object.entries(keep))
+      if (controls[p].input.value === '' && v !== '') controls[p].input.value = v;
     if (f.radius_mm && f.radius_mm !== read('rotor.radius_mm')) {
       write('rotor.radius_mm', f.radius_mm);
       setSource('rotor.radius_mm', { from: 'form' });
@@ -777,13 +822,25 @@ export function prpDesigner({ procedure, prepForm }) {
   let spin2;
   function build() {
     const group = (title, ...fields) =>
-      h('fieldset', { class: 'form-section prp-group' }, h('legend', { class: 'section-title' }, title), h('div', { class: 'form-grid prp-grid' }, fields));
-    const slot = (name) => h('p', { class: 'field-error', 'data-error-for': name, 'aria-live': 'polite' });
+      h(
+        'fieldset',
+        { class: 'form-section prp-group' },
+        h('legend', { class: 'section-title' }, title),
+        h('div', { class: 'form-grid prp-grid' }, fields),
+      );
+    const slot = (name) =>
+      h('p', { class: 'field-error', 'data-error-for': name, 'aria-live': 'polite' });
     const spin1 = h(
       'fieldset',
       { class: 'form-section prp-group', 'data-spin': '0' },
       h('legend', { class: 'section-title' }, t('prep.spin_n', { n: 1 })),
-      h('div', { class: 'form-grid prp-grid' }, ['spins.0.g', 'spins.0.minutes', 'spins.0.collect.rule', 'spins.0.collect.margin_mm'].map(control)),
+      h(
+        'div',
+        { class: 'form-grid prp-grid' },
+        ['spins.0.g', 'spins.0.minutes', 'spins.0.collect.rule', 'spins.0.collect.margin_mm'].map(
+          control,
+        ),
+      ),
       slot('spins.0'),
     );
     spin2 = h(
@@ -792,9 +849,18 @@ export function prpDesigner({ procedure, prepForm }) {
       h(
         'legend',
         { class: 'section-title' },
-        h('label', { class: 'checkbox', for: 'prp-two-spins' }, twoSpins, h('span', null, t('prp.two_spins'))),
+        h(
+          'label',
+          { class: 'checkbox', for: 'prp-two-spins' },
+          twoSpins,
+          h('span', null, t('prp.two_spins')),
+        ),
       ),
-      h('div', { class: 'form-grid prp-grid' }, ['spins.1.g', 'spins.1.minutes', 'spins.1.collect.fraction'].map(control)),
+      h(
+        'div',
+        { class: 'form-grid prp-grid' },
+        ['spins.1.g', 'spins.1.minutes', 'spins.1.collect.fraction'].map(control),
+      ),
       slot('spins.1'),
     );
     twoSpins.addEventListener('change', refreshMissing);
@@ -816,7 +882,9 @@ export function prpDesigner({ procedure, prepForm }) {
       ),
       group(
         t('prp.group.device'),
-        ['tube.shape', 'tube.capacity_ml', 'rotor.kind', 'rotor.radius_mm', 'rotor.angle_deg'].map(control),
+        ['tube.shape', 'tube.capacity_ml', 'rotor.kind', 'rotor.radius_mm', 'rotor.angle_deg'].map(
+          control,
+        ),
         slot('tube'),
         slot('rotor'),
       ),
@@ -824,11 +892,7 @@ export function prpDesigner({ procedure, prepForm }) {
       slot('spins'),
       spin1,
       spin2,
-      h(
-        'div',
-        { class: 'form-actions prp-actions-row' },
-        predictBtn,
-      ),
+      h('div', { class: 'form-actions prp-actions-row' }, predictBtn),
       group(
         t('prp.group.target'),
         ['target.platelets_per_ul_min', 'target.platelets_per_ul_max', 'limits.max_g'].map(control),
@@ -854,7 +918,13 @@ export function prpDesigner({ procedure, prepForm }) {
     write('spins.0.collect.rule', 'above-rbc');
     write('target.platelets_per_ul_min', TARGET.min);
     write('target.platelets_per_ul_max', TARGET.max);
-    replace(body, h('p', { class: 'muted small prp-loading', id: 'prp-loading' }, t('prp.loading')), inputs, result, proposals);
+    replace(
+      body,
+      h('p', { class: 'muted small prp-loading', id: 'prp-loading' }, t('prp.loading')),
+      inputs,
+      result,
+      proposals,
+    );
     refreshMissing();
     prefill();
   }
@@ -878,17 +948,21 @@ export function prpDesigner({ procedure, prepForm }) {
       rotor.radius_mm = rotor.radius_cm * 10;
     const values = { ...req, rotor };
     for (const path of Object.keys(FIELDS)) {
-      if (path.startsWith('spins.') || path.startsWith('target.') || path.startsWith('limits.')) continue;
+      if (path.startsWith('spins.') || path.startsWith('target.') || path.startsWith('limits.'))
+        continue;
       const v = at(values, path);
       if (v === undefined || v === null) continue;
       write(path, v);
       const src = sourceOf(sources, path);
       if (src) setSource(path, src);
     }
-    if (Array.isArray(req.spins) && req.spins.length) loadSpins(req.spins, sourceOf(sources, 'spins') || { from: 'default' });
+    if (Array.isArray(req.spins) && req.spins.length)
+      loadSpins(req.spins, sourceOf(sources, 'spins') || { from: 'default' });
     const tg = answer.target || {};
-    if (typeof tg.platelets_per_ul_min === 'number') write('target.platelets_per_ul_min', tg.platelets_per_ul_min);
-    if (typeof tg.platelets_per_ul_max === 'number') write('target.platelets_per_ul_max', tg.platelets_per_ul_max);
+    if (typeof tg.platelets_per_ul_min === 'number')
+      write('target.platelets_per_ul_min', tg.platelets_per_ul_min);
+    if (typeof tg.platelets_per_ul_max === 'number')
+      write('target.platelets_per_ul_max', tg.platelets_per_ul_max);
     if (tg.from) {
       setSource('target.platelets_per_ul_min', { from: tg.from });
       setSource('target.platelets_per_ul_max', { from: tg.from });
@@ -896,7 +970,9 @@ export function prpDesigner({ procedure, prepForm }) {
     for (const path of answer.missing || []) {
       const p = controlPath(path);
       if (controls[p]) markMissing(p);
-      else for (const q of Object.keys(controls)) if (q.startsWith(`${p}.`) && FIELDS[q].required) markMissing(q);
+      else
+        for (const q of Object.keys(controls))
+          if (q.startsWith(`${p}.`) && FIELDS[q].required) markMissing(q);
     }
     refreshMissing();
   }
