@@ -293,7 +293,11 @@ demo_clinical(struct db *db, const struct protocols *p, int64_t now_ms, struct f
         (st = demo_lab(db, &a, p, pt[0].id, "haemoglobin", 13.9, "g/dL", 12, 16, week_ago, f)) !=
             ST_OK ||
         (st = demo_lab(db, &a, p, pt[0].id, "ferritin", 22, "ng/mL", 15, 150, week_ago, f)) !=
-            ST_OK)
+            ST_OK ||
+        /* the blood count the preparation designer starts from */
+        (st = demo_lab(db, &a, p, pt[0].id, "haematocrit", 0.43, "L/L", 0.40, 0.50, week_ago, f)) !=
+            ST_OK ||
+        (st = demo_lab(db, &a, p, pt[0].id, "wbc", 6.8, "×10⁹/L", 4, 11, week_ago, f)) != ST_OK)
         goto out;
 
     /* 2: the face, nothing against PRP. */
@@ -309,6 +313,12 @@ demo_clinical(struct db *db, const struct protocols *p, int64_t now_ms, struct f
         (st = demo_lab(db, &a, p, pt[1].id, "platelets", 260000, "/µL", 150000, 400000, week_ago,
                        f)) != ST_OK ||
         (st = demo_lab(db, &a, p, pt[1].id, "haemoglobin", 128, "g/L", 120, 160, week_ago, f)) !=
+            ST_OK ||
+        /* a full blood count, so that the designer of the face course's session has it all */
+        (st = demo_lab(db, &a, p, pt[1].id, "haematocrit", 39, "%", 36, 46, week_ago, f)) !=
+            ST_OK ||
+        (st = demo_lab(db, &a, p, pt[1].id, "wbc", 6.2, "×10⁹/L", 4, 11, week_ago, f)) != ST_OK ||
+        (st = demo_lab(db, &a, p, pt[1].id, "neutrophils", 3.6, "×10⁹/L", 2, 7.5, week_ago, f)) !=
             ST_OK)
         goto out;
 
