@@ -143,7 +143,15 @@ function amount(v, unit, factor, digits) {
 export function prpDesigner({ procedure, prepForm }) {
   if (!can('procedure.read')) return null;
   let form = prepForm || null;
-  const state = { opened: false, seq: 0, sources: {}, missing: new Set(), answer: null };
+  // The last prediction and design asked for: an older answer arriving late is dropped.
+  const state = {
+    opened: false,
+    seqSim: 0,
+    seqDesign: 0,
+    sources: {},
+    missing: new Set(),
+    answer: null,
+  };
 
   const note = h('p', { id: 'prp-prediction-note', class: 'prp-note' }, t('prp.note_pending'));
   const openBtn = button(t('prp.open'), {
@@ -454,17 +462,17 @@ export function prpDesigner({ procedure, prepForm }) {
   // ------------------------------------------------------------------ predict
   async function predict() {
     clearErrors();
-    const seq = ++state.seq;
+    const seq = ++state.seqSim;
     const req = buildRequest();
     setBusy(predictBtn, true);
     try {
       const answer = await request('POST', '/prp/simulate', { body: req });
-      if (seq !== state.seq || !el.isConnected) return;
+      if (seq !== state.seqSim || !el.isConnected) return;
       state.answer = answer;
       setNote(answer);
       showResult(answer, req);
     } catch (err) {
-      if (err.status === 401 || seq !== state.seq) return;
+      if (err.status === 401 || seq !== state.seqSim) return;
       showError(err);
     } finally {
       setBusy(predictBtn, false);
@@ -643,7 +651,7 @@ export function prpDesigner({ procedure, prepForm }) {
 
   async function design() {
     clearErrors();
-    const seq = ++state.seq;
+    const seq = ++state.seqDesign;
     const base = buildRequest();
     const tg = target();
     const body = {
@@ -658,11 +666,11 @@ export function prpDesigner({ procedure, prepForm }) {
     setBusy(designBtn, true);
     try {
       const answer = await request('POST', '/prp/design', { body });
-      if (seq !== state.seq || !el.isConnected) return;
+      if (seq !== state.seqDesign || !el.isConnected) return;
       setNote(answer);
       showProposals(answer);
     } catch (err) {
-      if (err.status === 401 || seq !== state.seq) return;
+      if (err.status === 401 || seq !== state.seqDesign) return;
       showError(err);
     } finally {
       setBusy(designBtn, false);
@@ -972,7 +980,7 @@ export function prpDesigner({ procedure, prepForm }) {
       if (controls[p]) markMissing(p);
       else
         for (const q of Object.keys(controls))
-          if (q.startsWith(`${p}.`) && FIELDS[q].required) markMissing(q);
+          if (q.startsWith(`${p}.`) && FIELDS[q].required && !FIELDS[q].options) markMissing(q);
     }
     refreshMissing();
   }
