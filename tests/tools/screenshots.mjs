@@ -1,9 +1,9 @@
 // Takes the README's screenshots from a real demo clinic: the patient list, the calendar, a
 // patient's screening panel, a treatment course with its first session booked, the guided flow
 // at the chair (the injection step, a few zones marked on the face map after a passed identity
-// check), a patient's outcome charts and the outcomes report by protocol, in English and in
-// Arabic, each by driving the web UI in that language; what comes before the chair's injection
-// is recorded through the API. Usage (from the repository root): AUTOLOGA_BIN=build/autologa
+// check), the PRP preparation designer's prediction, a patient's outcome charts and the outcomes
+// report by protocol, in English and in Arabic, each by driving the web UI in that language;
+// what comes before the chair's injection is recorded through the API. Usage (from the repository root): AUTOLOGA_BIN=build/autologa
 // node tests/tools/screenshots.mjs (or make screenshots)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -280,6 +280,45 @@ try {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.mouse.move(0, 0);
     await page.screenshot({ path: join(out, `chair-${lang}.png`) });
+    await context.close();
+  }
+
+  // The preparation designer of the same session: the chair's preparation step, the panel
+  // prefilled from the record, the labs and the centrifuge, and the prediction of the recorded
+  // protocol with the tube after each spin. A blood value the demo's labs lack is typed in.
+  const typical = { 'blood.hct': '42', 'blood.platelets_per_ul': '250', 'blood.wbc_per_ul': '6.5', 'rotor.radius_mm': '150' };
+  for (const lang of ['en', 'ar']) {
+    // Wider than the other pages: the preparation form's tube table needs about 1350 px.
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: lang === 'ar' ? 'ar' : 'en-GB' });
+    const page = await context.newPage();
+    await page.addInitScript((l) => localStorage.setItem('autologa.lang', l), lang);
+    await page.goto(server.url);
+    await page.fill('#login-username', 'nurse');
+    await page.fill('#login-password', 'autologa-demo');
+    await page.click('#login-submit');
+    await page.waitForSelector('#current-user');
+    await page.goto(`${server.url}/#/chair/${appt.id}`);
+    await page.click('#chair-steps [data-step="preparation"] .chair-step-btn');
+    await page.click('#prp-open');
+    await page.waitForSelector('#prp-inputs .prp-source[data-for="blood.volume_ml"][data-source]:not([data-source="missing"])');
+    await page.waitForFunction(() => !document.getElementById('prp-loading'));
+    for (const path of await page.$$eval('#prp-inputs .prp-field.is-missing', (fs) => fs.map((f) => f.dataset.path))) {
+      if (!typical[path]) throw new Error(`the designer lacks ${path}, which the screenshot has no value for`);
+      await page.fill(`#prp-inputs [name="${path}"]`, typical[path]);
+    }
+    // The record drew 18 mL into two tubes; the model spins one tube: one tube's blood and its
+    // anticoagulant.
+    await page.fill('#prp-inputs [name="blood.volume_ml"]', '9');
+    await page.fill('#prp-inputs [name="blood.anticoagulant_ml"]', '1.5');
+    await page.click('#prp-predict');
+    await page.waitForSelector('#prp-result:not([hidden]) #prp-tubes svg.prp-tube');
+    // The outcome and the tubes just under the sticky header and patient banner.
+    await page.locator('#prp-result').evaluate((el) => {
+      const above = ['app-header', 'chair-patient'].reduce((n, id) => n + (document.getElementById(id)?.offsetHeight || 0), 0);
+      window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - above - 24);
+    });
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(out, `prp-designer-${lang}.png`) });
     await context.close();
   }
 

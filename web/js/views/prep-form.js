@@ -33,6 +33,7 @@ import {
   numberOrNull,
   textOrNull,
 } from './record-kit.js';
+import { prpDesigner } from './prp-designer.js';
 
 const ANTICOAGULANTS = ['acd_a', 'sodium_citrate', 'heparin', 'none', 'other'];
 const BRAKES = ['on', 'low', 'off'];
@@ -217,6 +218,16 @@ export function spinBlock({ form, index, spin, radius, legend, base = `spins.${i
   return {
     el,
     update,
+    // Puts a spin given as a force (a protocol proposed by the designer) into the controls,
+    // unsaved until the form is saved.
+    set(next) {
+      const rcf = el.querySelector(`#${idp}-mode-rcf`);
+      rcf.checked = true;
+      mode = 'rcf';
+      value.value = next.rcf_g == null ? '' : String(next.rcf_g);
+      minutes.input.value = next.minutes == null ? '' : String(next.minutes);
+      update();
+    },
     collect() {
       const v = numberOrNull(value);
       const spinDoc = {
@@ -786,7 +797,34 @@ export function renderPrepForm(
     onSaved(answer);
   });
 
-  replace(container, form, computedSlot);
+  // What the preparation designer below reads from the form, and writes back into it.
+  const designerForm = {
+    editable: mode !== 'read',
+    readSpins: () => ({
+      spins: [spin1, ...(spin2On.checked ? [spin2] : [])].map((b) => b.collect() || {}),
+      radius_mm: radius(),
+      layer: layer.input.value || null,
+      collected_ml: numberOrNull(collectedVol.input),
+      final_volume_ml: numberOrNull(finalVol.input),
+    }),
+    applySpins(spins) {
+      spin1.set(spins[0] || {});
+      spin2On.checked = spins.length > 1;
+      showSpin2();
+      if (spins.length > 1) spin2.set(spins[1]);
+    },
+  };
+  // A designer already open for this procedure keeps its values when the form is drawn again.
+  const previous = container.querySelector('#prp-designer');
+  let designer = null;
+  if (previous && previous.dataset.procedureId === String(procedure.id)) {
+    designer = previous;
+    designer.setPrepForm(designerForm);
+  } else {
+    designer = prpDesigner({ procedure, prepForm: designerForm });
+  }
+
+  replace(container, form, computedSlot, designer);
   if (mode === 'read') makeReadOnly(form);
   return form;
 }
