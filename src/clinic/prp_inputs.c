@@ -166,7 +166,8 @@ differential(struct build *b, const struct prp_inputs *in, double wbc)
     }
 }
 
-/* The anticoagulant of the recorded tubes (Σ anticoagulant_ml × count), or NAN. */
+/* The anticoagulant of the recorded tubes (Σ anticoagulant_ml × count), or NAN; blood() shares it
+ * among the tubes as it does the draw. */
 static double
 tubes_anticoagulant(const json_t *prep)
 {
@@ -186,11 +187,35 @@ tubes_anticoagulant(const json_t *prep)
     return any ? sum : NAN;
 }
 
+/* How many tubes the recorded tubes[] hold (Σ count, 1 for a tube without a count), or 0. */
+static double
+tubes_count(const json_t *prep)
+{
+    const json_t *tubes = json_object_get(prep, "tubes");
+    double n = 0.0;
+    size_t i;
+    const json_t *t;
+    json_array_foreach(tubes, i, t)
+    {
+        double count = num(t, "count");
+        n += isfinite(count) ? count : 1.0;
+    }
+    return n;
+}
+
 static void
 blood(struct build *b, const struct prp_inputs *in)
 {
     double volume = num(json_object_get(in->preparation, "draw"), "volume_ml");
-    if (isfinite(volume)) {
+    /* the model spins one tube: a draw shared among several tubes is predicted for one of them
+     * (the tubes of a preparation are filled alike) */
+    double tubes = tubes_count(in->preparation);
+    if (isfinite(volume) && tubes >= 2.0) {
+        volume = round_to(volume / tubes, 1e3);
+        source(b, "blood.volume_ml",
+               json_pack("{s:s, s:i, s:s}", "from", "preparation", "tubes", (json_int_t)tubes,
+                         "note", "the draw divided among its tubes: the model spins one tube"));
+    } else if (isfinite(volume)) {
         source_from(b, "blood.volume_ml", "preparation");
     } else {
         volume = protocol_mid(in->protocol, "blood_volume");
@@ -223,6 +248,8 @@ blood(struct build *b, const struct prp_inputs *in)
     differential(b, in, wbc);
 
     double ac = tubes_anticoagulant(in->preparation);
+    if (isfinite(ac) && tubes >= 2.0)
+        ac = round_to(ac / tubes, 1e3);
     if (isfinite(ac)) {
         source_from(b, "blood.anticoagulant_ml", "preparation");
     } else if (isfinite(volume)) {

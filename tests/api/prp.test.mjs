@@ -337,15 +337,19 @@ describe('PRP preparation designer', () => {
       assert.equal(r.status, 200, show(r));
       fits('/api/v1/procedures/{id}/prp-request', 'get', r);
       const { request, sources, missing } = r.body;
-      assert.equal(request.blood.volume_ml, 18);
-      assert.deepEqual(sources['blood.volume_ml'], { from: 'preparation' });
+      // the draw is shared by its two tubes; the model spins one of them
+      assert.equal(request.blood.volume_ml, 9);
+      assert.deepEqual(sources['blood.volume_ml'], {
+        from: 'preparation', tubes: 2,
+        note: 'the draw divided among its tubes: the model spins one tube',
+      });
       assert.equal(request.blood.hct, 0.41);
       assert.deepEqual(sources['blood.hct'], { from: 'preparation' });
       assert.equal(request.blood.platelets_per_ul, 240000);
       // not in the record: still the lab's
       assert.equal(request.blood.wbc_per_ul, 6500);
       assert.equal(sources['blood.wbc_per_ul'].from, 'lab');
-      assert.equal(request.blood.anticoagulant_ml, 2);
+      assert.equal(request.blood.anticoagulant_ml, 1);
       assert.deepEqual(sources['blood.anticoagulant_ml'], { from: 'preparation' });
       assert.equal(request.blood.temperature_c, 24);
       assert.deepEqual(request.spins, [

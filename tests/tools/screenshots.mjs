@@ -306,10 +306,6 @@ try {
       if (!typical[path]) throw new Error(`the designer lacks ${path}, which the screenshot has no value for`);
       await page.fill(`#prp-inputs [name="${path}"]`, typical[path]);
     }
-    // The record drew 18 mL into two tubes; the model spins one tube: one tube's blood and its
-    // anticoagulant.
-    await page.fill('#prp-inputs [name="blood.volume_ml"]', '9');
-    await page.fill('#prp-inputs [name="blood.anticoagulant_ml"]', '1.5');
     await page.click('#prp-predict');
     await page.waitForSelector('#prp-result:not([hidden]) #prp-tubes svg.prp-tube');
     // The outcome and the tubes just under the sticky header and patient banner.

@@ -268,7 +268,8 @@ test_differential_fits(void **state)
     json_decref(out);
 }
 
-/* Anticoagulant: Σ ml × count of the tubes (count 1 when not given), else the ratio. */
+/* One tube of the draw: the draw and the anticoagulant (Σ ml × count) shared among the tubes
+ * (count 1 when not given), else the ratio of the tube's share. */
 static void
 test_anticoagulant(void **state)
 {
@@ -277,7 +278,11 @@ test_anticoagulant(void **state)
                         "\"count\":2},{\"anticoagulant_ml\":0.5},{\"lot\":\"A1\"}]}");
     struct prp_inputs in = {.preparation = prep};
     json_t *out = run(&in);
-    at(out, "request.blood.anticoagulant_ml", "3.5");
+    at(out, "request.blood.volume_ml", "6.75");
+    at(out, "sources/blood.volume_ml",
+       "{\"from\":\"preparation\",\"tubes\":4,\"note\":\"the draw divided among its tubes: "
+       "the model spins one tube\"}");
+    at(out, "request.blood.anticoagulant_ml", "0.875");
     at(out, "sources/blood.anticoagulant_ml", "{\"from\":\"preparation\"}");
     json_decref(out);
     json_decref(prep);
@@ -285,7 +290,8 @@ test_anticoagulant(void **state)
     prep = load("{\"draw\":{\"volume_ml\":27},\"tubes\":[{\"lot\":\"A1\",\"count\":3}]}");
     in.preparation = prep;
     out = run(&in);
-    at(out, "request.blood.anticoagulant_ml", "3.0");
+    at(out, "request.blood.volume_ml", "9.0");
+    at(out, "request.blood.anticoagulant_ml", "1.0");
     at(out, "sources/blood.anticoagulant_ml",
        "{\"from\":\"ratio\",\"note\":\"1 volume of ACD-A per 9 of blood (facts.md §3)\"}");
     json_decref(out);

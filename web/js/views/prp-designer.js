@@ -118,6 +118,9 @@ function sourceText(src) {
         : t('prp.source.centrifuge');
     case 'proposal':
       return t('prp.source.proposal', { n: src.rank });
+    case 'preparation':
+      // the draw shared among the record's tubes: the model spins one of them
+      return src.tubes ? t('prp.source.preparation_tubes', { n: src.tubes }) : t('prp.source.preparation');
     default:
       return has(`prp.source.${src.from}`) ? t(`prp.source.${src.from}`) : src.from;
   }
