@@ -4,7 +4,6 @@
 #include "prp/design.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,23 +20,8 @@
 #define MAX_LEVELS 64
 #define MAX_TAU (PRP_DESIGN_AXIS_MAX * PRP_DESIGN_AXIS_MAX)
 
-static int fail_at(struct fail *f, const char *field, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-fail_at(struct fail *f, const char *field, const char *code, const char *fmt, ...)
-{
-    if (f != NULL) {
-        f->status = ST_INVALID;
-        snprintf(f->code, sizeof f->code, "%s", code);
-        snprintf(f->field, sizeof f->field, "%s", field);
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(f->message, sizeof f->message, fmt, ap);
-        va_end(ap);
-    }
-    return ST_INVALID;
-}
+/* A field error of the request: core/status.h's fail_set with ST_INVALID. */
+#define fail_at(f, field, code, ...) fail_set((f), ST_INVALID, (field), (code), __VA_ARGS__)
 
 static void
 axis(struct prp_axis *a, int n, const double *v)

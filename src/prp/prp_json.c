@@ -3,30 +3,14 @@
 #include "prp/prp_json.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "prp/rcf.h"
 
-static int fail_at(struct fail *f, const char *field, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-fail_at(struct fail *f, const char *field, const char *code, const char *fmt, ...)
-{
-    if (f != NULL) {
-        f->status = ST_INVALID;
-        snprintf(f->code, sizeof f->code, "%s", code);
-        snprintf(f->field, sizeof f->field, "%s", field);
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(f->message, sizeof f->message, fmt, ap);
-        va_end(ap);
-    }
-    return ST_INVALID;
-}
+/* A field error of the request: core/status.h's fail_set with ST_INVALID. */
+#define fail_at(f, field, code, ...) fail_set((f), ST_INVALID, (field), (code), __VA_ARGS__)
 
 /* "prefix.key", or "key" without a prefix */
 static void

@@ -3,7 +3,6 @@
 #include "prp/simulate.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,24 +27,8 @@
 
 const struct sediment_options prp_solver_options = {SEDIMENT_FLUX_RECEIVER, 0.45, 20000000L};
 
-static int fail_at(struct fail *f, const char *field, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* fail_set of core/status.h, kept local so that the module stays free of the rest of core. */
-static int
-fail_at(struct fail *f, const char *field, const char *code, const char *fmt, ...)
-{
-    if (f != NULL) {
-        f->status = ST_INVALID;
-        snprintf(f->code, sizeof f->code, "%s", code);
-        snprintf(f->field, sizeof f->field, "%s", field);
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(f->message, sizeof f->message, fmt, ap);
-        va_end(ap);
-    }
-    return ST_INVALID;
-}
+/* A field error of the request: core/status.h's fail_set with ST_INVALID. */
+#define fail_at(f, field, code, ...) fail_set((f), ST_INVALID, (field), (code), __VA_ARGS__)
 
 void
 prp_params_default(struct prp_params *p)
