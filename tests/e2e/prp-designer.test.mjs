@@ -209,6 +209,8 @@ describe('PRP preparation designer', () => {
       await page.textContent('#prp-prediction-note'),
       new RegExp(`±${Math.round(body.prediction.band_relative * 100)} % band`),
     );
+    // what the band does not cover is said beside it
+    assert.match(await page.textContent('#prp-model-limits'), /independent one/);
     for (const key of ['recovery', 'prp_volume_ml', 'platelets_per_ul', 'concentration_factor', 'wbc_per_ul', 'rbc_per_ul', 'dose_billion']) {
       const fig = page.locator(`#prp-result [data-out="${key}"]`);
       assert.notEqual((await fig.locator('.prp-value').textContent()).trim(), '—', key);

@@ -591,6 +591,8 @@ export function prpDesigner({ procedure, prepForm }) {
       h('h4', { id: 'prp-result-title', class: 'record-subtitle' }, t('prp.result_title')),
       // Said again beside the figures: they are read far below the panel's heading.
       bandNote(answer),
+      // the band is the error on the calibration rows; the one independent check was missed
+      h('p', { id: 'prp-model-limits', class: 'muted small' }, t('prp.note_limits')),
       targetStatus(answer),
       h(
         'dl',
