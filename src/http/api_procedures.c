@@ -14,6 +14,23 @@
 typedef int (*body_fn)(struct db *db, const struct protocols *p, const struct actor *a, int64_t id,
                        json_t *body, json_t **out, struct fail *f);
 
+typedef int (*read_fn)(struct db *db, const struct protocols *p, const struct actor *a, int64_t id,
+                       json_t **out, struct fail *f);
+
+/* A read of the procedure (appointment, patient) of the path's id. */
+static void
+with_id(struct request *r, struct response *res, const char *missing, read_fn fn)
+{
+    int64_t id;
+    if (!request_id_or_404(r, res, 0, missing, &id))
+        return;
+    struct fail f;
+    fail_clear(&f);
+    json_t *out = NULL;
+    int st = fn(r->db, r->protocols, &r->actor, id, &out, &f);
+    respond_result(res, st, MHD_HTTP_OK, out, &f);
+}
+
 /* A write on the procedure (or appointment) of the path's id with a JSON body. */
 static void
 with_body(struct request *r, struct response *res, const char *missing, int ok_status, body_fn fn)
@@ -40,40 +57,19 @@ api_procedure_start(struct request *r, struct response *res)
 void
 api_procedure_get(struct request *r, struct response *res)
 {
-    int64_t id;
-    if (!request_id_or_404(r, res, 0, "no such procedure", &id))
-        return;
-    struct fail f;
-    fail_clear(&f);
-    json_t *out = NULL;
-    int st = procedure_read(r->db, r->protocols, &r->actor, id, &out, &f);
-    respond_result(res, st, MHD_HTTP_OK, out, &f);
+    with_id(r, res, "no such procedure", procedure_read);
 }
 
 void
 api_appointment_procedure(struct request *r, struct response *res)
 {
-    int64_t id;
-    if (!request_id_or_404(r, res, 0, "no such appointment", &id))
-        return;
-    struct fail f;
-    fail_clear(&f);
-    json_t *out = NULL;
-    int st = procedure_read_by_appointment(r->db, r->protocols, &r->actor, id, &out, &f);
-    respond_result(res, st, MHD_HTTP_OK, out, &f);
+    with_id(r, res, "no such appointment", procedure_read_by_appointment);
 }
 
 void
 api_patient_procedures(struct request *r, struct response *res)
 {
-    int64_t id;
-    if (!request_id_or_404(r, res, 0, "no such patient", &id))
-        return;
-    struct fail f;
-    fail_clear(&f);
-    json_t *out = NULL;
-    int st = procedure_list(r->db, r->protocols, &r->actor, id, &out, &f);
-    respond_result(res, st, MHD_HTTP_OK, out, &f);
+    with_id(r, res, "no such patient", procedure_list);
 }
 
 static void
@@ -195,4 +191,11 @@ api_procedure_aftercare_pdf(struct request *r, struct response *res)
     res->content_type = "application/pdf";
     res->len = len;
     res->body = body;
+}
+
+/* What the preparation designer's panel starts from (docs/api.md, "PRP preparation designer"). */
+void
+api_procedure_prp_request(struct request *r, struct response *res)
+{
+    with_id(r, res, "no such procedure", procedure_prp_request);
 }

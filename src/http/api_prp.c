@@ -1,10 +1,10 @@
-/* The preparation designer's endpoints: a protocol's predicted outcome, the protocols that reach
- * a target, and what a procedure's designer panel starts from (docs/api.md, "PRP preparation
- * designer"). The two POSTs are pure computation on the request: no database, no audit. */
+/* The preparation designer's endpoints: a protocol's predicted outcome and the protocols that
+ * reach a target (docs/api.md, "PRP preparation designer"). Both are pure computation on the
+ * request: no database, no audit. A procedure's prefill is read with the other procedure reads
+ * (api_procedures.c). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "clinic/procedure.h"
 #include "http/router.h"
 #include "prp/prp_json.h"
 
@@ -130,17 +130,4 @@ out:
     free(req);
     free(out);
     json_decref(body);
-}
-
-void
-api_procedure_prp_request(struct request *r, struct response *res)
-{
-    int64_t id;
-    if (!request_id_or_404(r, res, 0, "no such procedure", &id))
-        return;
-    struct fail f;
-    fail_clear(&f);
-    json_t *out = NULL;
-    int st = procedure_prp_request(r->db, r->protocols, &r->actor, id, &out, &f);
-    respond_result(res, st, MHD_HTTP_OK, out, &f);
 }
